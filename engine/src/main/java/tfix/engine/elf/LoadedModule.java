@@ -1,0 +1,133 @@
+package tfix.engine.elf;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import tfix.engine.process.MemoryMap;
+
+/**
+ * An ELF file mapped into the target, with the bias that turns its link-time
+ * addresses into the process's addresses.
+ */
+public final class LoadedModule {
+    private final String path;
+    private final List<MemoryMap> mappings;
+    private final ElfImage image;
+    private final long bias;
+    private Map<String, List<Symbol>> byName;
+    private Map<String, List<Symbol>> bySourceName;
+    private List<Symbol> byAddress;
+
+    public LoadedModule(String path, List<MemoryMap> mappings, ElfImage image) {
+        this.path = path;
+        this.mappings = List.copyOf(mappings);
+        this.image = image;
+        this.bias = computeBias(mappings, image);
+    }
+
+    private static long computeBias(List<MemoryMap> mappings, ElfImage image) {
+        if (!image.positionIndependent()) {
+            return 0;
+        }
+        MemoryMap first = mappings.stream().min(Comparator.comparingLong(MemoryMap::offset)).orElseThrow();
+        for (ElfImage.Segment s : image.segments()) {
+            if ((s.offset() & ~0xfffL) == first.offset()) {
+                return first.start() - (s.vaddr() & ~0xfffL);
+            }
+        }
+        return first.start() - first.offset();
+    }
+
+    public String path() {
+        return path;
+    }
+
+    public String fileName() {
+        return Path.of(path).getFileName().toString();
+    }
+
+    public List<MemoryMap> mappings() {
+        return mappings;
+    }
+
+    public ElfImage image() {
+        return image;
+    }
+
+    public long bias() {
+        return bias;
+    }
+
+    public long runtimeAddress(Symbol s) {
+        return bias + s.value();
+    }
+
+    public boolean contains(long address) {
+        return mappings.stream().anyMatch(m -> m.contains(address));
+    }
+
+    /** Does a user's library name ("libfoo.so", "libfoo", a full path) name this module? */
+    public boolean matchesLibrary(String lib) {
+        if (lib.startsWith("/")) {
+            return path.equals(lib);
+        }
+        String name = fileName();
+        return name.equals(lib) || name.startsWith(lib + ".") || name.startsWith(lib + "-");
+    }
+
+    public synchronized List<Symbol> named(String plainName) {
+        if (byName == null) {
+            Map<String, List<Symbol>> m = new HashMap<>();
+            for (Symbol s : image.symbols()) {
+                m.computeIfAbsent(s.plainName(), k -> new ArrayList<>(1)).add(s);
+            }
+            byName = m;
+        }
+        return byName.getOrDefault(plainName, List.of());
+    }
+
+    /** Symbols whose demangled, normalised source name equals the key. */
+    public synchronized Map<String, List<Symbol>> sourceNames(Demangler demangler) {
+        if (bySourceName == null) {
+            Map<String, List<Symbol>> m = new HashMap<>();
+            for (Symbol s : image.symbols()) {
+                demangler.demangle(s.plainName()).ifPresent(d ->
+                        m.computeIfAbsent(Demangler.normalize(d), k -> new ArrayList<>(1)).add(s));
+            }
+            bySourceName = m;
+        }
+        return bySourceName;
+    }
+
+    /** The function symbol covering a process address, if any. */
+    public synchronized Optional<Symbol> symbolAt(long address) {
+        if (byAddress == null) {
+            List<Symbol> l = new ArrayList<>(image.symbols());
+            l.sort(Comparator.comparingLong(Symbol::value));
+            byAddress = l;
+        }
+        long link = address - bias;
+        int lo = 0, hi = byAddress.size() - 1, found = -1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (byAddress.get(mid).value() <= link) {
+                found = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        for (int i = found; i >= 0 && i > found - 8; i--) {
+            Symbol s = byAddress.get(i);
+            if (s.contains(link)) {
+                return Optional.of(s);
+            }
+        }
+        return Optional.empty();
+    }
+}

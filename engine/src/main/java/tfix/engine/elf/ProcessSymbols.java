@@ -1,0 +1,185 @@
+package tfix.engine.elf;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import tfix.engine.TfixException;
+import tfix.engine.process.Maps;
+import tfix.engine.process.MemoryMap;
+
+/**
+ * The symbols of a process: its executable and every mapped library. Names resolve
+ * to exactly one function or to an error that lists what the user can choose from.
+ */
+public final class ProcessSymbols {
+    private final int pid;
+    private final List<LoadedModule> modules;
+    private final Demangler demangler;
+
+    public ProcessSymbols(int pid, List<LoadedModule> modules, Demangler demangler) {
+        this.pid = pid;
+        this.modules = List.copyOf(modules);
+        this.demangler = demangler;
+    }
+
+    /**
+     * Reads every mapped ELF file. Files are opened through /proc/PID/map_files when
+     * possible, so the symbols match the file actually mapped even if it was replaced.
+     */
+    public static ProcessSymbols load(int pid, Maps maps, Function<MemoryMap, Path> opener, ElfCache cache, Demangler demangler) {
+        List<LoadedModule> mods = new ArrayList<>();
+        for (Map.Entry<String, List<MemoryMap>> e : maps.files().entrySet()) {
+            List<MemoryMap> ms = e.getValue();
+            if (ms.stream().noneMatch(MemoryMap::executable)) {
+                continue;
+            }
+            Optional<ElfImage> img = cache.get(e.getKey(), opener.apply(ms.get(0)), ms.get(0).inode());
+            img.ifPresent(i -> mods.add(new LoadedModule(e.getKey(), ms, i)));
+        }
+        return new ProcessSymbols(pid, mods, demangler);
+    }
+
+    public List<LoadedModule> modules() {
+        return modules;
+    }
+
+    public Demangler demangler() {
+        return demangler;
+    }
+
+    public Optional<LoadedModule> moduleAt(long address) {
+        return modules.stream().filter(m -> m.contains(address)).findFirst();
+    }
+
+    public Optional<LoadedModule> moduleByPath(String path) {
+        return modules.stream().filter(m -> m.path().equals(path)).findFirst();
+    }
+
+    /** "func+0x12 (libfoo.so)" for an address, for thread listings and messages. */
+    public String describe(long address) {
+        Optional<LoadedModule> m = moduleAt(address);
+        if (m.isEmpty()) {
+            return String.format("%#x", address);
+        }
+        Optional<Symbol> s = m.get().symbolAt(address);
+        String where = m.get().fileName();
+        return s.map(sym -> String.format("%s+%#x (%s)", displayName(sym), address - m.get().runtimeAddress(sym), where))
+                .orElse(String.format("%#x (%s)", address, where));
+    }
+
+    public String displayName(Symbol s) {
+        return demangler.demangle(s.plainName()).orElse(s.plainName());
+    }
+
+    /**
+     * Resolves a user's function name. Forms: "name", "lib!name", "0xADDRESS";
+     * {@code library} (may be null) restricts the search, {@code excluded} paths
+     * (patch libraries) are skipped unless named.
+     */
+    public FunctionRef resolve(String query, String library, Collection<String> excluded) {
+        String name = query.trim();
+        String lib = library;
+        int bang = name.indexOf('!');
+        if (bang > 0) {
+            lib = name.substring(0, bang);
+            name = name.substring(bang + 1);
+        }
+        if (name.matches("0[xX][0-9a-fA-F]+")) {
+            return resolveAddress(Long.parseUnsignedLong(name.substring(2), 16));
+        }
+        final String libFilter = lib;
+        List<LoadedModule> scope = modules.stream()
+                .filter(m -> libFilter == null ? !excluded.contains(m.path()) : m.matchesLibrary(libFilter))
+                .toList();
+        if (scope.isEmpty()) {
+            throw new TfixException("no library matching '" + lib + "' is loaded in process " + pid
+                    + ": see the loaded files with `maps` or /proc/" + pid + "/maps");
+        }
+        Map<Long, FunctionRef> found = new LinkedHashMap<>();
+        for (LoadedModule m : scope) {
+            for (Symbol s : m.named(name)) {
+                found.putIfAbsent(m.runtimeAddress(s), new FunctionRef(m, s, m.runtimeAddress(s), displayName(s)));
+            }
+        }
+        if (found.isEmpty() && demangler.available()) {
+            String key = Demangler.normalize(name);
+            for (LoadedModule m : scope) {
+                for (Map.Entry<String, List<Symbol>> e : m.sourceNames(demangler).entrySet()) {
+                    if (sourceNameMatches(e.getKey(), key)) {
+                        for (Symbol s : e.getValue()) {
+                            found.putIfAbsent(m.runtimeAddress(s), new FunctionRef(m, s, m.runtimeAddress(s), displayName(s)));
+                        }
+                    }
+                }
+            }
+        }
+        if (found.isEmpty()) {
+            throw notFound(query, name, scope, lib);
+        }
+        if (found.size() > 1) {
+            String list = found.values().stream()
+                    .map(f -> String.format("%s!%s at %#x%s", f.module().fileName(), f.displayName(), f.address(),
+                            f.symbol().isLocal() ? " (static)" : ""))
+                    .collect(Collectors.joining("; "));
+            throw new TfixException("'" + query + "' names " + found.size() + " functions: " + list
+                    + "; name one as 'library!name' or by its address");
+        }
+        FunctionRef f = found.values().iterator().next();
+        if (f.symbol().type() == Symbol.STT_GNU_IFUNC) {
+            throw new TfixException("'" + query + "' is an IFUNC (a resolver that picks an implementation at load time):"
+                    + " patch the implementation the process uses instead");
+        }
+        return f;
+    }
+
+    /** "Role::getClassName()" matches "Role::getClassName() const"; a name without "(" matches every overload. */
+    static boolean sourceNameMatches(String candidate, String query) {
+        if (candidate.equals(query)) {
+            return true;
+        }
+        String noCv = candidate.replaceAll("\\)( const| volatile| &&| &)+$", ")");
+        if (noCv.equals(query)) {
+            return true;
+        }
+        if (!query.contains("(")) {
+            int paren = candidate.indexOf('(');
+            return paren > 0 && candidate.substring(0, paren).equals(query);
+        }
+        return false;
+    }
+
+    private FunctionRef resolveAddress(long address) {
+        LoadedModule m = moduleAt(address).orElseThrow(() -> new TfixException(
+                String.format("address %#x is not in any mapped file of process %d", address, pid)));
+        Symbol s = m.symbolAt(address).filter(sym -> m.runtimeAddress(sym) == address).orElseThrow(() ->
+                new TfixException(String.format("no function starts at %#x (%s): give a function's entry address", address,
+                        describe(address))));
+        return new FunctionRef(m, s, address, displayName(s));
+    }
+
+    private TfixException notFound(String query, String name, List<LoadedModule> scope, String lib) {
+        List<String> near = new ArrayList<>();
+        for (LoadedModule m : scope) {
+            for (Symbol s : m.image().symbols()) {
+                String n = s.plainName();
+                if (n.startsWith(name + ".") || (n.equalsIgnoreCase(name) && !n.equals(name))) {
+                    near.add(n);
+                }
+            }
+        }
+        String where = lib != null ? scope.get(0).fileName() : "process " + pid + " (" + scope.size() + " files searched)";
+        String hint = near.isEmpty()
+                ? ": check the spelling (`symbols ~/" + name + "/`); a stripped binary has no names for its static functions"
+                : ": the compiler may have renamed it; did you mean " + Set.copyOf(near).stream().sorted().limit(5)
+                        .map(n -> "'" + n + "'").collect(Collectors.joining(", ")) + "?";
+        return new TfixException("function '" + query + "' not found in " + where + hint);
+    }
+}

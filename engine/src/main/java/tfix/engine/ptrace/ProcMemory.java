@@ -1,0 +1,73 @@
+package tfix.engine.ptrace;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HexFormat;
+
+/**
+ * The target's memory through /proc/PID/mem. As root this also writes read-only
+ * code pages (the kernel breaks copy-on-write), so code pages never become writable.
+ */
+public final class ProcMemory implements AutoCloseable {
+    private final int pid;
+    private final FileChannel channel;
+
+    public ProcMemory(int pid) {
+        this.pid = pid;
+        try {
+            this.channel = FileChannel.open(Path.of("/proc", Integer.toString(pid), "mem"),
+                    StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open /proc/" + pid + "/mem", e);
+        }
+    }
+
+    public byte[] read(long address, int length) {
+        ByteBuffer buf = ByteBuffer.allocate(length);
+        try {
+            while (buf.hasRemaining()) {
+                int n = channel.read(buf, address + buf.position());
+                if (n <= 0) {
+                    throw new IOException("short read");
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(String.format("cannot read %d bytes at %#x in pid %d", length, address, pid), e);
+        }
+        return buf.array();
+    }
+
+    public long readLong(long address) {
+        return ByteBuffer.wrap(read(address, 8)).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    /** Writes all bytes with one pwrite, so a site is never seen half-written by a stopped process. */
+    public void write(long address, byte[] bytes) {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        try {
+            int n = channel.write(buf, address);
+            if (n != bytes.length) {
+                throw new IOException("short write of " + n + " bytes");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(String.format("cannot write %d bytes at %#x in pid %d", bytes.length, address, pid), e);
+        }
+    }
+
+    public static String hex(byte[] bytes) {
+        return HexFormat.ofDelimiter(" ").formatHex(bytes);
+    }
+
+    @Override
+    public void close() {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // Nothing useful to do: the descriptor is released either way.
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package tfix.engine.ptrace;
+
+import jnr.ffi.Pointer;
+import tfix.engine.sys.Errno;
+import tfix.engine.sys.LibC;
+import tfix.engine.sys.Native;
+import tfix.engine.sys.SyscallException;
+
+/**
+ * Raw ptrace requests. Every call must come from the OS thread that attached
+ * (see {@link PtraceThread}); this class does not check that, {@link Tracee} does.
+ */
+public final class Ptrace {
+    static final int PTRACE_CONT = 7;
+    static final int PTRACE_GETREGS = 12;
+    static final int PTRACE_SETREGS = 13;
+    static final int PTRACE_DETACH = 17;
+    static final int PTRACE_SYSCALL = 24;
+    static final int PTRACE_GETEVENTMSG = 0x4201;
+    static final int PTRACE_SEIZE = 0x4206;
+    static final int PTRACE_INTERRUPT = 0x4207;
+    static final int PTRACE_LISTEN = 0x4208;
+    static final int OPT_TRACESYSGOOD = 0x1;
+    static final int OPT_TRACECLONE = 0x8;
+    static final int WNOHANG = 1;
+    static final int WALL = 0x40000000;
+    static final int WNOTHREAD = 0x20000000;
+
+    private final Native nat;
+    private final LibC libc;
+    private final Pointer regsBuffer;
+    private final Pointer wordBuffer;
+
+    public Ptrace(Native nat) {
+        this.nat = nat;
+        this.libc = nat.libc();
+        this.regsBuffer = nat.allocate(Registers.COUNT * 8);
+        this.wordBuffer = nat.allocate(8);
+    }
+
+    private long call(String what, int request, int tid, long addr, long data) {
+        long r = libc.ptrace(request, tid, addr, data);
+        if (r == -1) {
+            int errno = nat.errno();
+            throw new SyscallException(what + "(" + tid + ")", errno, nat.describe(errno));
+        }
+        return r;
+    }
+
+    public void seize(int tid) {
+        call("PTRACE_SEIZE", PTRACE_SEIZE, tid, 0, OPT_TRACESYSGOOD | OPT_TRACECLONE);
+    }
+
+    public void interrupt(int tid) {
+        call("PTRACE_INTERRUPT", PTRACE_INTERRUPT, tid, 0, 0);
+    }
+
+    public void cont(int tid, int signal) {
+        call("PTRACE_CONT", PTRACE_CONT, tid, 0, signal);
+    }
+
+    public void listen(int tid) {
+        call("PTRACE_LISTEN", PTRACE_LISTEN, tid, 0, 0);
+    }
+
+    public void syscall(int tid, int signal) {
+        call("PTRACE_SYSCALL", PTRACE_SYSCALL, tid, 0, signal);
+    }
+
+    public void detach(int tid, int signal) {
+        call("PTRACE_DETACH", PTRACE_DETACH, tid, 0, signal);
+    }
+
+    public long eventMessage(int tid) {
+        call("PTRACE_GETEVENTMSG", PTRACE_GETEVENTMSG, tid, 0, wordBuffer.address());
+        return wordBuffer.getLong(0);
+    }
+
+    public Registers getRegisters(int tid) {
+        call("PTRACE_GETREGS", PTRACE_GETREGS, tid, 0, regsBuffer.address());
+        long[] v = new long[Registers.COUNT];
+        regsBuffer.get(0, v, 0, v.length);
+        return new Registers(v);
+    }
+
+    public void setRegisters(int tid, Registers regs) {
+        long[] v = regs.toArray();
+        regsBuffer.put(0, v, 0, v.length);
+        call("PTRACE_SETREGS", PTRACE_SETREGS, tid, 0, regsBuffer.address());
+    }
+
+    /**
+     * Non-blocking wait for one traced thread. __WNOTHREAD keeps tfix from reaping
+     * children of other JVM threads; __WALL includes clone children.
+     * Returns null when nothing has happened; a status with gone() when the thread is gone.
+     */
+    public WaitStatus poll(int tid) {
+        int[] status = new int[1];
+        int r = libc.waitpid(tid, status, WNOHANG | WALL | WNOTHREAD);
+        if (r == 0) {
+            return null;
+        }
+        if (r < 0) {
+            int errno = nat.errno();
+            if (errno == Errno.ECHILD) {
+                // Already reaped or no longer ours: treat as gone.
+                return new WaitStatus(tid, 0);
+            }
+            if (errno == Errno.EINTR) {
+                return null;
+            }
+            throw new SyscallException("waitpid(" + tid + ")", errno, nat.describe(errno));
+        }
+        return new WaitStatus(r, status[0]);
+    }
+}

@@ -1,0 +1,85 @@
+package tfix.engine.ptrace;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one OS thread that owns a tracee. The kernel ties ptrace to the thread that
+ * attached, so every request for the tracee runs here.
+ */
+public final class PtraceThread implements AutoCloseable {
+    private final ExecutorService executor;
+    private volatile Thread thread;
+
+    public PtraceThread(int pid) {
+        this.executor = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "tfix-ptrace-" + pid);
+            t.setDaemon(true);
+            thread = t;
+            return t;
+        });
+    }
+
+    public boolean isCurrent() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** Runs the task on the ptrace thread and waits for it; runs inline when already there. */
+    public <T> T call(Callable<T> task) {
+        if (isCurrent()) {
+            try {
+                return task.call();
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        Future<T> f = executor.submit(task);
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            // The task keeps running to its end: stopping half-way could leave the target stopped.
+            Thread.currentThread().interrupt();
+            try {
+                return f.get();
+            } catch (InterruptedException | ExecutionException again) {
+                throw unwrap(again);
+            }
+        } catch (ExecutionException e) {
+            throw unwrap(e);
+        }
+    }
+
+    public void run(Runnable task) {
+        call(() -> {
+            task.run();
+            return null;
+        });
+    }
+
+    private static RuntimeException unwrap(Exception e) {
+        Throwable c = e instanceof ExecutionException ? e.getCause() : e;
+        if (c instanceof RuntimeException r) {
+            return r;
+        }
+        if (c instanceof Error err) {
+            throw err;
+        }
+        return new IllegalStateException(c);
+    }
+
+    @Override
+    public void close() {
+        executor.shutdown();
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

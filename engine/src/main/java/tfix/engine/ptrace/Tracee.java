@@ -1,0 +1,454 @@
+package tfix.engine.ptrace;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
+
+import tfix.engine.TfixException;
+import tfix.engine.process.ProcStatus;
+import tfix.engine.process.TargetProcess;
+import tfix.engine.sys.Errno;
+import tfix.engine.sys.SyscallException;
+
+/**
+ * A process whose threads tfix has seized. Threads keep running until tfix stops
+ * them; signals that arrive meanwhile are passed on unchanged. Every method must be
+ * called on the {@link PtraceThread} that created the tracee.
+ */
+public final class Tracee {
+    private final TargetProcess process;
+    private final Ptrace ptrace;
+    private final PtraceThread owner;
+    private final Map<Integer, TracedThread> threads = new TreeMap<>();
+    private boolean frozen;
+    private boolean exited;
+
+    /** What tfix knows of one thread. */
+    static final class TracedThread {
+        final int tid;
+        boolean stopped;
+        boolean wantRunning = true;
+        boolean groupStop;
+        int pendingSignal;
+
+        TracedThread(int tid) {
+            this.tid = tid;
+        }
+    }
+
+    private Tracee(TargetProcess process, Ptrace ptrace, PtraceThread owner) {
+        this.process = process;
+        this.ptrace = ptrace;
+        this.owner = owner;
+    }
+
+    /** Seizes every thread, including threads born while attaching. Threads keep running. */
+    public static Tracee attach(TargetProcess process, Ptrace ptrace, PtraceThread owner) {
+        checkAttachable(process.pid());
+        Tracee t = new Tracee(process, ptrace, owner);
+        try {
+            t.seizeAll();
+        } catch (RuntimeException e) {
+            t.detach();
+            throw e;
+        }
+        return t;
+    }
+
+    private static void checkAttachable(int pid) {
+        long self = ProcessHandle.current().pid();
+        if (pid == self) {
+            throw new TfixException("pid " + pid + " is tfix itself: give the pid of the process to patch");
+        }
+        ProcStatus st = ProcStatus.of(pid).orElseThrow(() -> new TfixException(
+                "no process with pid " + pid + ": check the pid (ps -p " + pid + ")"));
+        if (st.isZombie()) {
+            throw new TfixException("process " + pid + " (" + st.name() + ") has exited (zombie): there is nothing left to patch");
+        }
+        if (st.tracerPid() != 0 && st.tracerPid() != self) {
+            throw new TfixException("process " + pid + " (" + st.name() + ") is already traced by "
+                    + ProcStatus.describeTracer(st.tracerPid()) + ": detach that debugger or tracer first");
+        }
+    }
+
+    private void seizeAll() {
+        long self = ProcessHandle.current().pid();
+        boolean grew = true;
+        while (grew) {
+            grew = false;
+            List<Integer> tids = process.threadIds();
+            if (tids.isEmpty()) {
+                throw new TfixException("process " + process.pid() + " exited while tfix was attaching");
+            }
+            for (int tid : tids) {
+                if (threads.containsKey(tid)) {
+                    continue;
+                }
+                grew = true;
+                Path status = process.proc().resolve("task").resolve(Integer.toString(tid)).resolve("status");
+                int tracer = ProcStatus.read(status, tid).map(ProcStatus::tracerPid).orElse(-1);
+                if (tracer == self) {
+                    // Already ours: auto-attached as the clone of a seized thread.
+                    threads.put(tid, new TracedThread(tid));
+                    continue;
+                }
+                try {
+                    ptrace.seize(tid);
+                    threads.put(tid, new TracedThread(tid));
+                } catch (SyscallException e) {
+                    if (e.errno() == Errno.ESRCH || !Files.exists(status)) {
+                        continue; // the thread ended meanwhile
+                    }
+                    if (e.errno() == Errno.EPERM) {
+                        int now = ProcStatus.read(status, tid).map(ProcStatus::tracerPid).orElse(0);
+                        if (now == self) {
+                            threads.put(tid, new TracedThread(tid));
+                            continue;
+                        }
+                        if (now != 0) {
+                            throw new TfixException("process " + process.pid() + " is already traced by "
+                                    + ProcStatus.describeTracer(now) + ": detach that debugger or tracer first");
+                        }
+                        throw new TfixException("permission denied attaching to process " + process.pid()
+                                + ": run tfix as root or with CAP_SYS_PTRACE" + yamaHint());
+                    }
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static String yamaHint() {
+        Path yama = Path.of("/proc/sys/kernel/yama/ptrace_scope");
+        try {
+            if (Files.exists(yama)) {
+                String v = Files.readString(yama).trim();
+                return " (kernel.yama.ptrace_scope is " + v + "; 0 lets a user trace their own processes)";
+            }
+        } catch (Exception ignored) {
+            // Only a hint.
+        }
+        return "";
+    }
+
+    public int pid() {
+        return process.pid();
+    }
+
+    public TargetProcess process() {
+        return process;
+    }
+
+    public Ptrace ptrace() {
+        return ptrace;
+    }
+
+    public boolean exited() {
+        return exited;
+    }
+
+    public List<Integer> threadIds() {
+        return new ArrayList<>(threads.keySet());
+    }
+
+    public int threadCount() {
+        return threads.size();
+    }
+
+    private void checkOwner() {
+        if (!owner.isCurrent()) {
+            throw new IllegalStateException("ptrace request off the tracer thread: the kernel would answer ESRCH");
+        }
+    }
+
+    /** Handles whatever the threads reported since the last look, resuming those meant to run. */
+    public void pump() {
+        checkOwner();
+        for (TracedThread t : new ArrayList<>(threads.values())) {
+            if (!t.stopped) {
+                WaitStatus ws = ptrace.poll(t.tid);
+                if (ws != null) {
+                    handle(ws);
+                }
+            }
+        }
+    }
+
+    private TracedThread handle(WaitStatus ws) {
+        TracedThread t = threads.get(ws.tid());
+        if (t == null) {
+            t = newThread(ws.tid());
+        }
+        if (ws.gone()) {
+            threads.remove(ws.tid());
+            if (threads.isEmpty() || ws.tid() == process.pid()) {
+                exited = !process.alive();
+            }
+            return null;
+        }
+        t.stopped = true;
+        if (ws.event() == WaitStatus.EVENT_CLONE) {
+            int child = (int) ptrace.eventMessage(t.tid);
+            if (!threads.containsKey(child)) {
+                newThread(child);
+            }
+        } else if (ws.signalDelivery()) {
+            t.pendingSignal = ws.stopSignal();
+        } else if (ws.groupStop()) {
+            t.groupStop = true;
+        }
+        if (t.wantRunning) {
+            resume(t);
+        }
+        return t;
+    }
+
+    private TracedThread newThread(int tid) {
+        TracedThread t = new TracedThread(tid);
+        t.wantRunning = !frozen;
+        threads.put(tid, t);
+        return t;
+    }
+
+    private void resume(TracedThread t) {
+        try {
+            if (t.groupStop) {
+                // Someone stopped the process (job control): keep it stopped, as without tfix.
+                ptrace.listen(t.tid);
+                t.groupStop = false;
+            } else {
+                ptrace.cont(t.tid, t.pendingSignal);
+            }
+            t.pendingSignal = 0;
+            t.stopped = false;
+        } catch (SyscallException e) {
+            if (e.errno() != Errno.ESRCH) {
+                throw e;
+            }
+            threads.remove(t.tid); // died while stopped (SIGKILL)
+        }
+    }
+
+    /**
+     * Stops every thread and waits until all are in a ptrace-stop. Returns the nanoTime
+     * at which the first thread was asked to stop, so callers can report the freeze.
+     */
+    public long stopAll(Duration timeout) {
+        checkOwner();
+        frozen = true;
+        long started = System.nanoTime();
+        for (TracedThread t : threads.values()) {
+            t.wantRunning = false;
+        }
+        for (TracedThread t : new ArrayList<>(threads.values())) {
+            requestStop(t);
+        }
+        awaitStopped(threads.values(), timeout);
+        return started;
+    }
+
+    private void requestStop(TracedThread t) {
+        if (t.stopped) {
+            return;
+        }
+        try {
+            ptrace.interrupt(t.tid);
+        } catch (SyscallException e) {
+            if (e.errno() != Errno.ESRCH) {
+                throw e;
+            }
+        }
+    }
+
+    /** Stops one thread only; the others keep running. */
+    public void stopThread(int tid, Duration timeout) {
+        checkOwner();
+        TracedThread t = thread(tid);
+        t.wantRunning = false;
+        requestStop(t);
+        awaitStopped(List.of(t), timeout);
+    }
+
+    private TracedThread thread(int tid) {
+        TracedThread t = threads.get(tid);
+        if (t == null) {
+            throw new TfixException("thread " + tid + " of process " + process.pid() + " has exited");
+        }
+        return t;
+    }
+
+    public boolean isTraced(int tid) {
+        return threads.containsKey(tid);
+    }
+
+    private void awaitStopped(Collection<TracedThread> which, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Backoff backoff = new Backoff();
+        while (true) {
+            boolean all = true;
+            for (TracedThread t : new ArrayList<>(which.isEmpty() ? List.of() : List.copyOf(which))) {
+                if (!threads.containsKey(t.tid) || t.stopped) {
+                    continue;
+                }
+                WaitStatus ws = ptrace.poll(t.tid);
+                if (ws != null) {
+                    handle(ws);
+                }
+                if (threads.containsKey(t.tid) && !t.stopped) {
+                    all = false;
+                }
+            }
+            // Threads born meanwhile arrive stopped; pick them up too.
+            if (which == threads.values()) {
+                for (TracedThread t : new ArrayList<>(threads.values())) {
+                    if (!t.stopped) {
+                        all = false;
+                    }
+                }
+            }
+            if (all) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TfixException("process " + process.pid() + " did not stop within " + timeout.toMillis()
+                        + " ms: a thread may be in uninterruptible sleep (state D); try again");
+            }
+            backoff.pause();
+        }
+    }
+
+    public void resumeAll() {
+        checkOwner();
+        frozen = false;
+        for (TracedThread t : new ArrayList<>(threads.values())) {
+            t.wantRunning = true;
+            if (t.stopped) {
+                resume(t);
+            }
+        }
+    }
+
+    public void resumeThread(int tid) {
+        checkOwner();
+        TracedThread t = thread(tid);
+        t.wantRunning = true;
+        if (t.stopped) {
+            resume(t);
+        }
+    }
+
+    public Registers registers(int tid) {
+        checkOwner();
+        requireStopped(tid);
+        return ptrace.getRegisters(tid);
+    }
+
+    public void setRegisters(int tid, Registers regs) {
+        checkOwner();
+        requireStopped(tid);
+        ptrace.setRegisters(tid, regs);
+    }
+
+    private TracedThread requireStopped(int tid) {
+        TracedThread t = thread(tid);
+        if (!t.stopped) {
+            throw new IllegalStateException("thread " + tid + " is running");
+        }
+        return t;
+    }
+
+    /**
+     * Lets a stopped thread run until a syscall stop for which {@code accept} holds,
+     * passing on signals. Returns its registers there, still stopped; null on time-out
+     * (the thread then keeps running and is left to finish on its own).
+     */
+    public Registers runToSyscall(int tid, Predicate<Registers> accept, Duration timeout) {
+        checkOwner();
+        TracedThread t = requireStopped(tid);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Backoff backoff = new Backoff();
+        ptrace.syscall(tid, t.pendingSignal);
+        t.pendingSignal = 0;
+        t.stopped = false;
+        while (true) {
+            WaitStatus ws = ptrace.poll(tid);
+            if (ws == null) {
+                if (System.nanoTime() > deadline) {
+                    t.wantRunning = true;
+                    return null;
+                }
+                backoff.pause();
+                continue;
+            }
+            backoff = new Backoff();
+            if (ws.gone()) {
+                handle(ws);
+                throw new TfixException("thread " + tid + " of process " + process.pid() + " exited during a remote call");
+            }
+            t.stopped = true;
+            if (ws.syscallStop()) {
+                Registers regs = ptrace.getRegisters(tid);
+                if (accept.test(regs)) {
+                    return regs;
+                }
+            } else if (ws.event() == WaitStatus.EVENT_CLONE) {
+                newThread((int) ptrace.eventMessage(tid));
+            } else if (ws.signalDelivery()) {
+                t.pendingSignal = ws.stopSignal();
+            }
+            ptrace.syscall(tid, t.pendingSignal);
+            t.pendingSignal = 0;
+            t.stopped = false;
+        }
+    }
+
+    /** Detaches from every thread, passing on pending signals. The process runs on untraced. */
+    public void detach() {
+        checkOwner();
+        if (threads.isEmpty()) {
+            return;
+        }
+        try {
+            stopAll(Duration.ofSeconds(5));
+        } catch (TfixException e) {
+            // Detach what is stopped; the kernel releases the rest when tfix exits.
+        }
+        for (TracedThread t : new ArrayList<>(threads.values())) {
+            if (!t.stopped) {
+                continue;
+            }
+            try {
+                ptrace.detach(t.tid, t.groupStop ? 0 : t.pendingSignal);
+            } catch (SyscallException e) {
+                if (e.errno() != Errno.ESRCH) {
+                    throw e;
+                }
+            }
+            threads.remove(t.tid);
+        }
+        threads.clear();
+        frozen = false;
+    }
+
+    /** Busy-waits briefly, then parks with growing pauses: events arrive within microseconds. */
+    static final class Backoff {
+        private int round;
+
+        void pause() {
+            round++;
+            if (round < 50) {
+                Thread.onSpinWait();
+            } else {
+                long nanos = Math.min(1_000_000L, 10_000L << Math.min(10, (round - 50) / 20));
+                LockSupport.parkNanos(nanos);
+            }
+        }
+    }
+}
