@@ -17,6 +17,8 @@ public final class Ptrace {
     static final int PTRACE_DETACH = 17;
     static final int PTRACE_SYSCALL = 24;
     static final int PTRACE_GETEVENTMSG = 0x4201;
+    static final int PTRACE_GETREGSET = 0x4204;
+    static final int NT_X86_XSTATE = 0x202;
     static final int PTRACE_SEIZE = 0x4206;
     static final int PTRACE_INTERRUPT = 0x4207;
     static final int PTRACE_LISTEN = 0x4208;
@@ -87,6 +89,17 @@ public final class Ptrace {
         long[] v = regs.toArray();
         regsBuffer.put(0, v, 0, v.length);
         call("PTRACE_SETREGS", PTRACE_SETREGS, tid, 0, regsBuffer.address());
+    }
+
+    /** Size of the thread's XSAVE area (the kernel trims the buffer length to it). */
+    public int xstateSize(int tid) {
+        int max = 1 << 16;
+        Pointer buf = nat.allocate(max);
+        Pointer iov = nat.allocate(16);
+        iov.putLong(0, buf.address());
+        iov.putLong(8, max);
+        call("PTRACE_GETREGSET", PTRACE_GETREGSET, tid, NT_X86_XSTATE, iov.address());
+        return (int) iov.getLong(8);
     }
 
     /**

@@ -1,0 +1,245 @@
+package tfix.engine.remote;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import tfix.engine.TfixException;
+import tfix.engine.elf.LoadedModule;
+import tfix.engine.elf.ProcessSymbols;
+import tfix.engine.elf.Symbol;
+import tfix.engine.process.MemoryMap;
+import tfix.engine.process.ThreadSyscall;
+import tfix.engine.ptrace.ProcMemory;
+import tfix.engine.ptrace.Registers;
+import tfix.engine.ptrace.Tracee;
+
+/**
+ * Calls functions inside the target on one hijacked thread while the other threads
+ * keep running. Arguments are integers or byte buffers (copied onto the thread's
+ * stack, below its red zone). See {@link CallStub} for why this survives tfix dying.
+ */
+public final class RemoteCaller {
+    private static final long ERESTARTSYS = -512, ERESTARTNOINTR = -513, ERESTARTNOHAND = -514, ERESTART_RESTARTBLOCK = -516;
+    private static final long SYS_RESTART_SYSCALL = 219;
+    private static final long RED_ZONE = 128;
+    /** Stack a callee such as dlopen may use below the stub's frame. */
+    private static final long STACK_HEADROOM = 64 * 1024;
+    private static final long EFLAGS_TF = 0x100, EFLAGS_DF = 0x400;
+    /** System calls a thread waits in without holding libc's locks: the safest to borrow. */
+    private static final Set<Long> QUIET_SYSCALLS = Set.of(0L, 7L, 23L, 34L, 35L, 43L, 45L, 47L, 61L, 128L, 130L,
+            230L, 232L, 270L, 271L, 281L, 288L, 441L);
+
+    private final Tracee tracee;
+    private final ProcMemory memory;
+    private final ProcessSymbols symbols;
+    private final CallStub stub = new CallStub();
+    private final Duration timeout;
+    private StubSite site;
+    private int xsaveSize;
+
+    /** An argument: a plain value, or bytes the callee gets a pointer to. */
+    public sealed interface Arg permits Value, Buffer {
+    }
+
+    public record Value(long value) implements Arg {
+    }
+
+    public record Buffer(byte[] bytes) implements Arg {
+    }
+
+    public static Arg value(long v) {
+        return new Value(v);
+    }
+
+    public static Arg string(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        byte[] z = new byte[b.length + 1];
+        System.arraycopy(b, 0, z, 0, b.length);
+        return new Buffer(z);
+    }
+
+    public RemoteCaller(Tracee tracee, ProcMemory memory, ProcessSymbols symbols, Duration timeout) {
+        this.tracee = tracee;
+        this.memory = memory;
+        this.symbols = symbols;
+        this.timeout = timeout;
+    }
+
+    /** The address of an exported libc function, by its default version. */
+    public long libcFunction(String name) {
+        return libcSymbol(name).orElseThrow(() -> new TfixException("libc of process " + tracee.pid() + " has no " + name));
+    }
+
+    public Optional<Long> libcSymbol(String name) {
+        for (LoadedModule m : symbols.modules()) {
+            if (!m.fileName().startsWith("libc.so") && !m.fileName().startsWith("libc-")) {
+                continue;
+            }
+            Optional<Symbol> s = m.named(name).stream()
+                    .filter(Symbol::isFunction)
+                    .min(Comparator.comparingInt(sym -> sym.name().contains("@@") || !sym.name().contains("@") ? 0 : 1));
+            if (s.isPresent()) {
+                return Optional.of(m.runtimeAddress(s.get()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Calls {@code function(args...)} in the target and returns its rax. */
+    public long call(String what, long function, Arg... args) {
+        if (site == null) {
+            site = StubSite.find(symbols.modules(), stub.size());
+        }
+        int tid = chooseThread();
+        Registers regs = stopOutsideStub(tid);
+        if (xsaveSize == 0) {
+            xsaveSize = tracee.ptrace().xstateSize(tid);
+        }
+        Registers resume = resumeState(tid, regs);
+
+        // Lay out the borrowed stack: red zone | buffers | xsave area | stub frame.
+        long cursor = regs.rsp() - RED_ZONE;
+        long[] values = new long[args.length];
+        List<long[]> placed = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i] instanceof Value v) {
+                values[i] = v.value();
+            } else if (args[i] instanceof Buffer b) {
+                cursor = (cursor - b.bytes().length) & ~15L;
+                values[i] = cursor;
+                placed.add(new long[] {i});
+                memory.write(cursor, b.bytes());
+            }
+        }
+        long xsaveBase = (cursor - xsaveSize) & ~63L;
+        long stubRsp = (xsaveBase - 64) & ~15L;
+        checkStackRoom(tid, regs.rsp(), stubRsp);
+        memory.write(xsaveBase, new byte[xsaveSize]);
+        memory.write(site.address(), stub.build(function, values, resume));
+
+        Registers call = regs.with(Registers.RIP, site.address())
+                .with(Registers.RSP, stubRsp)
+                .with(Registers.RBX, xsaveBase)
+                .with(Registers.ORIG_RAX, -1)
+                .with(Registers.RAX, 0)
+                .with(Registers.EFLAGS, regs.get(Registers.EFLAGS) & ~(EFLAGS_TF | EFLAGS_DF));
+        tracee.setRegisters(tid, call);
+        long marker = site.address() + stub.markerOffset() + 2;
+        Registers atMarker = tracee.runToSyscall(tid,
+                r -> r.rip() == marker && r.origRax() == CallStub.SYS_GETPID, timeout);
+        if (atMarker == null) {
+            throw new TfixException(what + " did not return within " + timeout.toSeconds() + " s in thread " + tid
+                    + " (it may wait for a lock the thread holds); the thread finishes the call on its own and"
+                    + " carries on, nothing was changed");
+        }
+        tracee.resumeThread(tid);
+        return atMarker.get(Registers.RDI);
+    }
+
+    /** Reads a NUL-terminated string from the target. */
+    public String readString(long address, int max) {
+        StringBuilder sb = new StringBuilder();
+        for (int off = 0; off < max; off += 256) {
+            byte[] b = memory.read(address + off, 256);
+            for (int i = 0; i < b.length; i++) {
+                if (b[i] == 0) {
+                    sb.append(new String(b, 0, i, StandardCharsets.UTF_8));
+                    return sb.toString();
+                }
+            }
+            sb.append(new String(b, StandardCharsets.UTF_8));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Prefers a thread parked in a quiet system call (read, poll, nanosleep, accept...),
+     * which holds no libc lock a callee might need; then any other thread; the main
+     * thread first within each kind.
+     */
+    private int chooseThread() {
+        List<Integer> tids = tracee.threadIds();
+        int best = -1, bestScore = -1;
+        for (int tid : tids) {
+            ThreadSyscall sc = ThreadSyscall.read(tracee.pid(), tid).orElse(null);
+            if (sc == null) {
+                continue;
+            }
+            int score = sc.blockedInSyscall() ? (QUIET_SYSCALLS.contains(sc.number()) ? 3 : 1) : 2;
+            if (site != null && site.contains(sc.instructionPointer())) {
+                score = 0;
+            }
+            score = score * 2 + (tid == tracee.pid() ? 1 : 0);
+            if (score > bestScore) {
+                best = tid;
+                bestScore = score;
+            }
+        }
+        if (best < 0) {
+            throw new TfixException("process " + tracee.pid() + " has no thread left to run a call in");
+        }
+        return best;
+    }
+
+    /** Stops the thread where it is not running the stub's epilogue from an earlier call. */
+    private Registers stopOutsideStub(int tid) {
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            tracee.stopThread(tid, timeout);
+            Registers regs = tracee.registers(tid);
+            if (!site.contains(regs.rip())) {
+                return regs;
+            }
+            tracee.resumeThread(tid);
+            Thread.onSpinWait();
+        }
+        throw new TfixException("thread " + tid + " did not leave tfix's call stub");
+    }
+
+    /** The registers the thread must carry on with: an interrupted system call is issued again, as the kernel would. */
+    private Registers resumeState(int tid, Registers regs) {
+        if (regs.origRax() < 0) {
+            return regs;
+        }
+        long rax = regs.rax();
+        long again;
+        if (rax == ERESTARTSYS || rax == ERESTARTNOINTR || rax == ERESTARTNOHAND) {
+            again = regs.origRax();
+        } else if (rax == ERESTART_RESTARTBLOCK) {
+            again = SYS_RESTART_SYSCALL;
+        } else {
+            return regs;
+        }
+        byte[] insn = memory.read(regs.rip() - 2, 2);
+        boolean syscallInsn = (insn[0] == 0x0f && insn[1] == 0x05) || ((insn[0] & 0xff) == 0xcd && (insn[1] & 0xff) == 0x80);
+        if (!syscallInsn) {
+            throw new TfixException("thread " + tid + " stopped in a system call tfix cannot restart; try again");
+        }
+        return regs.with(Registers.RIP, regs.rip() - 2).with(Registers.RAX, again);
+    }
+
+    private void checkStackRoom(int tid, long rsp, long stubRsp) {
+        MemoryMap stack = tracee.process().maps().find(rsp).orElseThrow(() ->
+                new TfixException(String.format("thread %d's stack pointer %#x is not in mapped memory", tid, rsp)));
+        boolean growsDown = stack.path().equals("[stack]");
+        if (!growsDown && stubRsp - STACK_HEADROOM < stack.start()) {
+            throw new TfixException("thread " + tid + " has too little stack left for a remote call ("
+                    + (stubRsp - stack.start()) + " bytes)");
+        }
+    }
+
+    /** Puts back the bytes the stub replaced. Call only while no thread can be inside it. */
+    public void removeStub() {
+        if (site != null) {
+            memory.write(site.address(), site.original());
+        }
+    }
+
+    public Optional<StubSite> site() {
+        return Optional.ofNullable(site);
+    }
+}

@@ -1,0 +1,66 @@
+package tfix.engine.remote;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+import tfix.engine.TfixException;
+import tfix.engine.elf.ElfImage;
+import tfix.engine.elf.LoadedModule;
+import tfix.engine.process.MemoryMap;
+
+/**
+ * Where the call stub lives: the unused tail of an executable mapping, past the end
+ * of its code segment and before the end of its page. Nothing refers to those bytes,
+ * so a stub there is harmless even if tfix dies before putting the original back,
+ * and no page of the target is ever made writable or executable for tfix.
+ */
+public record StubSite(long address, int length, String module, byte[] original) {
+
+    public static StubSite find(List<LoadedModule> modules, int length) {
+        List<LoadedModule> order = new ArrayList<>(modules);
+        // libc first: every dynamically linked process has it, and remote calls go there anyway.
+        order.sort(Comparator.comparingInt(m -> m.fileName().startsWith("libc.so") ? 0 : m.fileName().startsWith("ld-") ? 1 : 2));
+        for (LoadedModule m : order) {
+            for (MemoryMap map : m.mappings()) {
+                if (!map.executable()) {
+                    continue;
+                }
+                for (ElfImage.Segment s : m.image().segments()) {
+                    long end = m.bias() + s.vaddr() + s.memsz();
+                    if (!s.executable() || end <= map.start() || end > map.end()) {
+                        continue;
+                    }
+                    long start = (end + 15) & ~15L;
+                    if (map.end() - start >= length) {
+                        byte[] orig = fileBytes(m, map.offset() + (start - map.start()), length);
+                        return new StubSite(start, length, m.path(), orig);
+                    }
+                }
+            }
+        }
+        throw new TfixException("no executable mapping of the target has " + length
+                + " spare bytes after its code for tfix's call stub");
+    }
+
+    /** What the page holds there untouched: the file's bytes, zeros past its end. */
+    private static byte[] fileBytes(LoadedModule m, long offset, int length) {
+        byte[] b = new byte[length];
+        try (RandomAccessFile f = new RandomAccessFile(m.image().file().toFile(), "r")) {
+            if (offset < f.length()) {
+                f.seek(offset);
+                int n = (int) Math.min(length, f.length() - offset);
+                f.readFully(b, 0, n);
+            }
+        } catch (IOException e) {
+            throw new TfixException("cannot read " + m.path() + ": " + e.getMessage());
+        }
+        return b;
+    }
+
+    public boolean contains(long address) {
+        return address >= this.address && address < this.address + length;
+    }
+}
