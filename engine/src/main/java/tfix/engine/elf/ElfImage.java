@@ -1,7 +1,6 @@
 package tfix.engine.elf;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,6 +24,8 @@ public final class ElfImage {
     private final List<Segment> segments;
     private final List<Symbol> symbols;
     private final Optional<String> buildId;
+    /** The whole file as read: later reads need no path that may be gone (map_files of an exited process). */
+    private final byte[] contents;
 
     /** A PT_LOAD program header. */
     public record Segment(long vaddr, long memsz, long offset, long filesz, boolean executable) {
@@ -33,7 +34,9 @@ public final class ElfImage {
         }
     }
 
-    private ElfImage(Path file, boolean pie, List<Segment> segments, List<Symbol> symbols, Optional<String> buildId) {
+    private ElfImage(Path file, boolean pie, List<Segment> segments, List<Symbol> symbols, Optional<String> buildId,
+                     byte[] contents) {
+        this.contents = contents;
         this.file = file;
         this.positionIndependent = pie;
         this.segments = segments;
@@ -43,8 +46,10 @@ public final class ElfImage {
 
     public static ElfImage read(Path file) {
         ElfFile elf;
+        byte[] contents;
         try {
-            elf = ElfFile.from(Files.readAllBytes(file));
+            contents = Files.readAllBytes(file);
+            elf = ElfFile.from(contents);
         } catch (IOException | RuntimeException e) {
             throw new TfixException("cannot read ELF file " + file + ": " + e.getMessage());
         }
@@ -61,7 +66,7 @@ public final class ElfImage {
         List<Symbol> syms = new ArrayList<>();
         addSymbols(syms, safe(elf::getSymbolTableSection), ".symtab");
         addSymbols(syms, safe(elf::getDynamicSymbolTableSection), ".dynsym");
-        return new ElfImage(file, elf.e_type == ElfFile.ET_DYN, List.copyOf(segs), List.copyOf(syms), readBuildId(elf));
+        return new ElfImage(file, elf.e_type == ElfFile.ET_DYN, List.copyOf(segs), List.copyOf(syms), readBuildId(elf), contents);
     }
 
     private interface SectionGetter {
@@ -143,13 +148,18 @@ public final class ElfImage {
     public byte[] bytesAt(long vaddr, int length) {
         long off = fileOffset(vaddr).orElseThrow(() -> new TfixException(
                 String.format("address %#x is not in a loadable segment of %s", vaddr, file)));
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
-            byte[] b = new byte[length];
-            raf.seek(off);
-            raf.readFully(b);
-            return b;
-        } catch (IOException e) {
-            throw new TfixException("cannot read " + file + ": " + e.getMessage());
+        if (off + length > contents.length) {
+            throw new TfixException(String.format("%s ends before %#x + %d", file, vaddr, length));
         }
+        return java.util.Arrays.copyOfRange(contents, (int) off, (int) off + length);
+    }
+
+    /** Bytes at a file offset, zeros past the end of the file. */
+    public byte[] fileBytes(long offset, int length) {
+        byte[] b = new byte[length];
+        if (offset < contents.length) {
+            System.arraycopy(contents, (int) offset, b, 0, (int) Math.min(length, contents.length - offset));
+        }
+        return b;
     }
 }

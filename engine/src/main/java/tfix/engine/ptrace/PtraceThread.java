@@ -2,9 +2,9 @@ package tfix.engine.ptrace;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -12,16 +12,34 @@ import java.util.concurrent.TimeUnit;
  * attached, so every request for the tracee runs here.
  */
 public final class PtraceThread implements AutoCloseable {
-    private final ExecutorService executor;
+    private final ScheduledThreadPoolExecutor executor;
     private volatile Thread thread;
+    private ScheduledFuture<?> idle;
 
     public PtraceThread(int pid) {
-        this.executor = Executors.newSingleThreadExecutor(r -> {
+        this.executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "tfix-ptrace-" + pid);
             t.setDaemon(true);
             thread = t;
             return t;
         });
+    }
+
+    /**
+     * Runs {@code task} every millisecond between other tasks: a traced thread that
+     * receives a signal stays stopped until its tracer passes the signal on.
+     */
+    public synchronized void whileIdle(Runnable task) {
+        if (idle != null) {
+            idle.cancel(false);
+        }
+        idle = task == null ? null : executor.scheduleWithFixedDelay(() -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                // The next task reports the tracee's state; an idle pass has no one to tell.
+            }
+        }, 1, 1, TimeUnit.MILLISECONDS);
     }
 
     public boolean isCurrent() {
@@ -75,6 +93,7 @@ public final class PtraceThread implements AutoCloseable {
 
     @Override
     public void close() {
+        whileIdle(null);
         executor.shutdown();
         try {
             executor.awaitTermination(5, TimeUnit.SECONDS);

@@ -1,7 +1,5 @@
 package tfix.engine.remote;
 
-import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -47,17 +45,7 @@ public record StubSite(long address, int length, String module, byte[] original)
 
     /** What the page holds there untouched: the file's bytes, zeros past its end. */
     private static byte[] fileBytes(LoadedModule m, long offset, int length) {
-        byte[] b = new byte[length];
-        try (RandomAccessFile f = new RandomAccessFile(m.image().file().toFile(), "r")) {
-            if (offset < f.length()) {
-                f.seek(offset);
-                int n = (int) Math.min(length, f.length() - offset);
-                f.readFully(b, 0, n);
-            }
-        } catch (IOException e) {
-            throw new TfixException("cannot read " + m.path() + ": " + e.getMessage());
-        }
-        return b;
+        return m.image().fileBytes(offset, length);
     }
 
     public boolean contains(long address) {

@@ -1,0 +1,58 @@
+package tfix.engine;
+
+import java.util.List;
+
+import tfix.engine.patch.SitePlan;
+import tfix.engine.record.AppliedPatch;
+
+/** What the session's operations return: values the DSL prints and tests assert on. */
+public final class Results {
+    private Results() {
+    }
+
+    /** A replace: the plan, whether anything changed, and the target's stop (freeze) time. */
+    public record Replaced(SitePlan plan, boolean alreadyApplied, boolean libraryLoaded, double loadMillis,
+                           double freezeMillis) {
+        @Override
+        public String toString() {
+            if (alreadyApplied) {
+                return String.format("%s already replaced with %s (%s): nothing to do", plan.function(),
+                        plan.targetName(), fileName(plan.targetModule()));
+            }
+            return String.format("replaced %s with %s from %s: %s, %d bytes at %#x; target stopped %.3f ms%s",
+                    plan.function(), plan.targetName(), fileName(plan.targetModule()), plan.kind().label(),
+                    plan.length(), plan.site(), freezeMillis,
+                    libraryLoaded ? String.format(" (patch loaded by one thread in %.3f ms)", loadMillis) : "");
+        }
+    }
+
+    /** A revert of one or more patches, in one stop. */
+    public record Reverted(List<AppliedPatch> patches, double freezeMillis) {
+        @Override
+        public String toString() {
+            if (patches.isEmpty()) {
+                return "nothing to revert";
+            }
+            StringBuilder sb = new StringBuilder();
+            for (AppliedPatch p : patches) {
+                sb.append(String.format("reverted %s (was %s from %s)%n", p.function(), p.targetName(), p.patchLibraryName()));
+            }
+            sb.append(String.format("target stopped %.3f ms", freezeMillis));
+            return sb.toString();
+        }
+    }
+
+    /** One site read back. */
+    public record Verified(AppliedPatch patch, boolean ok, byte[] actual) {
+        @Override
+        public String toString() {
+            return String.format("%s %s -> %s at %#x: %s", ok ? "ok  " : "BAD ", patch.function(), patch.targetName(),
+                    patch.site(), ok ? "jump in place" : "bytes differ from the record");
+        }
+    }
+
+    static String fileName(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash >= 0 ? path.substring(slash + 1) : path;
+    }
+}

@@ -1,0 +1,127 @@
+package tfix.engine.patch;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+
+import tfix.engine.TfixException;
+import tfix.engine.elf.ProcessSymbols;
+import tfix.engine.ptrace.ProcMemory;
+import tfix.engine.ptrace.Registers;
+import tfix.engine.ptrace.Tracee;
+
+/**
+ * The only code that writes patch sites. Writes a set of sites in one stop of the
+ * whole process, all or nothing, and reports how long the process was stopped.
+ */
+public final class Applier {
+    private final Tracee tracee;
+    private final ProcMemory memory;
+    private final ProcessSymbols symbols;
+    private final Duration threadTimeout;
+
+    /** One write: expect {@code before} at {@code address}, leave {@code after}. */
+    public record Write(SitePlan plan, long address, byte[] before, byte[] after) {
+    }
+
+    /** How long the target was stopped, in nanoseconds. */
+    public record Outcome(long freezeNanos, int attempts) {
+        public double freezeMillis() {
+            return freezeNanos / 1e6;
+        }
+    }
+
+    public Applier(Tracee tracee, ProcMemory memory, ProcessSymbols symbols, Duration threadTimeout) {
+        this.tracee = tracee;
+        this.memory = memory;
+        this.symbols = symbols;
+        this.threadTimeout = threadTimeout;
+    }
+
+    public static Write apply(SitePlan p) {
+        return new Write(p, p.site(), p.original(), p.patch());
+    }
+
+    public static Write revert(SitePlan p) {
+        return new Write(p, p.site(), p.patch(), p.original());
+    }
+
+    /**
+     * Stops every thread, checks no thread is inside bytes about to change (else lets
+     * the process run a moment and tries again, up to the time-out), writes, reads back,
+     * and resumes. On any failure the sites already written are put back.
+     */
+    public Outcome write(List<Write> writes) {
+        long deadline = System.nanoTime() + threadTimeout.toNanos();
+        long freeze = 0;
+        int attempt = 0;
+        while (true) {
+            attempt++;
+            long stopped = tracee.stopAll(Duration.ofSeconds(5));
+            try {
+                String busy = busyThread(writes);
+                if (busy == null) {
+                    writeAll(writes);
+                    tracee.resumeAll();
+                    freeze += System.nanoTime() - stopped;
+                    return new Outcome(freeze, attempt);
+                }
+                tracee.resumeAll();
+                freeze += System.nanoTime() - stopped;
+                if (System.nanoTime() > deadline) {
+                    throw new TfixException(busy + " for " + threadTimeout.toMillis()
+                            + " ms; nothing was changed, try again when it is idle or with a longer time-out");
+                }
+                // Let the thread leave the site; it usually does within microseconds.
+                LockSupport.parkNanos(Math.min(2_000_000L, 50_000L * attempt));
+            } catch (RuntimeException e) {
+                if (!tracee.exited()) {
+                    tracee.resumeAll();
+                }
+                throw e;
+            }
+        }
+    }
+
+    private String busyThread(List<Write> writes) {
+        for (int tid : tracee.threadIds()) {
+            Registers regs = tracee.registers(tid);
+            for (Write w : writes) {
+                if (w.plan().covers(regs.rip())) {
+                    return String.format("thread %d is executing inside the bytes of %s being replaced (at %s)",
+                            tid, w.plan().function(), symbols.describe(regs.rip()));
+                }
+            }
+        }
+        return null;
+    }
+
+    private void writeAll(List<Write> writes) {
+        for (Write w : writes) {
+            byte[] now = memory.read(w.address(), w.before().length);
+            if (!Arrays.equals(now, w.before()) && !Arrays.equals(now, w.after())) {
+                throw new TfixException(String.format("the bytes of %s at %#x changed since they were checked"
+                        + " (now %s); nothing was changed", w.plan().function(), w.address(), ProcMemory.hex(now)));
+            }
+        }
+        List<Write> done = new ArrayList<>();
+        try {
+            for (Write w : writes) {
+                memory.write(w.address(), w.after());
+                done.add(w);
+                byte[] back = memory.read(w.address(), w.after().length);
+                if (!Arrays.equals(back, w.after())) {
+                    throw new TfixException(String.format("read-back of %s at %#x gave %s instead of %s; rolled back",
+                            w.plan().function(), w.address(), ProcMemory.hex(back), ProcMemory.hex(w.after())));
+                }
+            }
+        } catch (RuntimeException e) {
+            for (Write w : done) {
+                memory.write(w.address(), w.before());
+            }
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package tfix.engine.patch;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Turns a {@link SiteRequest} into a {@link SitePlan}: chooses the jump, covers whole
+ * instructions, and runs every check that needs no live process. Pure: no I/O.
+ */
+public final class Planner {
+    static final byte[] ENDBR64 = {(byte) 0xf3, 0x0f, 0x1e, (byte) 0xfa};
+    private final X86Decoder decoder;
+
+    public Planner(X86Decoder decoder) {
+        this.decoder = decoder;
+    }
+
+    public SitePlan plan(SiteRequest r) {
+        List<Check> checks = new ArrayList<>();
+        byte[] file = r.fileBytes();
+        boolean endbr = file.length >= 4 && Arrays.equals(Arrays.copyOf(file, 4), ENDBR64);
+        long site = r.entry() + (endbr ? 4 : 0);
+        JumpKind kind = JumpEncoder.choose(site, r.target());
+        int need = kind.length;
+
+        // Cover whole instructions; the last one's leftover bytes become int3.
+        int offset = (int) (site - r.entry());
+        List<Instruction> insns = decoder.decode(Arrays.copyOfRange(file, offset, file.length), site);
+        int covered = 0;
+        for (Instruction i : insns) {
+            if (covered >= need) {
+                break;
+            }
+            covered += i.size();
+        }
+        long size = r.size() > 0 ? r.size() : file.length;
+        boolean fits = covered >= need && offset + covered <= size;
+        if (!fits) {
+            checks.add(Check.fail("size", String.format("%s is %d bytes; a %s needs %d bytes from %#x (%d available)",
+                    r.function(), size, kind.label(), need, site, size - offset)));
+            covered = Math.max(need, Math.min(covered, file.length - offset));
+        } else {
+            checks.add(Check.pass("size", String.format("%d of %d bytes replaced (%s%s)", covered, size,
+                    kind.label(), endbr ? ", after endbr64" : "")));
+        }
+        int len = Math.min(covered, file.length - offset);
+        if (len < need) {
+            len = need;
+        }
+        byte[] original = Arrays.copyOfRange(file, offset, offset + len);
+        byte[] patch = JumpEncoder.encode(kind, site, r.target(), len);
+
+        byte[] current = Arrays.copyOfRange(r.currentBytes(), offset, Math.min(r.currentBytes().length, offset + len));
+        boolean already = Arrays.equals(current, patch);
+        if (already) {
+            checks.add(Check.pass("bytes", "already jump to " + r.targetName()));
+        } else if (Arrays.equals(current, original)) {
+            checks.add(Check.pass("bytes", "match " + r.module()));
+        } else {
+            checks.add(Check.fail("bytes", String.format("the bytes at %#x differ from %s (someone else changed them:"
+                    + " another patcher or a debugger breakpoint); refusing to overwrite them", site, r.module())));
+        }
+
+        if (r.target() == r.entry()) {
+            checks.add(Check.fail("target", "the new function is the old one"));
+        }
+        checks.add(branchCheck(r, site, len, size));
+        return new SitePlan(r.function(), r.module(), r.entry(), site, r.target(), r.targetName(), r.targetModule(),
+                kind, original, patch, List.copyOf(checks), already);
+    }
+
+    /** No direct branch in the function may land inside the replaced bytes (other than at their start). */
+    private Check branchCheck(SiteRequest r, long site, int len, long size) {
+        byte[] body = Arrays.copyOf(r.fileBytes(), (int) Math.min(size, r.fileBytes().length));
+        for (Instruction i : decoder.decode(body, r.entry())) {
+            if (i.branchTarget().isPresent()) {
+                long t = i.branchTarget().getAsLong();
+                if (t > site && t < site + len) {
+                    return Check.fail("branches", String.format("%s at %#x jumps to %#x, inside the %d bytes the jump"
+                            + " would replace", i.mnemonic(), i.address(), t, len));
+                }
+            }
+        }
+        return Check.pass("branches", "no branch in " + r.function() + " lands inside the replaced bytes");
+    }
+}

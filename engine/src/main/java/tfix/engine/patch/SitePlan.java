@@ -1,0 +1,42 @@
+package tfix.engine.patch;
+
+import java.util.List;
+
+import tfix.engine.ptrace.ProcMemory;
+
+/**
+ * Everything needed to write (and undo) one jump: where, which bytes before and after,
+ * and the checks that allowed it. Pure data: printing it changes nothing.
+ */
+public record SitePlan(String function, String module, long entry, long site, long target, String targetName,
+                       String targetModule, JumpKind kind, byte[] original, byte[] patch, List<Check> checks,
+                       boolean alreadyApplied) {
+
+    public int length() {
+        return patch.length;
+    }
+
+    public boolean covers(long address) {
+        return address > site && address < site + patch.length;
+    }
+
+    public boolean ok() {
+        return checks.stream().allMatch(Check::passed);
+    }
+
+    public List<Check> failures() {
+        return checks.stream().filter(c -> !c.passed()).toList();
+    }
+
+    public String describe() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("%s at %#x (%s) -> %s at %#x (%s)%n", function, entry, module, targetName, target, targetModule));
+        sb.append(String.format("  site %#x, %d bytes, %s%n", site, patch.length, kind.label()));
+        sb.append("  old: ").append(ProcMemory.hex(original)).append('\n');
+        sb.append("  new: ").append(ProcMemory.hex(patch)).append('\n');
+        for (Check c : checks) {
+            sb.append("  ").append(c).append('\n');
+        }
+        return sb.toString();
+    }
+}

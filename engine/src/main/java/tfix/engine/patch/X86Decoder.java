@@ -1,0 +1,67 @@
+package tfix.engine.patch;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.regex.Pattern;
+
+import capstone.Capstone;
+import tfix.engine.TfixException;
+
+/** x86-64 decoding through Capstone (Debian's libcapstone4, via the JNA binding). */
+public final class X86Decoder implements AutoCloseable {
+    private static final Pattern ADDRESS = Pattern.compile("0x[0-9a-f]+");
+    private final Capstone cs;
+
+    public X86Decoder() {
+        Capstone c;
+        try {
+            c = new Capstone(Capstone.CS_ARCH_X86, Capstone.CS_MODE_64);
+        } catch (UnsatisfiedLinkError e) {
+            throw new TfixException("cannot load the Capstone disassembler: install it with `apt-get install -y libcapstone4`");
+        }
+        this.cs = c;
+    }
+
+    /** Decodes until the bytes end or an undecodable byte is met. */
+    public List<Instruction> decode(byte[] code, long address) {
+        List<Instruction> out = new ArrayList<>();
+        Capstone.CsInsn[] insns;
+        synchronized (cs) {
+            insns = cs.disasm(code, address);
+        }
+        if (insns == null) {
+            return out;
+        }
+        for (Capstone.CsInsn i : insns) {
+            out.add(new Instruction(i.address, i.size, i.mnemonic, i.opStr, branchTarget(i.mnemonic, i.opStr)));
+        }
+        return out;
+    }
+
+    private static OptionalLong branchTarget(String mnemonic, String ops) {
+        boolean branch = mnemonic.startsWith("j") || mnemonic.equals("call") || mnemonic.startsWith("loop");
+        if (branch && ADDRESS.matcher(ops).matches()) {
+            return OptionalLong.of(Long.parseUnsignedLong(ops.substring(2), 16));
+        }
+        return OptionalLong.empty();
+    }
+
+    public String describe(byte[] code, long address) {
+        StringBuilder sb = new StringBuilder();
+        for (Instruction i : decode(code, address)) {
+            if (sb.length() > 0) {
+                sb.append("; ");
+            }
+            sb.append((i.mnemonic() + " " + i.operands()).trim());
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public void close() {
+        synchronized (cs) {
+            cs.close();
+        }
+    }
+}
