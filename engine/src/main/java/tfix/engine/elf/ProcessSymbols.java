@@ -177,7 +177,7 @@ public final class ProcessSymbols {
         }
         String where = lib != null ? scope.get(0).fileName() : "process " + pid + " (" + scope.size() + " files searched)";
         String hint = near.isEmpty()
-                ? ": check the spelling (`symbols ~/" + name + "/`); a stripped binary has no names for its static functions"
+                ? ": check the spelling (nm -C lists a file's functions); a stripped binary has no names for its static functions"
                 : ": the compiler may have renamed it; did you mean " + Set.copyOf(near).stream().sorted().limit(5)
                         .map(n -> "'" + n + "'").collect(Collectors.joining(", ")) + "?";
         return new TfixException("function '" + query + "' not found in " + where + hint);

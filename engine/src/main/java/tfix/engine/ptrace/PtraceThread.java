@@ -66,10 +66,10 @@ public final class PtraceThread implements AutoCloseable {
             try {
                 return f.get();
             } catch (InterruptedException | ExecutionException again) {
-                throw unwrap(again);
+                throw withCallerFrames(unwrap(again));
             }
         } catch (ExecutionException e) {
-            throw unwrap(e);
+            throw withCallerFrames(unwrap(e));
         }
     }
 
@@ -78,6 +78,16 @@ public final class PtraceThread implements AutoCloseable {
             task.run();
             return null;
         });
+    }
+
+    /** Adds the calling thread's frames, so an error names the script line that caused it. */
+    private static RuntimeException withCallerFrames(RuntimeException e) {
+        StackTraceElement[] own = e.getStackTrace();
+        StackTraceElement[] caller = new Throwable().getStackTrace();
+        StackTraceElement[] all = java.util.Arrays.copyOf(own, own.length + caller.length);
+        System.arraycopy(caller, 0, all, own.length, caller.length);
+        e.setStackTrace(all);
+        return e;
     }
 
     private static RuntimeException unwrap(Exception e) {

@@ -1,0 +1,163 @@
+package tfix.dsl;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Optional;
+
+import org.codehaus.groovy.control.CompilerConfiguration;
+import org.codehaus.groovy.control.MultipleCompilationErrorsException;
+import org.codehaus.groovy.control.messages.SyntaxErrorMessage;
+
+import groovy.lang.Binding;
+import groovy.lang.GroovyShell;
+import groovy.lang.MissingMethodException;
+import groovy.lang.MissingPropertyException;
+import groovy.lang.Script;
+import tfix.engine.TfixException;
+
+/**
+ * Runs tfix scripts over a {@link TfixContext}. A failure becomes one {@link ScriptError}
+ * line naming the script line; the process is always detached at the end.
+ */
+public final class ScriptRunner {
+    private final GroovyShell shell;
+    private final Binding binding;
+    private final TfixContext context;
+
+    public ScriptRunner(TfixContext context) {
+        this.context = context;
+        CompilerConfiguration cc = new CompilerConfiguration();
+        cc.setScriptBaseClass(TfixScript.class.getName());
+        this.binding = new Binding();
+        binding.setVariable(TfixScript.CONTEXT, context);
+        this.shell = new GroovyShell(ScriptRunner.class.getClassLoader(), binding, cc);
+    }
+
+    public Binding binding() {
+        return binding;
+    }
+
+    public TfixContext context() {
+        return context;
+    }
+
+    /** Runs a script file; relative paths in it resolve against its folder. Detaches at the end. */
+    public Object runFile(Path script, Map<String, Object> variables) {
+        String text;
+        try {
+            text = Files.readString(script);
+        } catch (IOException e) {
+            throw new ScriptError("cannot read script " + script + ": " + e.getMessage(), e);
+        }
+        context.baseDir(script.toAbsolutePath().getParent());
+        try {
+            return evaluate(text, script.getFileName().toString(), variables);
+        } finally {
+            context.close();
+        }
+    }
+
+    /** Runs script text (exec); relative paths resolve against the context's folder. Detaches at the end. */
+    public Object runText(String text, Map<String, Object> variables) {
+        try {
+            return evaluate(text, "exec", variables);
+        } finally {
+            context.close();
+        }
+    }
+
+    /** Evaluates text in the running session and keeps it attached (the REPL's way). */
+    public Object evaluate(String text, String name, Map<String, Object> variables) {
+        variables.forEach(binding::setVariable);
+        String scriptName = name.replaceAll("[^A-Za-z0-9_]", "_");
+        if (!Character.isJavaIdentifierStart(scriptName.charAt(0))) {
+            scriptName = "s_" + scriptName;
+        }
+        Script script;
+        try {
+            script = shell.parse(text, scriptName + ".groovy");
+        } catch (MultipleCompilationErrorsException e) {
+            throw new ScriptError(syntaxMessage(name, e), e);
+        }
+        try {
+            return script.run();
+        } catch (TfixException e) {
+            throw new ScriptError(where(name, e) + e.getMessage(), e);
+        } catch (MissingMethodException e) {
+            if (e.getType() != null && TfixScript.class.isAssignableFrom(e.getType())) {
+                throw new ScriptError(where(name, e) + unknownVerb(e.getMethod()), e);
+            }
+            throw new ScriptError(where(name, e) + "'" + e.getMethod() + "' does not take those arguments: "
+                    + usage(e.getMethod()), e);
+        } catch (MissingPropertyException e) {
+            throw new ScriptError(where(name, e) + unknownVerb(e.getProperty()), e);
+        } catch (ScriptError e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ScriptError(where(name, e) + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    static String unknownVerb(String word) {
+        if (word.equals("pid")) {
+            return "no pid given: pass --pid PID, or write `attach 1234`";
+        }
+        Optional<String> near = TfixScript.VERBS.stream()
+                .min(Comparator.comparingInt(v -> distance(v, word)))
+                .filter(v -> distance(v, word) <= Math.max(2, word.length() / 3));
+        return "unknown verb '" + word + "'" + near.map(v -> ": did you mean '" + v + "'? " + usage(v)).orElse(
+                ": the verbs are " + String.join(", ", TfixScript.VERBS));
+    }
+
+    static String usage(String verb) {
+        return switch (verb) {
+            case "attach" -> "(attach PID)";
+            case "replace" -> "(replace 'old' with 'new' from 'patch.so')";
+            case "revert" -> "(revert 'old', or revert() for all)";
+            case "verify", "status", "detach" -> "(" + verb + ")";
+            default -> "";
+        };
+    }
+
+    private static String where(String name, Throwable e) {
+        String file = name.replaceAll("[^A-Za-z0-9_]", "_");
+        for (StackTraceElement el : e.getStackTrace()) {
+            if (el.getFileName() != null && el.getFileName().startsWith(file) && el.getLineNumber() > 0) {
+                return name + ":" + el.getLineNumber() + ": ";
+            }
+        }
+        return name + ": ";
+    }
+
+    private static String syntaxMessage(String name, MultipleCompilationErrorsException e) {
+        var errors = e.getErrorCollector().getErrors();
+        if (!errors.isEmpty() && errors.get(0) instanceof SyntaxErrorMessage sm) {
+            var c = sm.getCause();
+            String msg = c.getOriginalMessage() == null ? c.getMessage() : c.getOriginalMessage();
+            return name + ":" + c.getLine() + ": syntax error: " + msg.lines().findFirst().orElse("");
+        }
+        return name + ": " + e.getMessage().lines().skip(1).findFirst().orElse(e.getMessage());
+    }
+
+    static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}

@@ -1,0 +1,140 @@
+package tfix.dsl;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+
+import tfix.engine.Results;
+import tfix.engine.TfixException;
+import tfix.engine.TfixSession;
+import tfix.engine.record.AppliedPatch;
+
+/**
+ * The state behind a script or a REPL: the engine, the attached process, where output
+ * goes and where relative paths start. Every DSL verb is one call here, one engine call.
+ */
+public final class TfixContext implements AutoCloseable {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
+    private final TfixSession.Engine engine;
+    private final TfixSession.Options options;
+    private final PrintStream out;
+    private Path baseDir;
+    private TfixSession session;
+
+    public TfixContext(TfixSession.Engine engine, TfixSession.Options options, PrintStream out, Path baseDir) {
+        this.engine = engine;
+        this.options = options;
+        this.out = out;
+        this.baseDir = baseDir;
+    }
+
+    public PrintStream out() {
+        return out;
+    }
+
+    public Path baseDir() {
+        return baseDir;
+    }
+
+    public void baseDir(Path dir) {
+        this.baseDir = dir;
+    }
+
+    public Path resolve(String path) {
+        return baseDir.resolve(path).normalize();
+    }
+
+    public TfixSession session() {
+        if (session == null || !session.attached()) {
+            throw new TfixException("not attached to a process: start with `attach PID`");
+        }
+        return session;
+    }
+
+    public boolean attached() {
+        return session != null && session.attached();
+    }
+
+    public TfixSession attach(int pid) {
+        if (attached()) {
+            if (session.pid() == pid) {
+                out.println("already attached to process " + pid);
+                return session;
+            }
+            detach();
+        }
+        long t0 = System.nanoTime();
+        session = TfixSession.attach(pid, engine, options);
+        int threads = session.threadCount();
+        out.printf("attached to process %d (%s), %d thread%s, in %.1f ms; the process keeps running%n", pid,
+                new tfix.engine.process.TargetProcess(pid).commandName(), threads, threads == 1 ? "" : "s",
+                (System.nanoTime() - t0) / 1e6);
+        return session;
+    }
+
+    public Results.Replaced replace(String oldName, String library, String newName, String patchPath) {
+        Results.Replaced r = session().replace(oldName, library, newName, resolve(patchPath));
+        out.println(r);
+        return r;
+    }
+
+    public List<Results.Verified> verify() {
+        List<Results.Verified> v = session().verify();
+        if (v.isEmpty()) {
+            out.println("verify: no patches in force");
+        }
+        v.forEach(out::println);
+        List<Results.Verified> bad = v.stream().filter(x -> !x.ok()).toList();
+        if (!bad.isEmpty()) {
+            throw new TfixException("verify failed for " + bad.size() + " site(s): "
+                    + bad.stream().map(b -> b.patch().function()).toList() + "; someone changed the patched code");
+        }
+        return v;
+    }
+
+    public List<AppliedPatch> status() {
+        List<AppliedPatch> s = session().status();
+        out.printf("process %d: %d patch%s in force%n", session.pid(), s.size(), s.size() == 1 ? "" : "es");
+        for (AppliedPatch p : s) {
+            out.printf("  %s -> %s (%s) at %#x, since %s%n", p.function(), p.targetName(), p.patchLibraryName(),
+                    p.site(), TIME.format(Instant.ofEpochMilli(p.appliedAt())));
+        }
+        return s;
+    }
+
+    public Results.Reverted revert(String function) {
+        Results.Reverted r = session().revert(function);
+        out.println(r);
+        return r;
+    }
+
+    public Results.Reverted revertAll() {
+        Results.Reverted r = session().revertAll();
+        out.println(r);
+        return r;
+    }
+
+    public void detach() {
+        if (attached()) {
+            int pid = session.pid();
+            session.detach();
+            out.println("detached from process " + pid);
+        }
+        session = null;
+    }
+
+    /** Always detaches: the target is never left traced when a script ends or fails. */
+    @Override
+    public void close() {
+        if (session != null) {
+            try {
+                detach();
+            } finally {
+                session = null;
+            }
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package tfix.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tfix.dsl.ScriptError;
+import tfix.dsl.ScriptRunner;
+import tfix.dsl.TfixContext;
+import tfix.engine.TfixException;
+import tfix.engine.TfixSession;
+
+/** The tfix command line. */
+@Command(name = "tfix", mixinStandardHelpOptions = true, version = "tfix 0.1.0",
+        description = "Replace functions in running Linux processes, verify them, and undo them.",
+        subcommands = {Main.Run.class, Main.Exec.class, Main.Status.class, DemoCommand.class, ReplCommand.class})
+public final class Main implements Callable<Integer> {
+
+    static final class Common {
+        @Option(names = "--debug", description = "Print stack traces for errors.")
+        boolean debug;
+
+        @Option(names = "--call-timeout", description = "Seconds a remote call (dlopen) may take (default ${DEFAULT-VALUE}).",
+                defaultValue = "10")
+        long callTimeout;
+
+        @Option(names = "--thread-timeout", description = "Milliseconds to wait for threads to leave a patch site (default ${DEFAULT-VALUE}).",
+                defaultValue = "2000")
+        long threadTimeout;
+
+        TfixSession.Options options() {
+            return new TfixSession.Options(java.time.Duration.ofSeconds(callTimeout), java.time.Duration.ofMillis(threadTimeout));
+        }
+    }
+
+    @Override
+    public Integer call() {
+        CommandLine.usage(this, System.out);
+        return 0;
+    }
+
+    @Command(name = "run", description = "Run a .tfix.groovy script; `pid` is bound in it.")
+    static final class Run implements Callable<Integer> {
+        @Parameters(paramLabel = "SCRIPT")
+        Path script;
+
+        @Option(names = "--pid", description = "Bound as `pid` in the script.")
+        Integer pid;
+
+        @CommandLine.Mixin
+        Common common;
+
+        @Override
+        public Integer call() {
+            return Cli.guard(common.debug, () -> {
+                Map<String, Object> vars = new HashMap<>();
+                if (pid != null) {
+                    vars.put("pid", pid);
+                }
+                try (TfixContext ctx = Cli.context(common, Path.of("").toAbsolutePath())) {
+                    new ScriptRunner(ctx).runFile(script, vars);
+                }
+            });
+        }
+    }
+
+    @Command(name = "exec", description = "Run DSL statements given on the command line, separated by ';'.")
+    static final class Exec implements Callable<Integer> {
+        @Parameters(paramLabel = "STATEMENTS")
+        String text;
+
+        @Option(names = "--pid", description = "Bound as `pid`.")
+        Integer pid;
+
+        @CommandLine.Mixin
+        Common common;
+
+        @Override
+        public Integer call() {
+            return Cli.guard(common.debug, () -> {
+                Map<String, Object> vars = new HashMap<>();
+                if (pid != null) {
+                    vars.put("pid", pid);
+                }
+                try (TfixContext ctx = Cli.context(common, Path.of("").toAbsolutePath())) {
+                    new ScriptRunner(ctx).runText(text, vars);
+                }
+            });
+        }
+    }
+
+    @Command(name = "status", description = "List the patches in force in a process, read from the process itself.")
+    static final class Status implements Callable<Integer> {
+        @Option(names = "--pid", required = true)
+        int pid;
+
+        @CommandLine.Mixin
+        Common common;
+
+        @Override
+        public Integer call() {
+            return Cli.guard(common.debug, () -> {
+                try (TfixContext ctx = Cli.context(common, Path.of("").toAbsolutePath())) {
+                    new ScriptRunner(ctx).runText("attach pid; status; detach", Map.of("pid", pid));
+                }
+            });
+        }
+    }
+
+    /** Shared by the commands: the context, and turning failures into one line and an exit code. */
+    static final class Cli {
+        private Cli() {
+        }
+
+        static TfixContext context(Common common, Path baseDir) {
+            return new TfixContext(TfixSession.Engine.create(), common.options(), System.out, baseDir);
+        }
+
+        interface Body {
+            void run() throws Exception;
+        }
+
+        static int guard(boolean debug, Body body) {
+            try {
+                body.run();
+                return 0;
+            } catch (ScriptError | TfixException e) {
+                fail(debug, e.getMessage(), e);
+                return 1;
+            } catch (Exception e) {
+                fail(debug, e.getClass().getSimpleName() + ": " + e.getMessage() + " (run with --debug for details)", e);
+                return 1;
+            }
+        }
+
+        static void fail(boolean debug, String message, Throwable e) {
+            PrintStream err = System.err;
+            err.println("tfix: " + message);
+            if (debug) {
+                e.printStackTrace(err);
+            }
+        }
+    }
+
+    public static void main(String[] args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setParameterExceptionHandler((ex, a) -> {
+            System.err.println("tfix: " + ex.getMessage() + " (see tfix --help)");
+            return 2;
+        });
+        int code = cl.execute(args);
+        System.out.flush();
+        System.exit(code);
+    }
+}
