@@ -33,6 +33,9 @@ extern const struct game_rules game_rules;
 extern struct player game_players[GAME_PLAYERS];
 extern unsigned long game_tick;
 
+/* Streak bonus steps earned by a streak of `streak` kills (0 .. streak_cap). */
+int streak_bonus_steps(int streak);
+
 /* Points awarded to `killer` for a kill that makes their streak `streak`. */
 int score_for_kill(const struct player *killer, int streak);
 

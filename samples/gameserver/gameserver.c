@@ -63,43 +63,51 @@ unsigned long game_tick;
 /* Guards game_players and game_tick between the tick loop and the clients. */
 static pthread_mutex_t game_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* ---- the buggy function --------------------------------------------------- */
+/* ---- scoring --------------------------------------------------------------- */
 
 /*
- * Points for one kill.  Every kill is worth base_points; from a streak of
- * streak_min kills in a row, each further kill adds streak_bonus, up to
- * streak_cap bonus steps.  Intended values with the default rules:
+ * Number of streak bonus steps a kill earns: 0 below streak_min, then 1, 2,
+ * ... up to streak_cap.  This helper is correct.  It is exported so that
+ * patches can call it instead of copying it.
+ */
+__attribute__((noipa))
+int streak_bonus_steps(int streak)
+{
+    int steps;
+
+    if (streak < game_rules.streak_min)
+        return 0;
+    steps = streak - game_rules.streak_min + 1;
+    return steps > game_rules.streak_cap ? game_rules.streak_cap : steps;
+}
+
+/*
+ * Points for one kill: base_points, plus streak_bonus for every bonus step.
+ * Intended values with the default rules:
  *
  *   streak   1    2    3    4    5    6    7
  *   points  100  100  150  200  250  300  350
  *
  * BUG: the streak bonus is *subtracted* from the base points instead of being
- * added (a sign slip: `points -= ...` where `points += ...` was meant).  So a
- * hot streak costs points: streak 3 gives 50, 4 gives 0, 5 gives -50, 6 gives
- * -100 and 7 gives -150, and the best players' scores go down.
+ * added (a sign slip: `-` where `+` was meant).  So a hot streak costs
+ * points: streak 3 gives 50, 4 gives 0, 5 gives -50, 6 gives -100 and 7
+ * gives -150, and the scores of the best players go down.
  *
  * noipa (no inlining, no cloning, no interprocedural register assumptions)
  * keeps every call going through this exact entry point with the normal
  * calling convention, which is what a live patch redirects.  The function is
  * exported (the server links with -rdynamic) so tfix can find it by name.
+ * Because it calls a helper on every path, gcc gives it a full frame-pointer
+ * prologue (push %rbp; mov %rsp,%rbp) at its entry.
  */
 __attribute__((noipa))
 int score_for_kill(const struct player *killer, int streak)
 {
-    int points;
-    int steps;
+    int steps = streak_bonus_steps(streak);
 
     if (killer == NULL || streak <= 0)
         return 0;
-
-    points = game_rules.base_points;
-    if (streak >= game_rules.streak_min) {
-        steps = streak - game_rules.streak_min + 1;
-        if (steps > game_rules.streak_cap)
-            steps = game_rules.streak_cap;
-        points -= steps * game_rules.streak_bonus;   /* BUG: should be += */
-    }
-    return points;
+    return game_rules.base_points - steps * game_rules.streak_bonus; /* BUG: should be + */
 }
 
 /* ---- simulation ------------------------------------------------------------ */

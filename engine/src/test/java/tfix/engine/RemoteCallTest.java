@@ -54,4 +54,36 @@ class RemoteCallTest {
                     String.join("\n", target.output()));
         }
     }
+
+    /** The main thread keeps creating threads: a call must never borrow it half-way through clone(). */
+    @Test
+    void callsWhileThreadsAreBorn() {
+        var bin = tfix.engine.testing.Targets.exe("spawner.c");
+        try (RunningTarget target = RunningTarget.start(bin); PtraceThread owner = new PtraceThread(target.pid())) {
+            target.awaitLine("round 500");
+            Native nat = new Native();
+            long bad = owner.call(() -> {
+                TargetProcess proc = new TargetProcess(target.pid());
+                Tracee tracee = Tracee.attach(proc, new Ptrace(nat), owner);
+                try (ProcMemory mem = new ProcMemory(target.pid())) {
+                    ProcessSymbols syms = ProcessSymbols.load(target.pid(), proc.maps(), proc::openableFile, new ElfCache(), Demangler.load());
+                    RemoteCaller caller = new RemoteCaller(tracee, mem, syms, Duration.ofSeconds(5));
+                    long wrong = 0;
+                    for (int i = 0; i < 100; i++) {
+                        if (caller.call("atoi", caller.libcFunction("atoi"), RemoteCaller.string("777")) != 777) {
+                            wrong++;
+                        }
+                    }
+                    return wrong;
+                } finally {
+                    tracee.detach();
+                }
+            });
+            assertEquals(0, bad);
+            String last = target.awaitLine("round \\d+");
+            target.awaitLine(l -> l.startsWith("round") && !l.equals(last), Duration.ofSeconds(10));
+            assertTrue(target.alive());
+            assertFalse(target.traced());
+        }
+    }
 }

@@ -26,8 +26,11 @@ public final class Applier {
     public record Write(SitePlan plan, long address, byte[] before, byte[] after) {
     }
 
-    /** How long the target was stopped, in nanoseconds. */
-    public record Outcome(long freezeNanos, int attempts) {
+    /**
+     * The stop that wrote the sites (the outage the target saw) and the stops of all
+     * attempts together; between attempts the target runs.
+     */
+    public record Outcome(long freezeNanos, long allStopsNanos, int attempts) {
         public double freezeMillis() {
             return freezeNanos / 1e6;
         }
@@ -65,8 +68,8 @@ public final class Applier {
                 if (busy == null) {
                     writeAll(writes);
                     tracee.resumeAll();
-                    freeze += System.nanoTime() - stopped;
-                    return new Outcome(freeze, attempt);
+                    long last = System.nanoTime() - stopped;
+                    return new Outcome(last, freeze + last, attempt);
                 }
                 tracee.resumeAll();
                 freeze += System.nanoTime() - stopped;

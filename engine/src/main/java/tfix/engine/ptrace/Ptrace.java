@@ -49,6 +49,11 @@ public final class Ptrace {
         return r;
     }
 
+    /** The tracer thread's own id (call on the tracer thread). */
+    public int tracerTid() {
+        return nat.gettid();
+    }
+
     public void seize(int tid) {
         call("PTRACE_SEIZE", PTRACE_SEIZE, tid, 0, OPT_TRACESYSGOOD | OPT_TRACECLONE);
     }

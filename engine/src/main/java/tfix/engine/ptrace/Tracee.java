@@ -37,6 +37,8 @@ public final class Tracee {
         boolean wantRunning = true;
         boolean groupStop;
         int pendingSignal;
+        /** Stopped by PTRACE_INTERRUPT: the only stop in which a thread's registers may be borrowed. */
+        boolean interruptStop;
 
         TracedThread(int tid) {
             this.tid = tid;
@@ -51,7 +53,7 @@ public final class Tracee {
 
     /** Seizes every thread, including threads born while attaching. Threads keep running. */
     public static Tracee attach(TargetProcess process, Ptrace ptrace, PtraceThread owner) {
-        checkAttachable(process.pid());
+        checkAttachable(process.pid(), ptrace.tracerTid());
         Tracee t = new Tracee(process, ptrace, owner);
         try {
             t.seizeAll();
@@ -62,9 +64,8 @@ public final class Tracee {
         return t;
     }
 
-    private static void checkAttachable(int pid) {
-        long self = ProcessHandle.current().pid();
-        if (pid == self) {
+    private static void checkAttachable(int pid, int self) {
+        if (pid == ProcessHandle.current().pid()) {
             throw new TfixException("pid " + pid + " is tfix itself: give the pid of the process to patch");
         }
         ProcStatus st = ProcStatus.of(pid).orElseThrow(() -> new TfixException(
@@ -79,7 +80,7 @@ public final class Tracee {
     }
 
     private void seizeAll() {
-        long self = ProcessHandle.current().pid();
+        int self = ptrace.tracerTid();
         boolean grew = true;
         while (grew) {
             grew = false;
@@ -194,6 +195,7 @@ public final class Tracee {
             return null;
         }
         t.stopped = true;
+        t.interruptStop = ws.eventStop() && !ws.groupStop();
         if (ws.event() == WaitStatus.EVENT_CLONE) {
             int child = (int) ptrace.eventMessage(t.tid);
             if (!threads.containsKey(child)) {
@@ -228,6 +230,7 @@ public final class Tracee {
             }
             t.pendingSignal = 0;
             t.stopped = false;
+            t.interruptStop = false;
         } catch (SyscallException e) {
             if (e.errno() != Errno.ESRCH) {
                 throw e;
@@ -279,9 +282,26 @@ public final class Tracee {
     private TracedThread thread(int tid) {
         TracedThread t = threads.get(tid);
         if (t == null) {
-            throw new TfixException("thread " + tid + " of process " + process.pid() + " has exited");
+            throw new ThreadExitedException(tid, process.pid());
         }
         return t;
+    }
+
+    /** A thread that ended while tfix was using it; callers that can pick another thread do. */
+    public static final class ThreadExitedException extends TfixException {
+        public ThreadExitedException(int tid, int pid) {
+            super("thread " + tid + " of process " + pid + " has exited");
+        }
+    }
+
+    /**
+     * Whether the thread sits in a PTRACE_INTERRUPT stop. In other stops (a clone
+     * event, a signal on its way) the thread is half-way through something the kernel
+     * will finish on resume, and its registers must not be borrowed.
+     */
+    public boolean inInterruptStop(int tid) {
+        TracedThread t = thread(tid);
+        return t.stopped && t.interruptStop;
     }
 
     public boolean isTraced(int tid) {
@@ -390,9 +410,13 @@ public final class Tracee {
             backoff = new Backoff();
             if (ws.gone()) {
                 handle(ws);
+                if (exited) {
+                    throw new TfixException("process " + process.pid() + " exited during a remote call");
+                }
                 throw new TfixException("thread " + tid + " of process " + process.pid() + " exited during a remote call");
             }
             t.stopped = true;
+            t.interruptStop = false;
             if (ws.syscallStop()) {
                 Registers regs = ptrace.getRegisters(tid);
                 if (accept.test(regs)) {
@@ -409,9 +433,23 @@ public final class Tracee {
         }
     }
 
+    /** Threads traced by this tracer that tfix has not heard of yet (clones whose event is pending). */
+    private void adoptUnknownThreads() {
+        int self = ptrace.tracerTid();
+        for (int tid : process.threadIds()) {
+            if (!threads.containsKey(tid)) {
+                Path status = process.proc().resolve("task").resolve(Integer.toString(tid)).resolve("status");
+                if (ProcStatus.read(status, tid).map(ProcStatus::tracerPid).orElse(0) == self) {
+                    newThread(tid);
+                }
+            }
+        }
+    }
+
     /** Detaches from every thread, passing on pending signals. The process runs on untraced. */
     public void detach() {
         checkOwner();
+        adoptUnknownThreads();
         if (threads.isEmpty()) {
             return;
         }
@@ -435,6 +473,11 @@ public final class Tracee {
         }
         threads.clear();
         frozen = false;
+        // A clone born during the last stop is traced too: let it go as well.
+        adoptUnknownThreads();
+        if (!threads.isEmpty()) {
+            detach();
+        }
     }
 
     /** Busy-waits briefly, then parks with growing pauses: events arrive within microseconds. */

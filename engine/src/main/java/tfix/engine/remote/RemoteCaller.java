@@ -95,7 +95,17 @@ public final class RemoteCaller {
         if (site == null) {
             site = StubSite.find(symbols.modules(), stub.size());
         }
-        int tid = chooseThread();
+        for (int tid : candidateThreads()) {
+            try {
+                return callIn(tid, what, function, args);
+            } catch (Tracee.ThreadExitedException e) {
+                // A short-lived thread ended before it could be borrowed: take the next one.
+            }
+        }
+        throw new TfixException("process " + tracee.pid() + " has no thread that stays alive long enough to run " + what);
+    }
+
+    private long callIn(int tid, String what, long function, Arg... args) {
         Registers regs = stopOutsideStub(tid);
         if (xsaveSize == 0) {
             xsaveSize = tracee.ptrace().xstateSize(tid);
@@ -158,14 +168,14 @@ public final class RemoteCaller {
     }
 
     /**
-     * Prefers a thread parked in a quiet system call (read, poll, nanosleep, accept...),
-     * which holds no libc lock a callee might need; then any other thread; the main
-     * thread first within each kind.
+     * Threads to borrow, best first: one parked in a quiet system call (read, poll,
+     * nanosleep, accept...), which holds no libc lock a callee might need; then one
+     * running user code; then one waiting on a futex. The main thread first within each
+     * kind, since it lives longest.
      */
-    private int chooseThread() {
-        List<Integer> tids = tracee.threadIds();
-        int best = -1, bestScore = -1;
-        for (int tid : tids) {
+    private List<Integer> candidateThreads() {
+        List<int[]> scored = new ArrayList<>();
+        for (int tid : tracee.threadIds()) {
             ThreadSyscall sc = ThreadSyscall.read(tracee.pid(), tid).orElse(null);
             if (sc == null) {
                 continue;
@@ -174,24 +184,21 @@ public final class RemoteCaller {
             if (site != null && site.contains(sc.instructionPointer())) {
                 score = 0;
             }
-            score = score * 2 + (tid == tracee.pid() ? 1 : 0);
-            if (score > bestScore) {
-                best = tid;
-                bestScore = score;
-            }
+            scored.add(new int[] {tid, score * 2 + (tid == tracee.pid() ? 1 : 0)});
         }
-        if (best < 0) {
-            throw new TfixException("process " + tracee.pid() + " has no thread left to run a call in");
-        }
-        return best;
+        scored.sort((a, b) -> Integer.compare(b[1], a[1]));
+        return scored.stream().map(a -> a[0]).toList();
     }
 
-    /** Stops the thread where it is not running the stub's epilogue from an earlier call. */
+    /**
+     * Stops the thread in an interrupt stop (not half-way through a clone or a signal)
+     * and outside the stub's epilogue from an earlier call.
+     */
     private Registers stopOutsideStub(int tid) {
         for (int attempt = 0; attempt < 1000; attempt++) {
             tracee.stopThread(tid, timeout);
             Registers regs = tracee.registers(tid);
-            if (!site.contains(regs.rip())) {
+            if (tracee.inInterruptStop(tid) && !site.contains(regs.rip())) {
                 return regs;
             }
             tracee.resumeThread(tid);

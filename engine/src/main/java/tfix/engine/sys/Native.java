@@ -11,6 +11,7 @@ import jnr.ffi.Runtime;
  */
 public final class Native {
     private static final long SYS_TGKILL = 234;
+    private static final long SYS_GETTID = 186;
     private final LibC libc;
     private final Runtime runtime;
 
@@ -33,6 +34,11 @@ public final class Native {
 
     public Pointer allocate(int bytes) {
         return Memory.allocateDirect(runtime, bytes);
+    }
+
+    /** The calling OS thread's id: what /proc shows as TracerPid for the threads it traces. */
+    public int gettid() {
+        return (int) libc.syscall(SYS_GETTID, 0, 0, 0);
     }
 
     public int tgkill(int tgid, int tid, int signal) {

@@ -1,0 +1,3 @@
+int missing_helper(int x) {
+    return x;
+}
