@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs tfix's whole test suite on this machine, installing what it needs first.
+# Tests attach to real processes with ptrace: run as root (or with CAP_SYS_PTRACE).
+set -euo pipefail
+cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
+
+need=()
+ldconfig -p 2>/dev/null | grep -q 'libcapstone\.so\.4' || need+=(libcapstone4)
+command -v gcc >/dev/null || need+=(gcc)
+command -v g++ >/dev/null || need+=(g++)
+command -v make >/dev/null || need+=(make)
+command -v mvn >/dev/null || need+=(maven)
+command -v setsid >/dev/null || need+=(util-linux)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "test.sh: installing ${need[*]}" >&2
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+exec mvn -B -ntp verify "$@"
