@@ -1,0 +1,184 @@
+package tfix.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import tfix.engine.testing.RunningTarget;
+import tfix.engine.testing.Targets;
+
+/** The tfix command line, run as separate processes against real targets. */
+class CliTest {
+    record Result(int exit, String out, String err) {
+    }
+
+    static Result tfix(List<String> prefix, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "tfix.cli.Main"));
+        cmd.addAll(List.of(args));
+        Path out = Files.createTempFile("tfix-out", ".txt");
+        Path err = Files.createTempFile("tfix-err", ".txt");
+        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("tfix did not finish: " + cmd);
+        }
+        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    static Result tfix(String... args) throws IOException, InterruptedException {
+        return tfix(List.of(), args);
+    }
+
+    @Test
+    void replaceInOneProcessRevertFromAnother() throws Exception {
+        Path exe = Targets.exe("scorer.c", "-pie", "-fPIE");
+        Path patch = Targets.patch("scorer_patch.c");
+        try (RunningTarget t = RunningTarget.start(exe)) {
+            t.awaitLine("compute=40 static=16");
+            Result r = tfix("exec", "attach " + t.pid() + "; replace 'compute' with 'compute_v2' from '" + patch
+                    + "'; verify; detach");
+            assertEquals(0, r.exit(), r.err());
+            assertTrue(r.out().contains("replaced compute with compute_v2"), r.out());
+            assertTrue(r.out().matches("(?s).*target stopped \\d+\\.\\d+ ms.*"), "reports the freeze time: " + r.out());
+            t.awaitLine("compute=1005");
+
+            Result st = tfix("status", "--pid", Integer.toString(t.pid()));
+            assertEquals(0, st.exit(), st.err());
+            assertTrue(st.out().contains("1 patch in force"), st.out());
+            assertTrue(st.out().contains("compute -> compute_v2 (" + patch.getFileName() + ")"), st.out());
+
+            Result again = tfix("exec", "attach pid; replace 'compute' with 'compute_v2' from '" + patch + "'",
+                    "--pid", Integer.toString(t.pid()));
+            assertEquals(0, again.exit(), again.err());
+            assertTrue(again.out().contains("already replaced"), again.out());
+
+            Result rv = tfix("exec", "attach " + t.pid() + "; revert 'compute'; detach");
+            assertEquals(0, rv.exit(), rv.err());
+            assertTrue(rv.out().contains("reverted compute"), rv.out());
+            t.awaitLine("compute=40");
+            assertFalse(t.traced());
+        }
+    }
+
+    @Test
+    void runResolvesPathsAgainstTheScriptFolder() throws Exception {
+        Path exe = Targets.exe("scorer.c");
+        Path patch = Targets.patch("scorer_patch.c");
+        Path dir = Files.createTempDirectory("tfix-script");
+        Files.copy(patch, dir.resolve("patch.so"));
+        Path script = dir.resolve("fix.tfix.groovy");
+        Files.writeString(script, "// fix compute\nattach pid\nreplace 'compute' with 'compute_v2' from 'patch.so'\nverify\nstatus\ndetach\n");
+        try (RunningTarget t = RunningTarget.start(exe)) {
+            t.awaitLine("compute=40");
+            Result r = tfix("run", script.toString(), "--pid", Integer.toString(t.pid()));
+            assertEquals(0, r.exit(), r.err());
+            t.awaitLine("compute=1005");
+            assertTrue(r.out().contains("1 patch in force"), r.out());
+            Result rv = tfix("exec", "attach " + t.pid() + "; revert(); detach");
+            assertEquals(0, rv.exit(), rv.err());
+            t.awaitLine("compute=40");
+        }
+    }
+
+    @Test
+    void errorsAreOneLineWithANonZeroExit() throws Exception {
+        Path exe = Targets.exe("scorer.c");
+        Path patch = Targets.patch("scorer_patch.c");
+        try (RunningTarget t = RunningTarget.start(exe)) {
+            t.awaitLine("compute=40");
+            Result typo = tfix("exec", "attach " + t.pid() + "\nreplase 'compute' with 'compute_v2' from '" + patch + "'");
+            assertEquals(1, typo.exit());
+            assertEquals("tfix: exec:2: unknown verb 'replase': did you mean 'replace'? (replace 'old' with 'new' from 'patch.so')",
+                    typo.err().trim());
+
+            Result missing = tfix("exec", "attach " + t.pid() + "; replace 'nosuch' with 'compute_v2' from '" + patch + "'");
+            assertEquals(1, missing.exit());
+            assertEquals(1, missing.err().trim().lines().count(), missing.err());
+            assertTrue(missing.err().contains("function 'nosuch' not found"), missing.err());
+
+            Result debug = tfix("exec", "--debug", "attach " + t.pid() + "; replace 'nosuch' with 'x' from '" + patch + "'");
+            assertEquals(1, debug.exit());
+            assertTrue(debug.err().contains("\tat tfix."), "--debug prints the stack trace: " + debug.err());
+
+            Result noPid = tfix("exec", "attach pid");
+            assertEquals(1, noPid.exit());
+            assertTrue(noPid.err().contains("no pid given"), noPid.err());
+
+            Result usage = tfix("frobnicate");
+            assertEquals(2, usage.exit());
+
+            Result gone = tfix("status", "--pid", "999999");
+            assertEquals(1, gone.exit());
+            assertTrue(gone.err().contains("no process with pid 999999"), gone.err());
+
+            t.awaitLine("compute=40|static", java.time.Duration.ofMillis(1));
+        } catch (AssertionError e) {
+            if (!String.valueOf(e.getMessage()).startsWith("no matching line")) {
+                throw e;
+            }
+            // No new output: compute still returns 40, the target is unchanged.
+        }
+    }
+
+    @Test
+    void permissionDeniedSaysWhatAllowsIt() throws Exception {
+        Path exe = Targets.exe("sleeper.c");
+        // An unprivileged copy of the class path, readable by `nobody`.
+        Path cp = Files.createTempDirectory("tfix-cp");
+        List<String> entries = new ArrayList<>();
+        int i = 0;
+        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            Path src = Path.of(e);
+            Path dst = cp.resolve((i++) + "-" + src.getFileName());
+            if (Files.isDirectory(src)) {
+                copyTree(src, dst);
+            } else if (Files.exists(src)) {
+                Files.copy(src, dst);
+            }
+            entries.add(dst.toString());
+        }
+        new ProcessBuilder("chmod", "-R", "a+rX", cp.toString()).start().waitFor();
+        cp.toFile().setReadable(true, false);
+        try (RunningTarget t = RunningTarget.start(exe)) {
+            List<String> cmd = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Duser.home=/tmp",
+                    "-XX:TieredStopAtLevel=1", "-cp", String.join(File.pathSeparator, entries), "tfix.cli.Main",
+                    "exec", "attach " + t.pid());
+            Path err = Files.createTempFile("tfix-err", ".txt");
+            err.toFile().setWritable(true, false);
+            Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            String msg = Files.readString(err, StandardCharsets.UTF_8);
+            assertEquals(1, p.exitValue(), msg);
+            assertTrue(msg.contains("permission denied") && msg.contains("CAP_SYS_PTRACE"), msg);
+            t.awaitLine("tick");
+            assertFalse(t.traced());
+        }
+    }
+
+    private static void copyTree(Path src, Path dst) throws IOException {
+        try (var s = Files.walk(src)) {
+            for (Path p : s.toList()) {
+                Path to = dst.resolve(src.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(p, to);
+                }
+            }
+        }
+    }
+}
