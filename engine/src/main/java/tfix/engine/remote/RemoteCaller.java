@@ -195,16 +195,23 @@ public final class RemoteCaller {
      * and outside the stub's epilogue from an earlier call.
      */
     private Registers stopOutsideStub(int tid) {
-        for (int attempt = 0; attempt < 1000; attempt++) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long pause = 10_000;
+        while (true) {
             tracee.stopThread(tid, timeout);
             Registers regs = tracee.registers(tid);
             if (tracee.inInterruptStop(tid) && !site.contains(regs.rip())) {
                 return regs;
             }
             tracee.resumeThread(tid);
-            Thread.onSpinWait();
+            if (System.nanoTime() > deadline) {
+                throw new TfixException("thread " + tid + " did not leave tfix's call stub within "
+                        + timeout.toSeconds() + " s");
+            }
+            // Give it time to be scheduled: on a busy machine a resumed thread may wait for a CPU.
+            java.util.concurrent.locks.LockSupport.parkNanos(pause);
+            pause = Math.min(pause * 2, 1_000_000);
         }
-        throw new TfixException("thread " + tid + " did not leave tfix's call stub");
     }
 
     /** The registers the thread must carry on with: an interrupted system call is issued again, as the kernel would. */
