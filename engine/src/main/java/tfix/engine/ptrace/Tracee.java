@@ -39,6 +39,8 @@ public final class Tracee {
         int pendingSignal;
         /** Stopped by PTRACE_INTERRUPT: the only stop in which a thread's registers may be borrowed. */
         boolean interruptStop;
+        /** Registers read during this stop; cleared when the thread runs. */
+        Registers registers;
 
         TracedThread(int tid) {
             this.tid = tid;
@@ -221,6 +223,9 @@ public final class Tracee {
 
     private void resume(TracedThread t) {
         try {
+            if (t.interruptStop && !t.groupStop) {
+                undoStopEintr(t);
+            }
             if (t.groupStop) {
                 // Someone stopped the process (job control): keep it stopped, as without tfix.
                 ptrace.listen(t.tid);
@@ -231,11 +236,24 @@ public final class Tracee {
             t.pendingSignal = 0;
             t.stopped = false;
             t.interruptStop = false;
+            t.registers = null;
         } catch (SyscallException e) {
             if (e.errno() != Errno.ESRCH) {
                 throw e;
             }
             threads.remove(t.tid); // died while stopped (SIGKILL)
+        }
+    }
+
+    /**
+     * A call such as epoll_wait answers -EINTR when its thread is stopped, even with no
+     * signal: the program must not see that, so the call is issued again.
+     */
+    private void undoStopEintr(TracedThread t) {
+        Registers regs = t.registers != null ? t.registers : ptrace.getRegisters(t.tid);
+        if (regs.origRax() >= 0 && regs.rax() == SyscallRestart.EINTR && t.pendingSignal == 0
+                && !SyscallRestart.signalPending(process.pid(), t.tid)) {
+            SyscallRestart.reissue(regs, false).ifPresent(r -> ptrace.setRegisters(t.tid, r));
         }
     }
 
@@ -366,14 +384,20 @@ public final class Tracee {
 
     public Registers registers(int tid) {
         checkOwner();
-        requireStopped(tid);
-        return ptrace.getRegisters(tid);
+        TracedThread t = requireStopped(tid);
+        if (t.registers == null) {
+            t.registers = ptrace.getRegisters(tid);
+        }
+        return t.registers;
     }
 
+    /** Sets a stopped thread's registers; it then carries on from them, as given. */
     public void setRegisters(int tid, Registers regs) {
         checkOwner();
-        requireStopped(tid);
+        TracedThread t = requireStopped(tid);
         ptrace.setRegisters(tid, regs);
+        t.registers = regs;
+        t.interruptStop = false; // its registers are tfix's now: nothing to undo on resume
     }
 
     private TracedThread requireStopped(int tid) {
@@ -397,6 +421,7 @@ public final class Tracee {
         ptrace.syscall(tid, t.pendingSignal);
         t.pendingSignal = 0;
         t.stopped = false;
+        t.registers = null;
         while (true) {
             WaitStatus ws = ptrace.poll(tid);
             if (ws == null) {
@@ -417,6 +442,7 @@ public final class Tracee {
             }
             t.stopped = true;
             t.interruptStop = false;
+            t.registers = null;
             if (ws.syscallStop()) {
                 Registers regs = ptrace.getRegisters(tid);
                 if (accept.test(regs)) {
@@ -463,6 +489,9 @@ public final class Tracee {
                 continue;
             }
             try {
+                if (t.interruptStop && !t.groupStop) {
+                    undoStopEintr(t);
+                }
                 ptrace.detach(t.tid, t.groupStop ? 0 : t.pendingSignal);
             } catch (SyscallException e) {
                 if (e.errno() != Errno.ESRCH) {

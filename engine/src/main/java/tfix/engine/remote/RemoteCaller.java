@@ -16,6 +16,7 @@ import tfix.engine.process.MemoryMap;
 import tfix.engine.process.ThreadSyscall;
 import tfix.engine.ptrace.ProcMemory;
 import tfix.engine.ptrace.Registers;
+import tfix.engine.ptrace.SyscallRestart;
 import tfix.engine.ptrace.Tracee;
 
 /**
@@ -24,8 +25,6 @@ import tfix.engine.ptrace.Tracee;
  * stack, below its red zone). See {@link CallStub} for why this survives tfix dying.
  */
 public final class RemoteCaller {
-    private static final long ERESTARTSYS = -512, ERESTARTNOINTR = -513, ERESTARTNOHAND = -514, ERESTART_RESTARTBLOCK = -516;
-    private static final long SYS_RESTART_SYSCALL = 219;
     private static final long RED_ZONE = 128;
     /** Stack a callee such as dlopen may use below the stub's frame. */
     private static final long STACK_HEADROOM = 64 * 1024;
@@ -216,24 +215,18 @@ public final class RemoteCaller {
 
     /** The registers the thread must carry on with: an interrupted system call is issued again, as the kernel would. */
     private Registers resumeState(int tid, Registers regs) {
-        if (regs.origRax() < 0) {
-            return regs;
-        }
-        long rax = regs.rax();
-        long again;
-        if (rax == ERESTARTSYS || rax == ERESTARTNOINTR || rax == ERESTARTNOHAND) {
-            again = regs.origRax();
-        } else if (rax == ERESTART_RESTARTBLOCK) {
-            again = SYS_RESTART_SYSCALL;
-        } else {
+        Optional<Registers> again = SyscallRestart.reissue(regs,
+                regs.rax() == -4 && SyscallRestart.signalPending(tracee.pid(), tid));
+        if (again.isEmpty()) {
             return regs;
         }
         byte[] insn = memory.read(regs.rip() - 2, 2);
-        boolean syscallInsn = (insn[0] == 0x0f && insn[1] == 0x05) || ((insn[0] & 0xff) == 0xcd && (insn[1] & 0xff) == 0x80);
+        boolean syscallInsn = (insn[0] == 0x0f && (insn[1] == 0x05 || insn[1] == 0x34))
+                || ((insn[0] & 0xff) == 0xcd && (insn[1] & 0xff) == 0x80);
         if (!syscallInsn) {
             throw new TfixException("thread " + tid + " stopped in a system call tfix cannot restart; try again");
         }
-        return regs.with(Registers.RIP, regs.rip() - 2).with(Registers.RAX, again);
+        return again.get();
     }
 
     private void checkStackRoom(int tid, long rsp, long stubRsp) {
