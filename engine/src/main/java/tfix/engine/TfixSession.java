@@ -286,10 +286,7 @@ public final class TfixSession implements AutoCloseable {
         return new Results.Reverted(List.copyOf(patches), out.freezeMillis());
     }
 
-    /**
-     * Lets the process go: puts back the call stub's bytes (once no thread is in it)
-     * and detaches from every thread. Safe to call twice.
-     */
+    /** Lets the process go: detaches from every thread. Safe to call twice. */
     public void detach() {
         if (closed) {
             return;
@@ -299,11 +296,8 @@ public final class TfixSession implements AutoCloseable {
             thread.call(() -> {
                 thread.whileIdle(null);
                 try {
-                    if (!tracee.exited() && caller.site().isPresent()) {
-                        removeStub();
-                    }
-                } finally {
                     tracee.detach();
+                } finally {
                     memory.close();
                 }
                 return null;
@@ -311,25 +305,6 @@ public final class TfixSession implements AutoCloseable {
         } finally {
             thread.close();
         }
-    }
-
-    private void removeStub() {
-        for (int attempt = 0; attempt < 100; attempt++) {
-            tracee.stopAll(Duration.ofSeconds(5));
-            boolean inside = false;
-            for (int tid : tracee.threadIds()) {
-                if (caller.site().get().contains(tracee.registers(tid).rip())) {
-                    inside = true;
-                }
-            }
-            if (!inside) {
-                caller.removeStub();
-                return;
-            }
-            tracee.resumeAll();
-            Thread.onSpinWait();
-        }
-        // A thread is still finishing a call: leaving the stub there is harmless.
     }
 
     public boolean attached() {

@@ -39,8 +39,6 @@ class RemoteCallTest {
                     for (int i = 0; i < 20; i++) {
                         n = caller.call("atoi", caller.libcFunction("atoi"), RemoteCaller.string("12345"));
                     }
-                    tracee.stopAll(Duration.ofSeconds(5));
-                    caller.removeStub();
                     return n;
                 } finally {
                     tracee.detach();

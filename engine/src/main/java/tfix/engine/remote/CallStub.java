@@ -2,37 +2,42 @@ package tfix.engine.remote;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 import tfix.engine.ptrace.Registers;
 
 /**
- * A self-restoring call stub. A hijacked thread runs it to call one function; the
- * stub then puts back every register, the flags and the FPU/vector state itself and
- * jumps to where the thread was (re-issuing an interrupted system call). tfix only
+ * A self-restoring call stub. A borrowed thread runs it to call one function; the
+ * stub then puts back every register, the flags and the vector state itself and
+ * returns to where the thread was (re-issuing an interrupted system call). tfix only
  * reads the result at the marker system call, so if tfix dies at any instant the
  * thread still finishes the call and carries on as before.
  *
+ * The code never changes; each call's data (saved registers, function, arguments)
+ * is a frame on the borrowed thread's own stack, {@link #FRAME_DISTANCE} bytes below
+ * its stack pointer, pointed to by rbx. Two threads, or an orphaned call of a killed
+ * tfix and a new one, never share data.
+ *
  * <pre>
- *   xsave64 [rbx]              ; rbx = 64-aligned save area on the thread's stack
- *   load rdi..r9 from slots; xor eax,eax
- *   call [func]
- *   mov rdi, rax
- *   mov eax, SYS_getpid
- *   syscall                    ; marker: tfix reads rdi here
- *   xrstor64 [rbx]
- *   push [rflags]; popfq
- *   load every general register from slots
- *   mov rsp, [rsp slot]; jmp [rip slot]
+ *   mov rcx,[rbx+xsave]; xsave64 [rcx]     (mask edx:eax = all)
+ *   load rdi,rsi,rdx,rcx,r8,r9 from the frame; xor eax,eax
+ *   call [rbx+func]
+ *   mov rdi,rax; mov eax,SYS_getpid; syscall   &lt;- marker: tfix reads rdi here
+ *   mov rcx,[rbx+xsave]; xrstor64 [rcx]
+ *   push [rbx+rflags]; popfq
+ *   load every general register but rbx and rsp
+ *   lea rsp,[rbx+rip]; mov rbx,[rbx+rbx]
+ *   ret FRAME_DISTANCE-8                  &lt;- rip from the frame, rsp back to the original
  * </pre>
  */
 public final class CallStub {
     static final int SYS_GETPID = 39;
-    private static final String[] ARG_SLOTS = {"arg0", "arg1", "arg2", "arg3", "arg4", "arg5"};
+    /** The frame starts this far below the thread's stack pointer; ret's immediate relies on it. */
+    public static final int FRAME_DISTANCE = 32 * 1024;
+    /** Frame slots, in 8-byte units; rip first (lowest) so nothing tfix still needs lies below rsp after the lea. */
+    static final int RIP = 0, RBX = 1, RFLAGS = 2, FUNC = 3, XSAVE = 4, ARG0 = 5, GPR0 = 11;
+    public static final int FRAME_SIZE = (GPR0 + Registers.GENERAL.length) * 8;
     private static final int[] ARG_REGS = {X86Writer.RDI, X86Writer.RSI, X86Writer.RDX, X86Writer.RCX, X86Writer.R8, X86Writer.R9};
-    /** Registers.GENERAL in X86Writer numbering. */
     private static final Map<Integer, Integer> WRITER_REG = Map.ofEntries(
             Map.entry(Registers.RAX, X86Writer.RAX), Map.entry(Registers.RBX, X86Writer.RBX),
             Map.entry(Registers.RCX, X86Writer.RCX), Map.entry(Registers.RDX, X86Writer.RDX),
@@ -43,35 +48,39 @@ public final class CallStub {
             Map.entry(Registers.R13, X86Writer.R13), Map.entry(Registers.R14, X86Writer.R14),
             Map.entry(Registers.R15, X86Writer.R15));
 
-    private final byte[] template;
-    private final Map<String, Integer> slotOffset = new HashMap<>();
+    private final byte[] code;
     private final int markerOffset;
 
     public CallStub() {
         X86Writer w = new X86Writer();
-        w.movImm32(X86Writer.RAX, -1).movImm32(X86Writer.RDX, -1).xsaveRbx();
+        w.loadRbx(X86Writer.RCX, XSAVE * 8).movImm32(X86Writer.RAX, -1).movImm32(X86Writer.RDX, -1).xsaveRcx();
         for (int i = 0; i < 6; i++) {
-            w.load(ARG_REGS[i], ARG_SLOTS[i]);
+            w.loadRbx(ARG_REGS[i], (ARG0 + i) * 8);
         }
-        w.xorEaxEax().callIndirect("func").movRdiRax().movImm32(X86Writer.RAX, SYS_GETPID);
+        w.xorEaxEax().callRbx(FUNC * 8).movRdiRax().movImm32(X86Writer.RAX, SYS_GETPID);
         markerOffset = w.offset();
         w.syscall();
-        w.movImm32(X86Writer.RAX, -1).movImm32(X86Writer.RDX, -1).xrstorRbx();
-        w.pushIndirect("rflags").popfq();
-        for (int reg : Registers.GENERAL) {
-            w.load(WRITER_REG.get(reg), "r" + reg);
+        w.loadRbx(X86Writer.RCX, XSAVE * 8).movImm32(X86Writer.RAX, -1).movImm32(X86Writer.RDX, -1).xrstorRcx();
+        w.pushRbx(RFLAGS * 8).popfq();
+        for (int i = 0; i < Registers.GENERAL.length; i++) {
+            int reg = Registers.GENERAL[i];
+            if (reg != Registers.RBX) {
+                w.loadRbx(WRITER_REG.get(reg), (GPR0 + i) * 8);
+            }
         }
-        w.load(X86Writer.RSP, "rsp").jmpIndirect("rip");
-        List<String> names = w.slots();
-        int[] offsets = new int[names.size()];
-        template = w.finish(offsets);
-        for (int i = 0; i < names.size(); i++) {
-            slotOffset.put(names.get(i), offsets[i]);
+        w.leaRspRbx(RIP * 8).loadRbx(X86Writer.RBX, RBX * 8).retImm16(FRAME_DISTANCE - 8);
+        while (w.offset() % 16 != 0) {
+            w.int3();
         }
+        code = w.bytes();
+    }
+
+    public byte[] code() {
+        return code.clone();
     }
 
     public int size() {
-        return template.length;
+        return code.length;
     }
 
     /** Offset of the marker syscall instruction; at its syscall-entry stop rip is two bytes past it. */
@@ -80,23 +89,24 @@ public final class CallStub {
     }
 
     /**
-     * The stub's bytes for one call. {@code resume} holds the registers the thread
-     * must have when it carries on (already adjusted to re-issue an interrupted call).
+     * The frame for one call, to be written at {@code resume.rsp() - FRAME_DISTANCE}.
+     * {@code resume} holds the registers the thread must carry on with.
      */
-    public byte[] build(long function, long[] args, Registers resume) {
+    public byte[] frame(long function, long[] args, long xsaveArea, Registers resume) {
         if (args.length > 6) {
             throw new IllegalArgumentException("at most 6 integer arguments");
         }
-        ByteBuffer b = ByteBuffer.wrap(template.clone()).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(slotOffset.get("func"), function);
+        ByteBuffer b = ByteBuffer.allocate(FRAME_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(RIP * 8, resume.rip());
+        b.putLong(RBX * 8, resume.get(Registers.RBX));
+        b.putLong(RFLAGS * 8, resume.get(Registers.EFLAGS));
+        b.putLong(FUNC * 8, function);
+        b.putLong(XSAVE * 8, xsaveArea);
         for (int i = 0; i < 6; i++) {
-            b.putLong(slotOffset.get(ARG_SLOTS[i]), i < args.length ? args[i] : 0);
+            b.putLong((ARG0 + i) * 8, i < args.length ? args[i] : 0);
         }
-        b.putLong(slotOffset.get("rflags"), resume.get(Registers.EFLAGS));
-        b.putLong(slotOffset.get("rsp"), resume.rsp());
-        b.putLong(slotOffset.get("rip"), resume.rip());
-        for (int reg : Registers.GENERAL) {
-            b.putLong(slotOffset.get("r" + reg), resume.get(reg));
+        for (int i = 0; i < Registers.GENERAL.length; i++) {
+            b.putLong((GPR0 + i) * 8, resume.get(Registers.GENERAL[i]));
         }
         return b.array();
     }

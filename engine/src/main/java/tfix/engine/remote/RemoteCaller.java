@@ -26,7 +26,7 @@ import tfix.engine.ptrace.Tracee;
  */
 public final class RemoteCaller {
     private static final long RED_ZONE = 128;
-    /** Stack a callee such as dlopen may use below the stub's frame. */
+    /** Stack a callee such as dlopen may use below the call frame. */
     private static final long STACK_HEADROOM = 64 * 1024;
     private static final long EFLAGS_TF = 0x100, EFLAGS_DF = 0x400;
     /** System calls a thread waits in without holding libc's locks: the safest to borrow. */
@@ -111,29 +111,32 @@ public final class RemoteCaller {
         }
         Registers resume = resumeState(tid, regs);
 
-        // Lay out the borrowed stack: red zone | buffers | xsave area | stub frame.
+        // The borrowed stack, top down: red zone | buffers | xsave area | ... | frame | stub's own stack.
+        long frame = regs.rsp() - CallStub.FRAME_DISTANCE;
         long cursor = regs.rsp() - RED_ZONE;
         long[] values = new long[args.length];
-        List<long[]> placed = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             if (args[i] instanceof Value v) {
                 values[i] = v.value();
             } else if (args[i] instanceof Buffer b) {
                 cursor = (cursor - b.bytes().length) & ~15L;
                 values[i] = cursor;
-                placed.add(new long[] {i});
                 memory.write(cursor, b.bytes());
             }
         }
         long xsaveBase = (cursor - xsaveSize) & ~63L;
-        long stubRsp = (xsaveBase - 64) & ~15L;
+        if (xsaveBase < frame + CallStub.FRAME_SIZE) {
+            throw new TfixException("the arguments of " + what + " do not fit in tfix's call frame");
+        }
+        long stubRsp = (frame - 64) & ~15L;
         checkStackRoom(tid, regs.rsp(), stubRsp);
         memory.write(xsaveBase, new byte[xsaveSize]);
-        memory.write(site.address(), stub.build(function, values, resume));
+        memory.write(frame, stub.frame(function, values, xsaveBase, resume));
+        installStub();
 
         Registers call = regs.with(Registers.RIP, site.address())
                 .with(Registers.RSP, stubRsp)
-                .with(Registers.RBX, xsaveBase)
+                .with(Registers.RBX, frame)
                 .with(Registers.ORIG_RAX, -1)
                 .with(Registers.RAX, 0)
                 .with(Registers.EFLAGS, regs.get(Registers.EFLAGS) & ~(EFLAGS_TF | EFLAGS_DF));
@@ -232,17 +235,23 @@ public final class RemoteCaller {
     private void checkStackRoom(int tid, long rsp, long stubRsp) {
         MemoryMap stack = tracee.process().maps().find(rsp).orElseThrow(() ->
                 new TfixException(String.format("thread %d's stack pointer %#x is not in mapped memory", tid, rsp)));
-        boolean growsDown = stack.path().equals("[stack]");
+        boolean growsDown = stack.path().equals("[stack]"); // the main stack grows on demand
         if (!growsDown && stubRsp - STACK_HEADROOM < stack.start()) {
             throw new TfixException("thread " + tid + " has too little stack left for a remote call ("
                     + (stubRsp - stack.start()) + " bytes)");
         }
     }
 
-    /** Puts back the bytes the stub replaced. Call only while no thread can be inside it. */
-    public void removeStub() {
-        if (site != null) {
-            memory.write(site.address(), site.original());
+    /**
+     * Writes the stub's code if the spare bytes do not hold it yet. The code never
+     * changes, so writing it while an orphaned call (of a killed tfix) runs it is harmless.
+     * It stays after tfix detaches: a thread of a killed tfix run may still be inside a call
+     * that returns to it, and nothing else refers to those bytes.
+     */
+    private void installStub() {
+        byte[] code = stub.code();
+        if (!java.util.Arrays.equals(memory.read(site.address(), code.length), code)) {
+            memory.write(site.address(), code);
         }
     }
 

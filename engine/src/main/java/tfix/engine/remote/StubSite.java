@@ -12,10 +12,10 @@ import tfix.engine.process.MemoryMap;
 /**
  * Where the call stub lives: the unused tail of an executable mapping, past the end
  * of its code segment and before the end of its page. Nothing refers to those bytes,
- * so a stub there is harmless even if tfix dies before putting the original back,
- * and no page of the target is ever made writable or executable for tfix.
+ * so the stub is harmless there, and no page of the target is ever made writable or
+ * executable for tfix. Every run picks the same place, so a process holds one stub.
  */
-public record StubSite(long address, int length, String module, byte[] original) {
+public record StubSite(long address, int length, String module) {
 
     public static StubSite find(List<LoadedModule> modules, int length) {
         List<LoadedModule> order = new ArrayList<>(modules);
@@ -33,19 +33,13 @@ public record StubSite(long address, int length, String module, byte[] original)
                     }
                     long start = (end + 15) & ~15L;
                     if (map.end() - start >= length) {
-                        byte[] orig = fileBytes(m, map.offset() + (start - map.start()), length);
-                        return new StubSite(start, length, m.path(), orig);
+                        return new StubSite(start, length, m.path());
                     }
                 }
             }
         }
         throw new TfixException("no executable mapping of the target has " + length
                 + " spare bytes after its code for tfix's call stub");
-    }
-
-    /** What the page holds there untouched: the file's bytes, zeros past its end. */
-    private static byte[] fileBytes(LoadedModule m, long offset, int length) {
-        return m.image().fileBytes(offset, length);
     }
 
     public boolean contains(long address) {
