@@ -22,27 +22,42 @@ import tfix.engine.testing.CTargets;
 import tfix.engine.testing.RunningTarget;
 
 class RemoteCallTest {
+    interface Calls<T> {
+        T run(RemoteCaller caller);
+    }
 
-    @Test
-    void callsIntoTargetWithoutDisturbingBlockedThreads() {
-        var bin = CTargets.compile("sleeper.c", CTargets.resource("sleeper.c"));
-        try (RunningTarget target = RunningTarget.start(bin); PtraceThread owner = new PtraceThread(target.pid())) {
-            target.awaitLine("tick 1");
+    /** Attaches to the target on its own ptrace thread, runs the calls, detaches. */
+    static <T> T withCaller(RunningTarget target, Calls<T> calls) {
+        try (PtraceThread owner = new PtraceThread(target.pid())) {
             Native nat = new Native();
-            long result = owner.call(() -> {
+            return owner.call(() -> {
                 TargetProcess proc = new TargetProcess(target.pid());
                 Tracee tracee = Tracee.attach(proc, new Ptrace(nat), owner);
                 try (ProcMemory mem = new ProcMemory(target.pid())) {
                     ProcessSymbols syms = ProcessSymbols.load(target.pid(), proc.maps(), proc::openableFile, new ElfCache(), Demangler.load());
-                    RemoteCaller caller = new RemoteCaller(tracee, mem, syms, Duration.ofSeconds(5));
-                    long n = 0;
-                    for (int i = 0; i < 20; i++) {
-                        n = caller.call("atoi", caller.libcFunction("atoi"), RemoteCaller.string("12345"));
-                    }
-                    return n;
+                    return calls.run(new RemoteCaller(tracee, mem, syms, Duration.ofSeconds(5)));
                 } finally {
                     tracee.detach();
                 }
+            });
+        }
+    }
+
+    static long atoi(RemoteCaller caller, String text) {
+        return caller.call("atoi", caller.libcFunction("atoi"), RemoteCaller.string(text));
+    }
+
+    @Test
+    void callsIntoTargetWithoutDisturbingBlockedThreads() {
+        var bin = CTargets.compile("sleeper.c", CTargets.resource("sleeper.c"));
+        try (RunningTarget target = RunningTarget.start(bin)) {
+            target.awaitLine("tick 1");
+            long result = withCaller(target, caller -> {
+                long n = 0;
+                for (int i = 0; i < 20; i++) {
+                    n = atoi(caller, "12345");
+                }
+                return n;
             });
             assertEquals(12345, result);
             target.awaitLine("tick " + 6);
@@ -57,27 +72,16 @@ class RemoteCallTest {
     @Test
     void callsWhileThreadsAreBorn() {
         var bin = tfix.engine.testing.Targets.exe("spawner.c");
-        try (RunningTarget target = RunningTarget.start(bin); PtraceThread owner = new PtraceThread(target.pid())) {
+        try (RunningTarget target = RunningTarget.start(bin)) {
             target.awaitLine("round 500");
-            Native nat = new Native();
-            long bad = owner.call(() -> {
-                TargetProcess proc = new TargetProcess(target.pid());
-                Tracee tracee = Tracee.attach(proc, new Ptrace(nat), owner);
-                try (ProcMemory mem = new ProcMemory(target.pid())) {
-                    ProcessSymbols syms = ProcessSymbols.load(target.pid(), proc.maps(), proc::openableFile, new ElfCache(), Demangler.load());
-                    RemoteCaller caller = new RemoteCaller(tracee, mem, syms, Duration.ofSeconds(5));
-                    long wrong = 0;
-                    for (int i = 0; i < 100; i++) {
-                        if (caller.call("atoi", caller.libcFunction("atoi"), RemoteCaller.string("777")) != 777) {
-                            wrong++;
-                        }
-                    }
-                    return wrong;
-                } finally {
-                    tracee.detach();
+            long wrong = withCaller(target, caller -> {
+                long n = 0;
+                for (int i = 0; i < 100; i++) {
+                    n += atoi(caller, "777") == 777 ? 0 : 1;
                 }
+                return n;
             });
-            assertEquals(0, bad);
+            assertEquals(0, wrong);
             String last = target.awaitLine("round \\d+");
             target.awaitLine(l -> l.startsWith("round") && !l.equals(last), Duration.ofSeconds(10));
             assertTrue(target.alive());
@@ -89,22 +93,16 @@ class RemoteCallTest {
     @Test
     void everyRegisterIsPutBack() {
         var bin = tfix.engine.testing.Targets.exe("registers.c", "-mavx2");
-        try (RunningTarget target = RunningTarget.start(bin); PtraceThread owner = new PtraceThread(target.pid())) {
+        try (RunningTarget target = RunningTarget.start(bin)) {
             target.awaitLine("round 0 ok");
-            Native nat = new Native();
-            owner.run(() -> {
-                TargetProcess proc = new TargetProcess(target.pid());
-                Tracee tracee = Tracee.attach(proc, new Ptrace(nat), owner);
-                try (ProcMemory mem = new ProcMemory(target.pid())) {
-                    ProcessSymbols syms = ProcessSymbols.load(target.pid(), proc.maps(), proc::openableFile, new ElfCache(), Demangler.load());
-                    RemoteCaller caller = new RemoteCaller(tracee, mem, syms, Duration.ofSeconds(5));
-                    for (int i = 0; i < 200; i++) {
-                        assertEquals(42, caller.call("atoi", caller.libcFunction("atoi"), RemoteCaller.string("42")));
-                    }
-                } finally {
-                    tracee.detach();
+            long wrong = withCaller(target, caller -> {
+                long n = 0;
+                for (int i = 0; i < 200; i++) {
+                    n += atoi(caller, "42") == 42 ? 0 : 1;
                 }
+                return n;
             });
+            assertEquals(0, wrong);
             String last = target.awaitLine("round \\d+");
             target.awaitLine(l -> l.startsWith("round") && !l.equals(last), Duration.ofSeconds(20));
             assertTrue(target.output().stream().noneMatch(l -> l.contains("BAD")), String.join("\n", target.output()));

@@ -6,26 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import tfix.engine.testing.CTargets;
+import tfix.engine.testing.EngineTest;
 import tfix.engine.testing.RunningTarget;
 
-class ReplaceTest {
-    static TfixSession.Engine engine;
-
-    @BeforeAll
-    static void engine() {
-        engine = TfixSession.Engine.create();
-    }
-
-    @AfterAll
-    static void close() {
-        engine.decoder().close();
-    }
+class ReplaceTest extends EngineTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"-pie", "-no-pie"})

@@ -11,32 +11,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import tfix.engine.elf.FunctionRef;
 import tfix.engine.testing.CTargets;
+import tfix.engine.testing.EngineTest;
 import tfix.engine.testing.RunningTarget;
 import tfix.engine.testing.Targets;
 
 /** End-to-end replacements on real processes, one scenario of issue 2 each. */
-class ScenarioTest {
-    static TfixSession.Engine engine;
-
-    @BeforeAll
-    static void engine() {
-        engine = TfixSession.Engine.create();
-    }
-
-    @AfterAll
-    static void close() {
-        engine.decoder().close();
-    }
-
-    static TfixSession attach(RunningTarget t) {
-        return TfixSession.attach(t.pid(), engine, TfixSession.Options.defaults());
-    }
+class ScenarioTest extends EngineTest {
 
     static void assertLetGo(RunningTarget t) {
         assertTrue(t.alive(), "target died");

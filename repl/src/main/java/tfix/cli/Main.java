@@ -45,53 +45,45 @@ public final class Main implements Callable<Integer> {
         return 0;
     }
 
-    @Command(name = "run", description = "Run a .tfix.groovy script; `pid` is bound in it.")
-    static final class Run implements Callable<Integer> {
-        @Parameters(paramLabel = "SCRIPT")
-        Path script;
-
+    /** run and exec: a script over one context, `pid` bound from --pid. */
+    abstract static class ScriptCommand implements Callable<Integer> {
         @Option(names = "--pid", description = "Bound as `pid` in the script.")
         Integer pid;
 
         @CommandLine.Mixin
         Common common;
 
+        abstract void run(ScriptRunner runner, Map<String, Object> variables);
+
         @Override
         public Integer call() {
             return Cli.guard(common.debug, () -> {
-                Map<String, Object> vars = new HashMap<>();
-                if (pid != null) {
-                    vars.put("pid", pid);
-                }
                 try (TfixContext ctx = Cli.context(common, Path.of("").toAbsolutePath())) {
-                    new ScriptRunner(ctx).runFile(script, vars);
+                    run(new ScriptRunner(ctx), Cli.pidBinding(pid));
                 }
             });
         }
     }
 
+    @Command(name = "run", description = "Run a .tfix.groovy script; `pid` is bound in it, paths resolve against its folder.")
+    static final class Run extends ScriptCommand {
+        @Parameters(paramLabel = "SCRIPT")
+        Path script;
+
+        @Override
+        void run(ScriptRunner runner, Map<String, Object> variables) {
+            runner.runFile(script, variables);
+        }
+    }
+
     @Command(name = "exec", description = "Run DSL statements given on the command line, separated by ';'.")
-    static final class Exec implements Callable<Integer> {
+    static final class Exec extends ScriptCommand {
         @Parameters(paramLabel = "STATEMENTS")
         String text;
 
-        @Option(names = "--pid", description = "Bound as `pid`.")
-        Integer pid;
-
-        @CommandLine.Mixin
-        Common common;
-
         @Override
-        public Integer call() {
-            return Cli.guard(common.debug, () -> {
-                Map<String, Object> vars = new HashMap<>();
-                if (pid != null) {
-                    vars.put("pid", pid);
-                }
-                try (TfixContext ctx = Cli.context(common, Path.of("").toAbsolutePath())) {
-                    new ScriptRunner(ctx).runText(text, vars);
-                }
-            });
+        void run(ScriptRunner runner, Map<String, Object> variables) {
+            runner.runText(text, variables);
         }
     }
 
@@ -116,6 +108,15 @@ public final class Main implements Callable<Integer> {
     /** Shared by the commands: the context, and turning failures into one line and an exit code. */
     static final class Cli {
         private Cli() {
+        }
+
+        /** `pid` for the script, when --pid was given. */
+        static Map<String, Object> pidBinding(Integer pid) {
+            Map<String, Object> vars = new HashMap<>();
+            if (pid != null) {
+                vars.put("pid", pid);
+            }
+            return vars;
         }
 
         static TfixContext context(Common common, Path baseDir) {

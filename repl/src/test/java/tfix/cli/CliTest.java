@@ -23,15 +23,15 @@ class CliTest {
     record Result(int exit, String out, String err) {
     }
 
-    static Result tfix(List<String> prefix, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(prefix);
-        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "tfix.cli.Main"));
+    /** Runs the command line in its own JVM; {@code home} is tfix.home (where samples/ is), as the launcher sets it. */
+    static Result tfixIn(Path home, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-Dtfix.home=" + home, "-cp", System.getProperty("java.class.path"), "tfix.cli.Main"));
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile("tfix-out", ".txt");
         Path err = Files.createTempFile("tfix-err", ".txt");
         Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("tfix did not finish: " + cmd);
         }
@@ -39,7 +39,7 @@ class CliTest {
     }
 
     static Result tfix(String... args) throws IOException, InterruptedException {
-        return tfix(List.of(), args);
+        return tfixIn(Path.of("..").toAbsolutePath().normalize(), args);
     }
 
     @Test
