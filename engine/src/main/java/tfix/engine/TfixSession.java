@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
 import tfix.engine.elf.Demangler;
+import tfix.engine.elf.ElfImage;
 import tfix.engine.elf.ElfCache;
 import tfix.engine.elf.FunctionRef;
 import tfix.engine.elf.LoadedModule;
@@ -18,11 +19,12 @@ import tfix.engine.elf.ProcessSymbols;
 import tfix.engine.patch.Applier;
 import tfix.engine.patch.Check;
 import tfix.engine.patch.JumpKind;
+import tfix.engine.patch.PlanPrinter;
 import tfix.engine.patch.Planner;
 import tfix.engine.patch.SitePlan;
-import tfix.engine.patch.SiteRequest;
 import tfix.engine.patch.X86Decoder;
 import tfix.engine.process.Maps;
+import tfix.engine.process.MemoryMap;
 import tfix.engine.process.TargetProcess;
 import tfix.engine.ptrace.ProcMemory;
 import tfix.engine.ptrace.Ptrace;
@@ -59,6 +61,9 @@ public final class TfixSession implements AutoCloseable {
     private RemoteCaller caller;
     private RecordStore record;
     private boolean closed;
+    private boolean stackCheck;
+    /** Direct branches of modules swept for static functions, kept for the session. */
+    private final java.util.Map<String, tfix.engine.patch.BranchIndex> branchIndexes = new java.util.HashMap<>();
 
     private TfixSession(TargetProcess process, Options options, PtraceThread thread, Tracee tracee, ProcMemory memory,
                         Engine engine) {
@@ -142,73 +147,188 @@ public final class TfixSession implements AutoCloseable {
 
     /** Replaces {@code oldName} (optionally in {@code library}) with {@code newName} from the patch library. */
     public Results.Replaced replace(String oldName, String library, String newName, Path patchFile) {
-        Path patch = PatchLoader.canonical(patchFile);
+        return replace(new ReplaceSpec(oldName, library, newName, patchFile, null));
+    }
+
+    public Results.Replaced replace(ReplaceSpec spec) {
+        return write(List.of(spec), false).get(0);
+    }
+
+    /**
+     * Replaces several functions in one stop of the target, all or nothing: if any
+     * site fails its checks, nothing is written. Reverted together by transaction id.
+     */
+    public List<Results.Replaced> transaction(List<ReplaceSpec> specs) {
+        if (specs.isEmpty()) {
+            return List.of();
+        }
+        return write(specs, true);
+    }
+
+    /**
+     * Plans without changing anything: no patch is loaded and nothing is written. A patch
+     * not yet loaded is planned at a far address, so the plan shows the longest jump.
+     */
+    public List<SitePlan> plan(List<ReplaceSpec> specs) {
         return onTracer(() -> {
-            FunctionRef old = symbols.resolve(oldName, library, patchLibraries());
-            Optional<AppliedPatch> existing = inForce().stream().filter(p -> p.entry() == old.address()).findFirst();
-
-            long loadStart = System.nanoTime();
-            boolean loaded = new PatchLoader(caller).load(process.maps(), patch);
-            double loadMillis = (System.nanoTime() - loadStart) / 1e6;
-            if (loaded) {
-                refresh();
+            List<SitePlan> plans = new ArrayList<>();
+            for (ReplaceSpec spec : specs) {
+                plans.add(prepare(spec, true).plan());
             }
-            LoadedModule patchModule = symbols.moduleByPath(patch.toString()).orElseThrow(() ->
-                    new TfixException("the target loaded " + patch + " but it is not in its memory maps"));
-            FunctionRef fresh = symbols.resolve(newName, patch.toString(), Set.of());
-
-            SitePlan plan = plan(old, fresh);
-            if (existing.isPresent() && !plan.alreadyApplied()) {
-                AppliedPatch e = existing.get();
-                throw new TfixException(old.displayName() + " is already replaced with " + e.targetName() + " from "
-                        + e.patchLibraryName() + ": revert '" + oldName + "' first");
-            }
-            if (!plan.ok()) {
-                throw new TfixException("cannot replace " + old.displayName() + ": "
-                        + plan.failures().stream().map(Check::detail).collect(Collectors.joining("; ")));
-            }
-            if (plan.alreadyApplied()) {
-                return new Results.Replaced(plan, true, loaded, loadMillis, 0);
-            }
-            ensureRecord();
-            PatchLog log = record.read();
-            AppliedPatch entry = new AppliedPatch(log.nextId(), 0, plan.function(), plan.module(), plan.entry(), plan.site(),
-                    plan.original(), plan.patch(), plan.targetName(), plan.target(), patchModule.path(),
-                    System.currentTimeMillis());
-            record.append(PatchLog.applyEvent(entry));
-            Applier.Outcome out;
-            try {
-                out = applier().write(List.of(Applier.apply(plan)));
-            } catch (RuntimeException e) {
-                record.append(PatchLog.event("aborted", entry.id()));
-                throw e;
-            }
-            record.append(PatchLog.event("applied", entry.id()));
-            return new Results.Replaced(plan, false, loaded, loadMillis, out.freezeMillis());
+            return plans;
         });
     }
 
-    /** The plan for one replacement, from the ELF file's bytes and the process's. */
-    private SitePlan plan(FunctionRef old, FunctionRef fresh) {
-        long size = old.size();
-        int want = (int) Math.min(Math.max(size, 48), 1 << 20);
-        LoadedModule m = old.module();
-        byte[] file;
-        try {
-            file = m.image().bytesAt(old.symbol().value(), want);
-        } catch (TfixException e) {
-            file = m.image().bytesAt(old.symbol().value(), (int) Math.max(size, 1));
+    public String describe(SitePlan plan) {
+        return new PlanPrinter(decoder).print(plan);
+    }
+
+    /** A replacement checked and ready to write. */
+    private record Prepared(SitePlan plan, String patchPath, boolean loaded, double loadMillis) {
+    }
+
+    private List<Results.Replaced> write(List<ReplaceSpec> specs, boolean asTransaction) {
+        return onTracer(() -> {
+            List<Prepared> ready = new ArrayList<>();
+            for (ReplaceSpec spec : specs) {
+                try {
+                    ready.add(prepare(spec, false));
+                } catch (TfixException e) {
+                    throw asTransaction ? new TfixException("transaction not applied, nothing was written: "
+                            + e.getMessage(), e) : e;
+                }
+            }
+            List<Prepared> todo = ready.stream().filter(p -> !p.plan().alreadyApplied()).toList();
+            double freeze = 0;
+            if (!todo.isEmpty()) {
+                freeze = commit(todo, asTransaction);
+            }
+            List<Results.Replaced> out = new ArrayList<>();
+            for (Prepared p : ready) {
+                out.add(new Results.Replaced(p.plan(), p.plan().alreadyApplied(), p.loaded(), p.loadMillis(),
+                        p.plan().alreadyApplied() ? 0 : freeze));
+            }
+            return out;
+        });
+    }
+
+    /** Resolves, loads the patch (unless only planning), surveys and plans one replacement; changes no code. */
+    private Prepared prepare(ReplaceSpec spec, boolean planOnly) {
+        Path patch = PatchLoader.canonical(spec.patchFile());
+        Pins.checkSha256(patch, spec.sha256());
+        ElfImage patchImage = elfCache.get(patch.toString(), patch, patch.toFile().lastModified()).orElseThrow(() ->
+                new TfixException("cannot read patch file " + patch + " as an ELF shared object"));
+        Pins.checkCarried(symbols, patchImage);
+        FunctionRef old = symbols.resolve(spec.oldName(), spec.library(), patchLibraries());
+        Optional<AppliedPatch> existing = inForce().stream().filter(p -> p.entry() == old.address()).findFirst();
+
+        boolean loaded = false;
+        double loadMillis = 0;
+        FunctionRef fresh;
+        if (planOnly && !PatchLoader.isLoaded(process.maps(), patch)) {
+            fresh = unloaded(patch, patchImage).resolve(spec.newName(), null, Set.of());
+        } else {
+            long loadStart = System.nanoTime();
+            loaded = new PatchLoader(caller).load(process.maps(), patch);
+            loadMillis = (System.nanoTime() - loadStart) / 1e6;
+            if (loaded) {
+                refresh();
+            }
+            fresh = symbols.resolve(spec.newName(), patch.toString(), Set.of());
         }
-        long mapEnd = m.mappings().stream().filter(x -> x.contains(old.address())).findFirst()
-                .map(x -> x.end()).orElse(old.address() + 48);
-        int cur = (int) Math.min(Math.min(48, file.length), mapEnd - old.address());
-        byte[] current = memory.read(old.address(), cur);
-        return new Planner(decoder).plan(new SiteRequest(old.displayName(), m.path(), old.address(), size, file, current,
-                fresh.displayName(), fresh.module().path(), fresh.address()));
+        SitePlan plan = new Planner(decoder).plan(new SiteSurvey(memory, decoder, branchIndexes)
+                .survey(old, fresh.displayName(), fresh.module().path(), fresh.address()));
+        if (planOnly) {
+            return new Prepared(plan, patch.toString(), false, 0);
+        }
+        if (existing.isPresent() && !plan.alreadyApplied()) {
+            AppliedPatch e = existing.get();
+            throw new TfixException(old.displayName() + " is already replaced with " + e.targetName() + " from "
+                    + e.patchLibraryName() + ": revert '" + spec.oldName() + "' first");
+        }
+        if (!plan.ok()) {
+            throw new TfixException("cannot replace " + old.displayName() + ": "
+                    + plan.failures().stream().map(Check::detail).collect(Collectors.joining("; ")));
+        }
+        return new Prepared(plan, patch.toString(), loaded, loadMillis);
+    }
+
+    /** The patch's symbols as if it were loaded far from everything: for planning without loading it. */
+    private ProcessSymbols unloaded(Path patch, ElfImage image) {
+        long base = 0x7e0000000000L;
+        MemoryMap map = new MemoryMap(base, base + (1L << 32), "r-xp", 0, "00:00", 0, patch.toString());
+        return new ProcessSymbols(process.pid(), List.of(new LoadedModule(patch.toString(), List.of(map), image)), demangler);
+    }
+
+    /** Writes prepared sites in one stop, recording them before and after. Returns the freeze in ms. */
+    private double commit(List<Prepared> todo, boolean asTransaction) {
+        ensureRecord();
+        PatchLog log = record.read();
+        int id = log.nextId();
+        int tx = asTransaction ? log.nextTransaction() : 0;
+        List<AppliedPatch> entries = new ArrayList<>();
+        List<Applier.Write> writes = new ArrayList<>();
+        for (Prepared p : todo) {
+            SitePlan plan = p.plan();
+            entries.add(new AppliedPatch(id++, tx, plan.function(), plan.module(), plan.entry(), plan.site(), plan.original(),
+                    plan.patch(), plan.targetName(), plan.target(), p.patchPath(), System.currentTimeMillis()));
+            writes.add(Applier.apply(plan));
+        }
+        record.appendAll(entries.stream().map(PatchLog::applyEvent).toList());
+        Applier.Outcome out;
+        try {
+            out = applier().write(writes);
+        } catch (RuntimeException e) {
+            record.appendAll(entries.stream().map(en -> PatchLog.event("aborted", en.id())).toList());
+            throw e;
+        }
+        record.appendAll(entries.stream().map(en -> PatchLog.event("applied", en.id())).toList());
+        return out.freezeMillis();
+    }
+
+    /** Also refuse to replace a function while any thread has it on its stack (waiting up to the thread time-out). */
+    public void stackCheck(boolean on) {
+        onTracer(() -> stackCheck = on);
+    }
+
+    /** Refuses to go on unless the executable (or the named library) has this GNU build-id. */
+    public void expectBuildId(String library, String buildId) {
+        onTracer(() -> {
+            Pins.checkBuildId(symbols, library, buildId);
+            return null;
+        });
+    }
+
+    public List<String> disassemble(String function) {
+        return onTracer(() -> inspector().disassemble(symbols.resolve(function, null, Set.of())));
+    }
+
+    public List<String> disassemble(long address, int length) {
+        return onTracer(() -> inspector().disassemble(address, length));
+    }
+
+    public List<String> symbols(java.util.regex.Pattern pattern) {
+        return onTracer(() -> inspector().symbols(pattern, Set.of(), 200));
+    }
+
+    public List<String> maps() {
+        return onTracer(() -> inspector().maps());
+    }
+
+    public List<String> threads() {
+        return onTracer(() -> inspector().threads());
+    }
+
+    public List<String> peek(long address, int length) {
+        return onTracer(() -> inspector().peek(address, length));
+    }
+
+    private Inspector inspector() {
+        return new Inspector(process, symbols, memory, decoder);
     }
 
     private Applier applier() {
-        return new Applier(tracee, memory, symbols, options.threadTimeout());
+        return new Applier(tracee, memory, symbols, options.threadTimeout(), stackCheck);
     }
 
     private void ensureRecord() {
@@ -261,6 +381,18 @@ public final class TfixSession implements AutoCloseable {
         });
     }
 
+    /** Undoes every patch of one transaction, in one stop. */
+    public Results.Reverted revertTransaction(int transaction) {
+        return onTracer(() -> {
+            List<AppliedPatch> tx = new ArrayList<>(inForce().stream().filter(p -> p.transaction() == transaction).toList());
+            if (tx.isEmpty()) {
+                throw new TfixException("no patch of transaction " + transaction + " is in force: `status` lists them");
+            }
+            Collections.reverse(tx);
+            return revertAll(tx);
+        });
+    }
+
     /** Undoes every patch in force, in one stop, newest first. */
     public Results.Reverted revertAll() {
         return onTracer(() -> {
@@ -276,7 +408,7 @@ public final class TfixSession implements AutoCloseable {
         }
         List<Applier.Write> writes = new ArrayList<>();
         for (AppliedPatch p : patches) {
-            SitePlan plan = new SitePlan(p.function(), p.module(), p.entry(), p.site(), p.target(), p.targetName(),
+            SitePlan plan = new SitePlan(p.function(), p.module(), p.entry(), 0, p.site(), p.target(), p.targetName(),
                     p.patchFile(), JumpKind.REL32, p.original(), p.patch(), List.of(), true);
             writes.add(Applier.revert(plan));
         }

@@ -26,6 +26,9 @@ public final class ElfImage {
     private final Optional<String> buildId;
     /** The whole file as read: later reads need no path that may be gone (map_files of an exited process). */
     private final byte[] contents;
+    private final ElfFile elf;
+    private long[] symbolStarts;
+    private long[] relocationOffsets;
 
     /** A PT_LOAD program header. */
     public record Segment(long vaddr, long memsz, long offset, long filesz, boolean executable) {
@@ -35,8 +38,9 @@ public final class ElfImage {
     }
 
     private ElfImage(Path file, boolean pie, List<Segment> segments, List<Symbol> symbols, Optional<String> buildId,
-                     byte[] contents) {
+                     byte[] contents, ElfFile elf) {
         this.contents = contents;
+        this.elf = elf;
         this.file = file;
         this.positionIndependent = pie;
         this.segments = segments;
@@ -66,7 +70,7 @@ public final class ElfImage {
         List<Symbol> syms = new ArrayList<>();
         addSymbols(syms, safe(elf::getSymbolTableSection), ".symtab");
         addSymbols(syms, safe(elf::getDynamicSymbolTableSection), ".dynsym");
-        return new ElfImage(file, elf.e_type == ElfFile.ET_DYN, List.copyOf(segs), List.copyOf(syms), readBuildId(elf), contents);
+        return new ElfImage(file, elf.e_type == ElfFile.ET_DYN, List.copyOf(segs), List.copyOf(syms), readBuildId(elf), contents, elf);
     }
 
     private interface SectionGetter {
@@ -152,6 +156,99 @@ public final class ElfImage {
             throw new TfixException(String.format("%s ends before %#x + %d", file, vaddr, length));
         }
         return java.util.Arrays.copyOfRange(contents, (int) off, (int) off + length);
+    }
+
+    /** Start addresses of every symbol (functions, objects, any type but sections and files), sorted. */
+    public synchronized long[] symbolStarts() {
+        if (symbolStarts == null) {
+            java.util.TreeSet<Long> starts = new java.util.TreeSet<>();
+            for (ElfSymbolTableSection t : new ElfSymbolTableSection[] {safe(elf::getSymbolTableSection), safe(elf::getDynamicSymbolTableSection)}) {
+                if (t == null) {
+                    continue;
+                }
+                for (ElfSymbol s : t.symbols) {
+                    int type = s.getType();
+                    if (s.st_value != 0 && s.st_shndx != 0 && type != ElfSymbol.STT_SECTION && type != ElfSymbol.STT_FILE) {
+                        starts.add(s.st_value);
+                    }
+                }
+            }
+            symbolStarts = starts.stream().mapToLong(Long::longValue).toArray();
+        }
+        return symbolStarts;
+    }
+
+    /** The first symbol start after {@code vaddr}, or Long.MAX_VALUE. */
+    public long nextSymbolAfter(long vaddr) {
+        long[] starts = symbolStarts();
+        int i = java.util.Arrays.binarySearch(starts, vaddr + 1);
+        i = i >= 0 ? i : -i - 1;
+        return i < starts.length ? starts[i] : Long.MAX_VALUE;
+    }
+
+    /** Link-time addresses that dynamic relocations write to, sorted. */
+    public synchronized long[] relocationOffsets() {
+        if (relocationOffsets == null) {
+            java.util.List<Long> offs = new ArrayList<>();
+            try {
+                for (ElfSection sec : elf.sectionsOfType(4)) { // SHT_RELA
+                    if (sec instanceof net.fornwall.jelf.ElfRelocationAddendSection r) {
+                        for (var rel : r.relocations) {
+                            offs.add(rel.r_offset);
+                        }
+                    }
+                }
+                for (ElfSection sec : elf.sectionsOfType(9)) { // SHT_REL
+                    if (sec instanceof net.fornwall.jelf.ElfRelocationSection r) {
+                        for (var rel : r.relocations) {
+                            offs.add(rel.r_offset);
+                        }
+                    }
+                }
+            } catch (RuntimeException e) {
+                // No relocation sections readable: nothing to avoid.
+            }
+            relocationOffsets = offs.stream().mapToLong(Long::longValue).sorted().toArray();
+        }
+        return relocationOffsets;
+    }
+
+    /** Whether a relocation writes anywhere in [from, to). */
+    public boolean relocationIn(long from, long to) {
+        long[] r = relocationOffsets();
+        int i = java.util.Arrays.binarySearch(r, from);
+        i = i >= 0 ? i : -i - 1;
+        return i < r.length && r[i] < to;
+    }
+
+    /** The NUL-terminated string a data symbol holds in the file, if the file has the symbol. */
+    public Optional<String> stringSymbol(String name) {
+        for (ElfSymbolTableSection t : new ElfSymbolTableSection[] {safe(elf::getDynamicSymbolTableSection), safe(elf::getSymbolTableSection)}) {
+            if (t == null) {
+                continue;
+            }
+            for (ElfSymbol s : t.symbols) {
+                String n;
+                try {
+                    n = s.getName();
+                } catch (RuntimeException e) {
+                    continue;
+                }
+                if (name.equals(n) && s.st_shndx != 0) {
+                    Optional<Long> off = fileOffset(s.st_value);
+                    if (off.isEmpty()) {
+                        return Optional.empty();
+                    }
+                    int start = (int) (long) off.get();
+                    int end = start;
+                    while (end < contents.length && contents[end] != 0 && end - start < 4096) {
+                        end++;
+                    }
+                    return Optional.of(new String(contents, start, end - start, java.nio.charset.StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     /** Bytes at a file offset, zeros past the end of the file. */

@@ -21,9 +21,10 @@ public final class Applier {
     private final ProcMemory memory;
     private final ProcessSymbols symbols;
     private final Duration threadTimeout;
+    private final boolean stackCheck;
 
-    /** One write: expect {@code before} at {@code address}, leave {@code after}. */
-    public record Write(SitePlan plan, long address, byte[] before, byte[] after) {
+    /** One write: expect {@code before} at {@code address}, leave {@code after}; {@code replacing}: old code goes away. */
+    public record Write(SitePlan plan, long address, byte[] before, byte[] after, boolean replacing) {
     }
 
     /**
@@ -36,19 +37,21 @@ public final class Applier {
         }
     }
 
-    public Applier(Tracee tracee, ProcMemory memory, ProcessSymbols symbols, Duration threadTimeout) {
+    /** {@code stackCheck}: also refuse while a thread has an old function on its stack (replacements only). */
+    public Applier(Tracee tracee, ProcMemory memory, ProcessSymbols symbols, Duration threadTimeout, boolean stackCheck) {
         this.tracee = tracee;
         this.memory = memory;
         this.symbols = symbols;
         this.threadTimeout = threadTimeout;
+        this.stackCheck = stackCheck;
     }
 
     public static Write apply(SitePlan p) {
-        return new Write(p, p.site(), p.original(), p.patch());
+        return new Write(p, p.site(), p.original(), p.patch(), true);
     }
 
     public static Write revert(SitePlan p) {
-        return new Write(p, p.site(), p.patch(), p.original());
+        return new Write(p, p.site(), p.patch(), p.original(), false);
     }
 
     /**
@@ -89,12 +92,20 @@ public final class Applier {
     }
 
     private String busyThread(List<Write> writes) {
+        StackCheck stacks = stackCheck ? new StackCheck(memory, tracee.process().maps()) : null;
         for (int tid : tracee.threadIds()) {
             Registers regs = tracee.registers(tid);
             for (Write w : writes) {
                 if (w.plan().covers(regs.rip())) {
                     return String.format("thread %d is executing inside the bytes of %s being replaced (at %s)",
                             tid, w.plan().function(), symbols.describe(regs.rip()));
+                }
+                if (stacks != null && w.replacing()) {
+                    var where = stacks.find(regs, w.plan());
+                    if (where.isPresent()) {
+                        return String.format("thread %d has %s on its stack (%s; safety 'stack')", tid,
+                                w.plan().function(), where.get());
+                    }
                 }
             }
         }

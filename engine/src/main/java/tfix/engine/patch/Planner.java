@@ -35,14 +35,15 @@ public final class Planner {
             covered += i.size();
         }
         long size = r.size() > 0 ? r.size() : file.length;
-        boolean fits = covered >= need && offset + covered <= size;
-        if (!fits) {
-            checks.add(Check.fail("size", String.format("%s is %d bytes; a %s needs %d bytes from %#x (%d available)",
-                    r.function(), size, kind.label(), need, site, size - offset)));
-            covered = Math.max(need, Math.min(covered, file.length - offset));
-        } else {
+        if (covered >= need && offset + covered <= size) {
             checks.add(Check.pass("size", String.format("%d of %d bytes replaced (%s%s)", covered, size,
                     kind.label(), endbr ? ", after endbr64" : "")));
+        } else {
+            Check padding = paddingCheck(r, insns, site, need, size, covered);
+            checks.add(padding);
+            if (!padding.passed()) {
+                covered = Math.max(need, Math.min(covered, file.length - offset));
+            }
         }
         int len = Math.min(covered, file.length - offset);
         if (len < need) {
@@ -66,14 +67,48 @@ public final class Planner {
             checks.add(Check.fail("target", "the new function is the old one"));
         }
         checks.add(branchCheck(r, site, len, size));
-        return new SitePlan(r.function(), r.module(), r.entry(), site, r.target(), r.targetName(), r.targetModule(),
-                kind, original, patch, List.copyOf(checks), already);
+        return new SitePlan(r.function(), r.module(), r.entry(), r.size(), site, r.target(), r.targetName(),
+                r.targetModule(), kind, original, patch, List.copyOf(checks), already);
+    }
+
+    /**
+     * A function shorter than the jump may borrow the bytes after it, but only when they
+     * are provably padding: nop or int3 forms, before the next symbol or 16-byte boundary,
+     * with no relocation writing into them.
+     */
+    private Check paddingCheck(SiteRequest r, List<Instruction> insns, long site, int need, long size, int covered) {
+        long end = r.entry() + size;
+        long coveredEnd = site + covered;
+        String tooShort = String.format("%s is %d bytes; a %s needs %d bytes from %#x", r.function(), size,
+                JumpEncoder.choose(site, r.target()).label(), need, site);
+        if (r.size() <= 0 || covered < need) {
+            return Check.fail("size", tooShort + " and its extent is unknown");
+        }
+        if (coveredEnd > r.paddingLimit()) {
+            return Check.fail("size", tooShort + String.format(" (%d available, padding after it included: the next"
+                    + " symbol or boundary is at %#x)", r.paddingLimit() - site, r.paddingLimit()));
+        }
+        for (Instruction i : insns) {
+            if (i.address() >= end && i.address() < coveredEnd
+                    && !(i.mnemonic().equals("nop") || i.mnemonic().equals("int3"))) {
+                return Check.fail("size", tooShort + String.format("; the bytes after it are not padding (%s)", i));
+            }
+        }
+        for (long reloc : r.relocations()) {
+            if (reloc >= end && reloc < coveredEnd) {
+                return Check.fail("size", tooShort + String.format("; a relocation writes at %#x after it", reloc));
+            }
+        }
+        return Check.pass("size", String.format("%s is %d bytes: the jump also takes %d bytes of padding after it"
+                + " (nop/int3, up to %#x, no symbol or relocation there)", r.function(), size, coveredEnd - end, r.paddingLimit()));
     }
 
     /** No direct branch in the function may land inside the replaced bytes (other than at their start). */
     private Check branchCheck(SiteRequest r, long site, int len, long size) {
         byte[] body = Arrays.copyOf(r.fileBytes(), (int) Math.min(size, r.fileBytes().length));
-        for (Instruction i : decoder.decode(body, r.entry())) {
+        List<Instruction> all = new ArrayList<>(decoder.decode(body, r.entry()));
+        all.addAll(r.foreignBranches());
+        for (Instruction i : all) {
             if (i.branchTarget().isPresent()) {
                 long t = i.branchTarget().getAsLong();
                 if (t > site && t < site + len) {
@@ -82,6 +117,7 @@ public final class Planner {
                 }
             }
         }
-        return Check.pass("branches", "no branch in " + r.function() + " lands inside the replaced bytes");
+        return Check.pass("branches", "no branch in " + r.function()
+                + (r.foreignBranches().isEmpty() ? "" : " or elsewhere in its module") + " lands inside the replaced bytes");
     }
 }

@@ -8,9 +8,9 @@ import tfix.engine.ptrace.ProcMemory;
  * Everything needed to write (and undo) one jump: where, which bytes before and after,
  * and the checks that allowed it. Pure data: printing it changes nothing.
  */
-public record SitePlan(String function, String module, long entry, long site, long target, String targetName,
-                       String targetModule, JumpKind kind, byte[] original, byte[] patch, List<Check> checks,
-                       boolean alreadyApplied) {
+public record SitePlan(String function, String module, long entry, long functionSize, long site, long target,
+                       String targetName, String targetModule, JumpKind kind, byte[] original, byte[] patch,
+                       List<Check> checks, boolean alreadyApplied) {
 
     public int length() {
         return patch.length;
@@ -18,6 +18,11 @@ public record SitePlan(String function, String module, long entry, long site, lo
 
     public boolean covers(long address) {
         return address > site && address < site + patch.length;
+    }
+
+    /** Whether an address lies in the old function (for the stack check). */
+    public boolean inFunction(long address) {
+        return address >= entry && address < entry + Math.max(functionSize, patch.length + (site - entry));
     }
 
     public boolean ok() {

@@ -1,9 +1,26 @@
 package tfix.engine.patch;
 
+import java.util.List;
+
 /**
  * What the planner needs to know about one replacement: the old function as its ELF file
- * states it, the bytes the process holds there now, and the new function's address.
+ * states it (fileBytes start at the entry and run past its end, into any padding), the
+ * bytes the process holds there now, the new function's address, and facts about the
+ * module around the entry.
+ *
+ * @param paddingLimit     where bytes after the function stop being possible padding: the next
+ *                         symbol or the next 16-byte boundary, whichever is first
+ * @param relocations      addresses near the entry that dynamic relocations write to
+ * @param foreignBranches  direct branches from elsewhere in the module that land near the entry
  */
 public record SiteRequest(String function, String module, long entry, long size, byte[] fileBytes, byte[] currentBytes,
-                          String targetName, String targetModule, long target) {
+                          String targetName, String targetModule, long target, long paddingLimit,
+                          List<Long> relocations, List<Instruction> foreignBranches) {
+
+    /** A request with no padding allowed and no module facts: the function alone. */
+    public static SiteRequest alone(String function, String module, long entry, long size, byte[] fileBytes,
+                                    byte[] currentBytes, String targetName, String targetModule, long target) {
+        return new SiteRequest(function, module, entry, size, fileBytes, currentBytes, targetName, targetModule, target,
+                entry + size, List.of(), List.of());
+    }
 }

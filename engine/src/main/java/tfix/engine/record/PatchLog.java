@@ -43,6 +43,10 @@ public final class PatchLog {
         return events.stream().filter(e -> e[0].equals("apply")).mapToInt(e -> Integer.parseInt(e[1])).max().orElse(0) + 1;
     }
 
+    public int nextTransaction() {
+        return events.stream().filter(e -> e[0].equals("apply")).mapToInt(e -> Integer.parseInt(e[2])).max().orElse(0) + 1;
+    }
+
     /**
      * Patches whose jump is in place. {@code siteBytes} reads the process: an event
      * without its closing event is decided by what the site holds.

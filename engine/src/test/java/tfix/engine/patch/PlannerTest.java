@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HexFormat;
+import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,7 +36,7 @@ class PlannerTest {
     static final byte[] FUNC = hex("55 4889e5 897dfc 8b45fc 01c0 8b45fc 01c0 8b45fc 01c0 5d c3 0f1f440000");
 
     static SitePlan plan(byte[] file, long entry, long size, long target) {
-        return planner.plan(new SiteRequest("f", "/bin/x", entry, size, file, file.clone(), "g", "/p.so", target));
+        return planner.plan(SiteRequest.alone("f", "/bin/x", entry, size, file, file.clone(), "g", "/p.so", target));
     }
 
     @Test
@@ -78,6 +79,41 @@ class PlannerTest {
     }
 
     @Test
+    void paddingAfterAShortFunctionIsUsedOnlyWhenItIsPadding() {
+        byte[] lea = hex("8d0437 c3 0f1f4000 0f1f440000 cccccc 55"); // lea; ret; nop4; nop5; int3 x3 | next function
+        SiteRequest ok = new SiteRequest("f", "/bin/x", 0x401000, 4, lea, lea.clone(), "g", "/p.so", 0x402000,
+                0x401010, List.of(), List.of());
+        SitePlan p = planner.plan(ok);
+        assertTrue(p.ok(), p.describe());
+        assertEquals(8, p.length()); // lea(3) + ret(1) + nop4 covers the 5-byte jump
+
+        SiteRequest nextSymbol = new SiteRequest("f", "/bin/x", 0x401000, 4, lea, lea.clone(), "g", "/p.so", 0x402000,
+                0x401004, List.of(), List.of());
+        SitePlan refused = planner.plan(nextSymbol);
+        assertFalse(refused.ok());
+        assertTrue(refused.describe().contains("next symbol or boundary is at 0x401004"), refused.describe());
+
+        byte[] code = hex("8d0437 c3 4889e5 c3 cccccccccccccccc"); // real code after the ret
+        SitePlan notPadding = planner.plan(new SiteRequest("f", "/bin/x", 0x401000, 4, code, code.clone(), "g", "/p.so",
+                0x402000, 0x401010, List.of(), List.of()));
+        assertFalse(notPadding.ok());
+        assertTrue(notPadding.describe().contains("not padding"), notPadding.describe());
+
+        SitePlan relocated = planner.plan(new SiteRequest("f", "/bin/x", 0x401000, 4, lea, lea.clone(), "g", "/p.so",
+                0x402000, 0x401010, List.of(0x401005L), List.of()));
+        assertFalse(relocated.ok());
+    }
+
+    @Test
+    void aBranchFromElsewhereIntoTheReplacedBytesIsRefused() {
+        Instruction foreign = new Instruction(0x400800, 2, "jmp", "0x401003", java.util.OptionalLong.of(0x401003));
+        SitePlan p = planner.plan(new SiteRequest("f", "/bin/x", 0x401000, 26, FUNC, FUNC.clone(), "g", "/p.so", 0x402000,
+                0x401020, List.of(), List.of(foreign)));
+        assertFalse(p.ok());
+        assertTrue(p.describe().contains("jmp at 0x400800 jumps to 0x401003"), p.describe());
+    }
+
+    @Test
     void aBranchIntoTheReplacedBytesIsRefused() {
         // 0: xor eax,eax; 2: inc eax; 4: cmp eax,10; 7: jne 2; 9: ret  (a loop whose back-edge lands at +2)
         byte[] loop = hex("31c0 ffc0 83f80a 75f9 c3 90909090909090");
@@ -90,14 +126,14 @@ class PlannerTest {
     void bytesThatDifferFromTheFileAreRefusedAndOurOwnJumpIsRecognised() {
         byte[] changed = FUNC.clone();
         changed[1] = (byte) 0xcc;
-        SitePlan p = planner.plan(new SiteRequest("f", "/bin/x", 0x401000, 26, FUNC, changed, "g", "/p.so", 0x402000));
+        SitePlan p = planner.plan(SiteRequest.alone("f", "/bin/x", 0x401000, 26, FUNC, changed, "g", "/p.so", 0x402000));
         assertFalse(p.ok());
         assertTrue(p.describe().contains("differ"), p.describe());
 
         SitePlan first = plan(FUNC, 0x401000, 26, 0x402000);
         byte[] patched = FUNC.clone();
         System.arraycopy(first.patch(), 0, patched, 0, first.length());
-        SitePlan again = planner.plan(new SiteRequest("f", "/bin/x", 0x401000, 26, FUNC, patched, "g", "/p.so", 0x402000));
+        SitePlan again = planner.plan(SiteRequest.alone("f", "/bin/x", 0x401000, 26, FUNC, patched, "g", "/p.so", 0x402000));
         assertTrue(again.ok());
         assertTrue(again.alreadyApplied());
     }

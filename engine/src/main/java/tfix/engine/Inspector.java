@@ -1,0 +1,109 @@
+package tfix.engine;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import tfix.engine.elf.FunctionRef;
+import tfix.engine.elf.LoadedModule;
+import tfix.engine.elf.ProcessSymbols;
+import tfix.engine.elf.Symbol;
+import tfix.engine.patch.Instruction;
+import tfix.engine.patch.X86Decoder;
+import tfix.engine.process.MemoryMap;
+import tfix.engine.process.TargetProcess;
+import tfix.engine.process.ThreadSyscall;
+import tfix.engine.ptrace.ProcMemory;
+
+/** Read-only views of the target for the inspection verbs: nothing here stops or changes it. */
+final class Inspector {
+    private final TargetProcess process;
+    private final ProcessSymbols symbols;
+    private final ProcMemory memory;
+    private final X86Decoder decoder;
+
+    Inspector(TargetProcess process, ProcessSymbols symbols, ProcMemory memory, X86Decoder decoder) {
+        this.process = process;
+        this.symbols = symbols;
+        this.memory = memory;
+        this.decoder = decoder;
+    }
+
+    /** A function's instructions as the process holds them now. */
+    List<String> disassemble(FunctionRef f) {
+        long size = f.size() > 0 ? f.size() : 64;
+        return disassemble(f.address(), (int) Math.min(size, 1 << 16));
+    }
+
+    List<String> disassemble(long address, int length) {
+        byte[] code = memory.read(address, length);
+        List<String> out = new ArrayList<>();
+        for (Instruction i : decoder.decode(code, address)) {
+            byte[] b = java.util.Arrays.copyOfRange(code, (int) (i.address() - address), (int) (i.end() - address));
+            out.add(String.format("%#014x  %-30s %s %s", i.address(), ProcMemory.hex(b), i.mnemonic(), i.operands()).stripTrailing());
+        }
+        return out;
+    }
+
+    /** Function symbols whose name (or source name) matches, with their module and address. */
+    List<String> symbols(Pattern pattern, Collection<String> skip, int limit) {
+        List<String> out = new ArrayList<>();
+        for (LoadedModule m : symbols.modules()) {
+            for (Symbol s : m.image().symbols()) {
+                String display = symbols.displayName(s);
+                if (pattern.matcher(s.plainName()).find() || pattern.matcher(display).find()) {
+                    if (out.size() >= limit) {
+                        out.add("... (more; narrow the pattern)");
+                        return out;
+                    }
+                    out.add(String.format("%#014x %6d %s %s!%s", m.runtimeAddress(s), s.size(), s.isLocal() ? "l" : "g",
+                            m.fileName(), display));
+                }
+            }
+        }
+        return out;
+    }
+
+    List<String> maps() {
+        return process.maps().entries().stream().map(MemoryMap::toString).toList();
+    }
+
+    /** Each thread with its state and the function it is in, read from /proc without stopping it. */
+    List<String> threads() {
+        List<String> out = new ArrayList<>();
+        for (int tid : process.threadIds()) {
+            Path task = process.proc().resolve("task").resolve(Integer.toString(tid));
+            String name = "?";
+            char state = '?';
+            try {
+                name = Files.readString(task.resolve("comm")).trim();
+                String stat = Files.readString(task.resolve("stat"));
+                state = stat.charAt(stat.lastIndexOf(')') + 2);
+            } catch (Exception e) {
+                continue; // ended meanwhile
+            }
+            String where = ThreadSyscall.read(process.pid(), tid).map(sc -> sc.number() == ThreadSyscall.RUNNING ? "running"
+                    : symbols.describe(sc.instructionPointer()) + (sc.blockedInSyscall() ? " (syscall " + sc.number() + ")" : ""))
+                    .orElse("?");
+            out.add(String.format("%7d %c %-16s %s", tid, state, name, where));
+        }
+        return out;
+    }
+
+    List<String> peek(long address, int length) {
+        byte[] b = memory.read(address, length);
+        List<String> out = new ArrayList<>();
+        for (int off = 0; off < b.length; off += 16) {
+            byte[] row = java.util.Arrays.copyOfRange(b, off, Math.min(b.length, off + 16));
+            StringBuilder ascii = new StringBuilder();
+            for (byte x : row) {
+                ascii.append(x >= 32 && x < 127 ? (char) x : '.');
+            }
+            out.add(String.format("%#014x  %-47s  %s", address + off, ProcMemory.hex(row), ascii));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,28 @@
+package tfix.engine.patch;
+
+import tfix.engine.ptrace.ProcMemory;
+
+/** A plan in words: per site, the old and new bytes with their disassembly, the jump, every check. */
+public final class PlanPrinter {
+    private final X86Decoder decoder;
+
+    public PlanPrinter(X86Decoder decoder) {
+        this.decoder = decoder;
+    }
+
+    public String print(SitePlan p) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("%s at %#x (%s)%n  -> %s at %#x (%s)%n", p.function(), p.entry(), p.module(),
+                p.targetName(), p.target(), p.targetModule()));
+        sb.append(String.format("  site %#x: %d bytes, %s%s%n", p.site(), p.length(), p.kind().label(),
+                p.alreadyApplied() ? " (already in place)" : ""));
+        sb.append("  old  ").append(ProcMemory.hex(p.original())).append('\n');
+        sb.append("       ").append(decoder.describe(p.original(), p.site())).append('\n');
+        sb.append("  new  ").append(ProcMemory.hex(p.patch())).append('\n');
+        sb.append("       ").append(decoder.describe(p.patch(), p.site())).append('\n');
+        for (Check c : p.checks()) {
+            sb.append("  ").append(c).append('\n');
+        }
+        return sb.toString();
+    }
+}
