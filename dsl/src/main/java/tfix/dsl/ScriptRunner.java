@@ -117,7 +117,14 @@ public final class ScriptRunner {
             case "attach" -> "(attach PID)";
             case "replace" -> "(replace 'old' with 'new' from 'patch.so')";
             case "revert" -> "(revert 'old', or revert() for all)";
-            case "verify", "status", "detach" -> "(" + verb + ")";
+            case "verify", "status", "detach", "maps", "threads" -> "(" + verb + ")";
+            case "transaction" -> "(transaction { replace ...; replace ... })";
+            case "plan" -> "(plan { replace ... })";
+            case "safety" -> "(safety 'stack')";
+            case "expect" -> "(expect buildId: 'HEX', lib: 'libfoo.so')";
+            case "disas" -> "(disas 'func', or disas 0xADDRESS, LENGTH)";
+            case "symbols" -> "(symbols ~/regex/)";
+            case "peek" -> "(peek 0xADDRESS, LENGTH)";
             default -> "";
         };
     }

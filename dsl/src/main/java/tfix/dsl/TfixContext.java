@@ -5,11 +5,14 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 
+import tfix.engine.ReplaceSpec;
 import tfix.engine.Results;
 import tfix.engine.TfixException;
 import tfix.engine.TfixSession;
+import tfix.engine.patch.SitePlan;
 import tfix.engine.record.AppliedPatch;
 
 /**
@@ -23,12 +26,25 @@ public final class TfixContext implements AutoCloseable {
     private final PrintStream out;
     private Path baseDir;
     private TfixSession session;
+    private final boolean dryRun;
+    /** Replacements gathered by a transaction or plan block, instead of applied one by one. */
+    private List<ReplaceSpec> collecting;
 
     public TfixContext(TfixSession.Engine engine, TfixSession.Options options, PrintStream out, Path baseDir) {
+        this(engine, options, out, baseDir, false);
+    }
+
+    /** {@code dryRun}: replace and revert only print what they would do; the target is never changed. */
+    public TfixContext(TfixSession.Engine engine, TfixSession.Options options, PrintStream out, Path baseDir, boolean dryRun) {
         this.engine = engine;
         this.options = options;
         this.out = out;
         this.baseDir = baseDir;
+        this.dryRun = dryRun;
+    }
+
+    public boolean dryRun() {
+        return dryRun;
     }
 
     public PrintStream out() {
@@ -75,10 +91,88 @@ public final class TfixContext implements AutoCloseable {
         return session;
     }
 
-    public Results.Replaced replace(String oldName, String library, String newName, String patchPath) {
-        Results.Replaced r = session().replace(oldName, library, newName, resolve(patchPath));
+    public Object replace(String oldName, String library, String newName, String patchPath, String sha256) {
+        ReplaceSpec spec = new ReplaceSpec(oldName, library, newName, resolve(patchPath), sha256);
+        if (collecting != null) {
+            collecting.add(spec);
+            return spec;
+        }
+        if (dryRun) {
+            return printPlans(List.of(spec));
+        }
+        Results.Replaced r = session().replace(spec);
         out.println(r);
         return r;
+    }
+
+    /** Runs {@code body} gathering its replacements, then applies them in one stop, all or nothing. */
+    public List<Results.Replaced> transaction(Runnable body) {
+        List<ReplaceSpec> specs = collect(body);
+        if (dryRun) {
+            printPlans(specs);
+            return List.of();
+        }
+        List<Results.Replaced> done = session().transaction(specs);
+        done.forEach(out::println);
+        return done;
+    }
+
+    /** Runs {@code body} gathering its replacements, then prints their plans; changes nothing. */
+    public List<SitePlan> plan(Runnable body) {
+        return printPlans(collect(body));
+    }
+
+    private List<ReplaceSpec> collect(Runnable body) {
+        if (collecting != null) {
+            throw new TfixException("transaction and plan blocks do not nest");
+        }
+        session();
+        collecting = new ArrayList<>();
+        try {
+            body.run();
+            return collecting;
+        } finally {
+            collecting = null;
+        }
+    }
+
+    private List<SitePlan> printPlans(List<ReplaceSpec> specs) {
+        List<SitePlan> plans = session().plan(specs);
+        out.printf("plan for process %d (nothing is changed):%n", session.pid());
+        for (SitePlan p : plans) {
+            out.print(session.describe(p));
+            out.println(p.ok() ? "  => would be applied" : "  => would be REFUSED");
+        }
+        return plans;
+    }
+
+    public void safety(String level) {
+        switch (level) {
+            case "stack" -> session().stackCheck(true);
+            case "default", "none" -> session().stackCheck(false);
+            default -> throw new TfixException("unknown safety level '" + level + "': use 'stack' or 'default'");
+        }
+        out.println("safety: " + (level.equals("stack") ? "refuse while a thread has the old function on its stack" : "default checks"));
+    }
+
+    public void expectBuildId(String library, String buildId) {
+        session().expectBuildId(library, buildId);
+        out.println("build-id of " + (library == null ? "the executable" : library) + " is " + buildId + ": as expected");
+    }
+
+    public Results.Reverted revertTransaction(int tx) {
+        if (dryRun) {
+            out.println("would revert transaction " + tx + " (dry run: nothing changed)");
+            return null;
+        }
+        Results.Reverted r = session().revertTransaction(tx);
+        out.println(r);
+        return r;
+    }
+
+    public List<String> print(List<String> lines) {
+        lines.forEach(out::println);
+        return lines;
     }
 
     public List<Results.Verified> verify() {
@@ -106,12 +200,20 @@ public final class TfixContext implements AutoCloseable {
     }
 
     public Results.Reverted revert(String function) {
+        if (dryRun) {
+            out.println("would revert " + function + " (dry run: nothing changed)");
+            return null;
+        }
         Results.Reverted r = session().revert(function);
         out.println(r);
         return r;
     }
 
     public Results.Reverted revertAll() {
+        if (dryRun) {
+            out.println("would revert every patch (dry run: nothing changed)");
+            return null;
+        }
         Results.Reverted r = session().revertAll();
         out.println(r);
         return r;

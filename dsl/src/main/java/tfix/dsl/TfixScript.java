@@ -12,10 +12,11 @@ import groovy.lang.Script;
  */
 public abstract class TfixScript extends Script {
     public static final String CONTEXT = "__tfixContext";
-    /** Verbs that may be written as bare words: {@code verify}, {@code status}, {@code detach}. */
-    static final List<String> BARE_VERBS = List.of("verify", "status", "detach");
-    /** Every verb, for suggestions. */
-    public static final List<String> VERBS = List.of("attach", "replace", "verify", "revert", "status", "detach");
+    /** Verbs that may be written as bare words: {@code verify}, {@code status}, {@code detach}... */
+    static final List<String> BARE_VERBS = List.of("verify", "status", "detach", "maps", "threads");
+    /** Every verb, for suggestions and completion. */
+    public static final List<String> VERBS = List.of("attach", "replace", "verify", "revert", "status", "detach",
+            "transaction", "plan", "safety", "expect", "disas", "symbols", "maps", "threads", "peek");
 
     protected TfixContext tfix() {
         return (TfixContext) getBinding().getVariable(CONTEXT);
@@ -57,6 +58,74 @@ public abstract class TfixScript extends Script {
 
     public Object revert(String function) {
         return tfix().revert(function);
+    }
+
+    /** {@code revert transaction: 2}: every patch of one transaction. */
+    public Object revert(Map<String, Object> named) {
+        Object tx = named.get("transaction");
+        if (tx == null) {
+            throw new tfix.engine.TfixException("revert takes a function name, transaction: N, or nothing (all)");
+        }
+        return tfix().revertTransaction(((Number) tx).intValue());
+    }
+
+    /** {@code transaction { replace ...; replace ... }}: one stop, all or nothing. */
+    public Object transaction(groovy.lang.Closure<?> body) {
+        return tfix().transaction(body::call);
+    }
+
+    /** {@code plan { replace ... }}: print the plans, change nothing. */
+    public Object plan(groovy.lang.Closure<?> body) {
+        return tfix().plan(body::call);
+    }
+
+    /** {@code safety 'stack'}: refuse while a thread has the old function on its stack. */
+    public Object safety(String level) {
+        tfix().safety(level);
+        return null;
+    }
+
+    /** {@code expect buildId: 'HEX'} or {@code expect buildId: 'HEX', lib: 'libfoo.so'}. */
+    public Object expect(Map<String, Object> named) {
+        Object id = named.get("buildId");
+        if (id == null) {
+            throw new tfix.engine.TfixException("expect takes buildId: 'HEX' (and lib: 'name' for a library)");
+        }
+        Object lib = named.get("lib");
+        tfix().expectBuildId(lib == null ? null : lib.toString(), id.toString());
+        return null;
+    }
+
+    /** {@code disas 'func'}: the function as the process holds it now. */
+    public Object disas(String function) {
+        return tfix().print(tfix().session().disassemble(function));
+    }
+
+    /** {@code disas 0x401000, 32} */
+    public Object disas(Number address, Number length) {
+        return tfix().print(tfix().session().disassemble(address.longValue(), length.intValue()));
+    }
+
+    /** {@code symbols ~/regex/} */
+    public Object symbols(java.util.regex.Pattern pattern) {
+        return tfix().print(tfix().session().symbols(pattern));
+    }
+
+    public Object symbols(String regex) {
+        return symbols(java.util.regex.Pattern.compile(regex));
+    }
+
+    public Object maps() {
+        return tfix().print(tfix().session().maps());
+    }
+
+    public Object threads() {
+        return tfix().print(tfix().session().threads());
+    }
+
+    /** {@code peek 0x7ffd1000, 64}: a hex dump of the target's memory. */
+    public Object peek(Number address, Number length) {
+        return tfix().print(tfix().session().peek(address.longValue(), length.intValue()));
     }
 
     /** {@code revert()}: every patch in force. */
@@ -102,7 +171,13 @@ public abstract class TfixScript extends Script {
             }
 
             public Object from(String patchPath) {
-                return ctx.replace(oldName, library, newName, patchPath);
+                return ctx.replace(oldName, library, newName, patchPath, null);
+            }
+
+            /** {@code ... from 'patch.so', sha256: 'HEX'}: refuses a patch file with another digest. */
+            public Object from(Map<String, Object> named, String patchPath) {
+                Object sha = named.get("sha256");
+                return ctx.replace(oldName, library, newName, patchPath, sha == null ? null : sha.toString());
             }
         }
     }

@@ -1,0 +1,186 @@
+package tfix.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import tfix.engine.elf.FunctionRef;
+import tfix.engine.patch.SitePlan;
+import tfix.engine.testing.EngineTest;
+import tfix.engine.testing.RunningTarget;
+import tfix.engine.testing.Targets;
+
+/** The corners of issue 3: each is patched safely or refused with the reason, and the target runs on. */
+class SafetyTest extends EngineTest {
+    static final String START = "tiny=10 neighbour=6 tight=10 backedge=10 jumper=9";
+
+    static Path exe() {
+        return Targets.exe("corners.c");
+    }
+
+    static Path patch() {
+        return Targets.patch("corners_patch.c");
+    }
+
+    static void assertRunsUntouched(RunningTarget t) {
+        assertTrue(t.alive(), "target died");
+        assertFalse(t.traced(), "target still traced");
+    }
+
+    static TfixException refused(TfixSession s, String old, String fresh) {
+        return assertThrows(TfixException.class, () -> s.replace(old, null, fresh, patch()));
+    }
+
+    @Test
+    void shortFunctionBorrowsProvablePaddingAndLeavesItsNeighbourIntact() {
+        try (RunningTarget t = RunningTarget.start(exe())) {
+            t.awaitLine(START);
+            try (TfixSession s = attach(t)) {
+                Results.Replaced r = s.replace("tiny", null, "tiny_v2", patch());
+                assertTrue(r.plan().checks().stream().anyMatch(c -> c.detail().contains("padding")), r.plan().toString());
+                t.awaitLine("tiny=105 neighbour=6 tight=10");
+
+                TfixException e = refused(s, "tight", "tight_v2");
+                assertTrue(e.getMessage().contains("tight is 4 bytes") && e.getMessage().contains("next symbol"), e.getMessage());
+            }
+            assertRunsUntouched(t);
+        }
+    }
+
+    @Test
+    void branchesIntoTheReplacedBytesAreRefused() {
+        try (RunningTarget t = RunningTarget.start(exe())) {
+            t.awaitLine(START);
+            try (TfixSession s = attach(t)) {
+                TfixException loop = refused(s, "backedge", "backedge_v2");
+                assertTrue(loop.getMessage().matches("(?s).*jne at 0x\\p{XDigit}+ jumps to 0x\\p{XDigit}+.*"), loop.getMessage());
+
+                TfixException foreign = refused(s, "lhelper", "lhelper_v2");
+                assertTrue(foreign.getMessage().contains("jmp at"), foreign.getMessage());
+                FunctionRef jumper = s.symbols().resolve("jumper", null, List.of());
+                assertTrue(foreign.getMessage().contains(String.format("%#x", jumper.address() + 2)), foreign.getMessage());
+                assertTrue(s.status().isEmpty());
+            }
+            assertRunsUntouched(t);
+        }
+    }
+
+    @Test
+    void aThreadSpinningInsideTheSiteMakesItGiveUpAfterTheTimeout() {
+        try (RunningTarget t = RunningTarget.start(exe(), "spin")) {
+            t.awaitLine(START);
+            TfixSession.Options quick = new TfixSession.Options(Duration.ofSeconds(10), Duration.ofMillis(300));
+            try (TfixSession s = TfixSession.attach(t.pid(), engine, quick)) {
+                FunctionRef spin = s.symbols().resolve("spin", null, List.of());
+                byte[] before = Targets.peek(t.pid(), spin.address(), 16);
+                long t0 = System.nanoTime();
+                TfixException e = assertThrows(TfixException.class, () -> s.replace("spin", null, "spin_v2", patch()));
+                assertTrue(System.nanoTime() - t0 >= 300_000_000L, "gave up before the time-out");
+                assertTrue(e.getMessage().matches("thread \\d+ is executing inside the bytes of spin being replaced.*for 300 ms.*"),
+                        e.getMessage());
+                assertArrayEquals(before, Targets.peek(t.pid(), spin.address(), 16));
+            }
+            assertRunsUntouched(t);
+        }
+    }
+
+    @Test
+    void stackCheckWaitsForAThreadSleepingInsideTheOldFunction() {
+        try (RunningTarget t = RunningTarget.start(exe(), "spin", "sleep")) {
+            t.awaitLine(START);
+            TfixSession.Options quick = new TfixSession.Options(Duration.ofSeconds(10), Duration.ofMillis(300));
+            try (TfixSession s = TfixSession.attach(t.pid(), engine, quick)) {
+                s.stackCheck(true);
+                TfixException e = assertThrows(TfixException.class, () -> s.replace("sleepy", null, "sleepy_v2", patch()));
+                assertTrue(e.getMessage().matches("thread \\d+ has sleepy on its stack.*"), e.getMessage());
+                assertTrue(s.status().isEmpty());
+                // Without the stack check the jump goes in: the sleeping thread finishes the old code.
+                s.stackCheck(false);
+                s.replace("sleepy", null, "sleepy_v2", patch());
+                assertEquals(1, s.status().size());
+            }
+            assertRunsUntouched(t);
+        }
+    }
+
+    @Test
+    void aTransactionWithOneBadSiteWritesNothing() {
+        try (RunningTarget t = RunningTarget.start(exe())) {
+            t.awaitLine(START);
+            try (TfixSession s = attach(t)) {
+                FunctionRef tiny = s.symbols().resolve("tiny", null, List.of());
+                byte[] before = Targets.peek(t.pid(), tiny.address(), 16);
+                TfixException e = assertThrows(TfixException.class, () -> s.transaction(List.of(
+                        ReplaceSpec.of("tiny", "tiny_v2", patch()), ReplaceSpec.of("backedge", "backedge_v2", patch()))));
+                assertTrue(e.getMessage().startsWith("transaction not applied, nothing was written: cannot replace backedge"),
+                        e.getMessage());
+                assertArrayEquals(before, Targets.peek(t.pid(), tiny.address(), 16));
+                assertTrue(s.status().isEmpty());
+
+                List<Results.Replaced> both = s.transaction(List.of(ReplaceSpec.of("tiny", "tiny_v2", patch()),
+                        ReplaceSpec.of("sleepy", "sleepy_v2", patch())));
+                assertEquals(2, both.size());
+                assertEquals(both.get(0).freezeMillis(), both.get(1).freezeMillis(), "one stop for the whole transaction");
+                int tx = s.status().get(0).transaction();
+                assertTrue(tx > 0);
+                assertEquals(2, s.revertTransaction(tx).patches().size());
+                assertTrue(s.status().isEmpty());
+            }
+            assertRunsUntouched(t);
+        }
+    }
+
+    @Test
+    void pinsRefuseTheWrongPatchOrTheWrongBuild() {
+        try (RunningTarget t = RunningTarget.start(exe())) {
+            t.awaitLine(START);
+            try (TfixSession s = attach(t)) {
+                TfixException sha = assertThrows(TfixException.class, () -> s.replace(
+                        new ReplaceSpec("tiny", null, "tiny_v2", patch(), "00".repeat(32))));
+                assertTrue(sha.getMessage().contains("not the pinned"), sha.getMessage());
+
+                TfixException build = assertThrows(TfixException.class, () -> s.expectBuildId(null, "deadbeef"));
+                assertTrue(build.getMessage().contains("has build-id") && build.getMessage().contains("not deadbeef"),
+                        build.getMessage());
+
+                TfixException carried = assertThrows(TfixException.class, () ->
+                        s.replace("tiny", null, "tiny_v2", Targets.patch("pinned_patch.c")));
+                assertTrue(carried.getMessage().contains("made for another build"), carried.getMessage());
+
+                String real = Pins.sha256(patch());
+                s.replace(new ReplaceSpec("tiny", null, "tiny_v2", patch(), real));
+                t.awaitLine("tiny=105");
+            }
+            assertRunsUntouched(t);
+        }
+    }
+
+    @Test
+    void aPlanChangesNothing() {
+        try (RunningTarget t = RunningTarget.start(exe())) {
+            t.awaitLine(START);
+            try (TfixSession s = attach(t)) {
+                FunctionRef tiny = s.symbols().resolve("tiny", null, List.of());
+                byte[] before = Targets.peek(t.pid(), tiny.address(), 16);
+                List<SitePlan> plans = s.plan(List.of(ReplaceSpec.of("tiny", "tiny_v2", patch()),
+                        ReplaceSpec.of("backedge", "backedge_v2", patch())));
+                assertTrue(plans.get(0).ok());
+                assertFalse(plans.get(1).ok());
+                String text = s.describe(plans.get(0));
+                assertTrue(text.contains("old  8d 04 3f c3") && text.contains("lea eax, [rdi + rdi]"), text);
+                assertTrue(text.contains("new  ff 25 00 00 00 00"), text);
+                assertArrayEquals(before, Targets.peek(t.pid(), tiny.address(), 16));
+                assertFalse(Targets.mapsMention(t.pid(), patch().getFileName().toString()), "a plan must not load the patch");
+            }
+            assertRunsUntouched(t);
+        }
+    }
+}
