@@ -71,8 +71,11 @@ final class Inspector {
         return process.maps().entries().stream().map(MemoryMap::toString).toList();
     }
 
-    /** Each thread with its state and the function it is in, read from /proc without stopping it. */
-    List<String> threads() {
+    /**
+     * Each thread with its state and the function it is in: from /proc for a thread in a
+     * system call; a running thread is stopped for the moment it takes to read its rip.
+     */
+    List<String> threads(java.util.function.IntFunction<Long> runningRip) {
         List<String> out = new ArrayList<>();
         for (int tid : process.threadIds()) {
             Path task = process.proc().resolve("task").resolve(Integer.toString(tid));
@@ -85,7 +88,9 @@ final class Inspector {
             } catch (Exception e) {
                 continue; // ended meanwhile
             }
-            String where = ThreadSyscall.read(process.pid(), tid).map(sc -> sc.number() == ThreadSyscall.RUNNING ? "running"
+            final int id = tid;
+            String where = ThreadSyscall.read(process.pid(), tid).map(sc -> sc.number() == ThreadSyscall.RUNNING
+                    ? symbols.describe(runningRip.apply(id)) + " (running)"
                     : symbols.describe(sc.instructionPointer()) + (sc.blockedInSyscall() ? " (syscall " + sc.number() + ")" : ""))
                     .orElse("?");
             out.add(String.format("%7d %c %-16s %s", tid, state, name, where));

@@ -61,15 +61,14 @@ final class Pins {
                 new TfixException("no library matching '" + library + "' is loaded, so its build-id cannot be checked"));
     }
 
-    static void checkBuildId(ProcessSymbols symbols, String library, String expected) {
+    static void checkBuildId(ProcessSymbols symbols, String library, String expected, String consequence) {
         LoadedModule m = module(symbols, library);
         Optional<String> actual = m.image().buildId();
         if (actual.isEmpty()) {
             throw new TfixException(m.path() + " has no GNU build-id, so the pinned " + expected + " cannot be checked");
         }
         if (!actual.get().equalsIgnoreCase(expected.trim())) {
-            throw new TfixException(m.path() + " has build-id " + actual.get() + ", not " + expected
-                    + ": this patch was made for another build of it");
+            throw new TfixException(m.path() + " has build-id " + actual.get() + ", not " + expected + ": " + consequence);
         }
     }
 
@@ -81,6 +80,7 @@ final class Pins {
         }
         String v = pin.get().trim();
         int bang = v.indexOf('!');
-        checkBuildId(symbols, bang > 0 ? v.substring(0, bang) : null, bang > 0 ? v.substring(bang + 1) : v);
+        checkBuildId(symbols, bang > 0 ? v.substring(0, bang) : null, bang > 0 ? v.substring(bang + 1) : v,
+                "this patch was made for another build of it");
     }
 }

@@ -294,7 +294,7 @@ public final class TfixSession implements AutoCloseable {
     /** Refuses to go on unless the executable (or the named library) has this GNU build-id. */
     public void expectBuildId(String library, String buildId) {
         onTracer(() -> {
-            Pins.checkBuildId(symbols, library, buildId);
+            Pins.checkBuildId(symbols, library, buildId, "this runbook was written for another build of it");
             return null;
         });
     }
@@ -316,7 +316,14 @@ public final class TfixSession implements AutoCloseable {
     }
 
     public List<String> threads() {
-        return onTracer(() -> inspector().threads());
+        return onTracer(() -> inspector().threads(tid -> {
+            tracee.stopThread(tid, Duration.ofSeconds(1));
+            try {
+                return tracee.registers(tid).rip();
+            } finally {
+                tracee.resumeThread(tid);
+            }
+        }));
     }
 
     public List<String> peek(long address, int length) {

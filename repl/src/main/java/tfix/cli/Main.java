@@ -53,12 +53,16 @@ public final class Main implements Callable<Integer> {
         @CommandLine.Mixin
         Common common;
 
+        @Option(names = "--dry-run", description = "Print the plan of every replace (bytes, disassembly, checks) and change nothing.")
+        boolean dryRun;
+
         abstract void run(ScriptRunner runner, Map<String, Object> variables);
 
         @Override
         public Integer call() {
             return Cli.guard(common.debug, () -> {
-                try (TfixContext ctx = Cli.context(common, Path.of("").toAbsolutePath())) {
+                try (TfixContext ctx = new TfixContext(TfixSession.Engine.create(), common.options(), System.out,
+                        Path.of("").toAbsolutePath(), dryRun)) {
                     run(new ScriptRunner(ctx), Cli.pidBinding(pid));
                 }
             });
