@@ -62,6 +62,8 @@ public final class TfixSession implements AutoCloseable {
     private RecordStore record;
     private boolean closed;
     private boolean stackCheck;
+    /** Set from any thread (Ctrl-C in the REPL); waits give up, nothing half-done is left. */
+    private volatile boolean cancelRequested;
     /** Direct branches of modules swept for static functions, kept for the session. */
     private final java.util.Map<String, tfix.engine.patch.BranchIndex> branchIndexes = new java.util.HashMap<>();
 
@@ -112,10 +114,19 @@ public final class TfixSession implements AutoCloseable {
         }
     }
 
+    /**
+     * Asks the operation in progress to stop waiting (for threads to leave a site, for a
+     * remote call): it fails with "cancelled" and leaves the target as it was. Any thread.
+     */
+    public void cancel() {
+        cancelRequested = true;
+    }
+
     private <T> T onTracer(Callable<T> task) {
         if (closed) {
             throw new TfixException("not attached: use `attach PID` first");
         }
+        cancelRequested = false;
         return thread.call(() -> {
             if (tracee.exited()) {
                 throw new TfixException("process " + process.pid() + " has exited");
@@ -127,7 +138,7 @@ public final class TfixSession implements AutoCloseable {
     private void refresh() {
         Maps maps = process.maps();
         symbols = ProcessSymbols.load(process.pid(), maps, process::openableFile, elfCache, demangler);
-        caller = new RemoteCaller(tracee, memory, symbols, options.callTimeout());
+        caller = new RemoteCaller(tracee, memory, symbols, options.callTimeout(), () -> cancelRequested);
         if (record == null) {
             record = RecordStore.find(maps, memory).orElse(null);
         }
@@ -335,7 +346,7 @@ public final class TfixSession implements AutoCloseable {
     }
 
     private Applier applier() {
-        return new Applier(tracee, memory, symbols, options.threadTimeout(), stackCheck);
+        return new Applier(tracee, memory, symbols, options.threadTimeout(), stackCheck, () -> cancelRequested);
     }
 
     private void ensureRecord() {

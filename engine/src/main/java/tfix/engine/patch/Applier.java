@@ -22,6 +22,7 @@ public final class Applier {
     private final ProcessSymbols symbols;
     private final Duration threadTimeout;
     private final boolean stackCheck;
+    private final java.util.function.BooleanSupplier cancelled;
 
     /** One write: expect {@code before} at {@code address}, leave {@code after}; {@code replacing}: old code goes away. */
     public record Write(SitePlan plan, long address, byte[] before, byte[] after, boolean replacing) {
@@ -38,7 +39,9 @@ public final class Applier {
     }
 
     /** {@code stackCheck}: also refuse while a thread has an old function on its stack (replacements only). */
-    public Applier(Tracee tracee, ProcMemory memory, ProcessSymbols symbols, Duration threadTimeout, boolean stackCheck) {
+    public Applier(Tracee tracee, ProcMemory memory, ProcessSymbols symbols, Duration threadTimeout, boolean stackCheck,
+                   java.util.function.BooleanSupplier cancelled) {
+        this.cancelled = cancelled;
         this.tracee = tracee;
         this.memory = memory;
         this.symbols = symbols;
@@ -76,6 +79,9 @@ public final class Applier {
                 }
                 tracee.resumeAll();
                 freeze += System.nanoTime() - stopped;
+                if (cancelled.getAsBoolean()) {
+                    throw new TfixException("cancelled while waiting: " + busy + "; nothing was changed");
+                }
                 if (System.nanoTime() > deadline) {
                     throw new TfixException(busy + " for " + threadTimeout.toMillis()
                             + " ms; nothing was changed, try again when it is idle or with a longer time-out");

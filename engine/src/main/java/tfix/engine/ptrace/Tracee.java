@@ -413,7 +413,8 @@ public final class Tracee {
      * passing on signals. Returns its registers there, still stopped; null on time-out
      * (the thread then keeps running and is left to finish on its own).
      */
-    public Registers runToSyscall(int tid, Predicate<Registers> accept, Duration timeout) {
+    public Registers runToSyscall(int tid, Predicate<Registers> accept, Duration timeout,
+                                  java.util.function.BooleanSupplier cancelled) {
         checkOwner();
         TracedThread t = requireStopped(tid);
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -425,7 +426,7 @@ public final class Tracee {
         while (true) {
             WaitStatus ws = ptrace.poll(tid);
             if (ws == null) {
-                if (System.nanoTime() > deadline) {
+                if (System.nanoTime() > deadline || cancelled.getAsBoolean()) {
                     t.wantRunning = true;
                     return null;
                 }

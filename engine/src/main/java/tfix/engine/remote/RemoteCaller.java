@@ -38,6 +38,7 @@ public final class RemoteCaller {
     private final ProcessSymbols symbols;
     private final CallStub stub = new CallStub();
     private final Duration timeout;
+    private final java.util.function.BooleanSupplier cancelled;
     private StubSite site;
     private int xsaveSize;
 
@@ -63,6 +64,13 @@ public final class RemoteCaller {
     }
 
     public RemoteCaller(Tracee tracee, ProcMemory memory, ProcessSymbols symbols, Duration timeout) {
+        this(tracee, memory, symbols, timeout, () -> false);
+    }
+
+    /** {@code cancelled}: polled while waiting for a call; when it turns true tfix stops waiting. */
+    public RemoteCaller(Tracee tracee, ProcMemory memory, ProcessSymbols symbols, Duration timeout,
+                        java.util.function.BooleanSupplier cancelled) {
+        this.cancelled = cancelled;
         this.tracee = tracee;
         this.memory = memory;
         this.symbols = symbols;
@@ -143,9 +151,10 @@ public final class RemoteCaller {
         tracee.setRegisters(tid, call);
         long marker = site.address() + stub.markerOffset() + 2;
         Registers atMarker = tracee.runToSyscall(tid,
-                r -> r.rip() == marker && r.origRax() == CallStub.SYS_GETPID, timeout);
+                r -> r.rip() == marker && r.origRax() == CallStub.SYS_GETPID, timeout, cancelled);
         if (atMarker == null) {
-            throw new TfixException(what + " did not return within " + timeout.toSeconds() + " s in thread " + tid
+            throw new TfixException(what + (cancelled.getAsBoolean() ? " was cancelled" : " did not return within "
+                    + timeout.toSeconds() + " s") + " in thread " + tid
                     + " (it may wait for a lock the thread holds); the thread finishes the call on its own and"
                     + " carries on, nothing was changed");
         }
