@@ -16,6 +16,8 @@ import tfix.engine.elf.ElfCache;
 import tfix.engine.elf.FunctionRef;
 import tfix.engine.elf.LoadedModule;
 import tfix.engine.elf.ProcessSymbols;
+import tfix.engine.guard.Journal;
+import tfix.engine.guard.PatchFileGuard;
 import tfix.engine.patch.Applier;
 import tfix.engine.patch.Check;
 import tfix.engine.patch.JumpKind;
@@ -62,6 +64,9 @@ public final class TfixSession implements AutoCloseable {
     private RecordStore record;
     private boolean closed;
     private boolean stackCheck;
+    private final int euid;
+    private final Journal journal;
+    private java.util.function.Consumer<String> warnings = w -> System.err.println("tfix: warning: " + w);
     /** Set from any thread (Ctrl-C in the REPL); waits give up, nothing half-done is left. */
     private volatile boolean cancelRequested;
     /** Direct branches of modules swept for static functions, kept for the session. */
@@ -75,6 +80,8 @@ public final class TfixSession implements AutoCloseable {
         this.tracee = tracee;
         this.memory = memory;
         this.elfCache = engine.elfCache();
+        this.euid = engine.nat().libc().geteuid();
+        this.journal = Journal.standard(euid);
         this.demangler = engine.demangler();
         this.decoder = engine.decoder();
     }
@@ -226,6 +233,7 @@ public final class TfixSession implements AutoCloseable {
     /** Resolves, loads the patch (unless only planning), surveys and plans one replacement; changes no code. */
     private Prepared prepare(ReplaceSpec spec, boolean planOnly) {
         Path patch = PatchLoader.canonical(spec.patchFile());
+        PatchFileGuard.check(patch, euid);
         Pins.checkSha256(patch, spec.sha256());
         ElfImage patchImage = elfCache.get(patch.toString(), patch, patch.toFile().lastModified()).orElseThrow(() ->
                 new TfixException("cannot read patch file " + patch + " as an ELF shared object"));
@@ -294,7 +302,36 @@ public final class TfixSession implements AutoCloseable {
             throw e;
         }
         record.appendAll(entries.stream().map(en -> PatchLog.event("applied", en.id())).toList());
+        journal(entries, "apply");
         return out.freezeMillis();
+    }
+
+    /** Where warnings go (the journal could not be written...); standard error by default. */
+    public void onWarning(java.util.function.Consumer<String> sink) {
+        this.warnings = sink;
+    }
+
+    /** Notes the writes just made in the journal; after the target runs again, never in its stop. */
+    private void journal(List<AppliedPatch> patches, String action) {
+        java.util.Map<String, String> digests = new java.util.HashMap<>();
+        List<Journal.Entry> entries = new ArrayList<>();
+        for (AppliedPatch p : patches) {
+            String sha = digests.computeIfAbsent(p.patchFile(), f -> {
+                try {
+                    return Pins.sha256(Path.of(f));
+                } catch (TfixException e) {
+                    return null;
+                }
+            });
+            boolean apply = action.equals("apply");
+            entries.add(Journal.entry(process.pid(), action, p.function(), p.site(), apply ? p.original() : p.patch(),
+                    apply ? p.patch() : p.original(), p.patchFile(), sha));
+        }
+        try {
+            journal.append(entries);
+        } catch (java.io.IOException | RuntimeException e) {
+            warnings.accept("cannot write the journal " + journal.file() + ": " + e.getMessage());
+        }
     }
 
     /** Also refuse to replace a function while any thread has it on its stack (waiting up to the thread time-out). */
@@ -433,6 +470,7 @@ public final class TfixSession implements AutoCloseable {
         record.appendAll(patches.stream().map(p -> PatchLog.event("revert", p.id())).toList());
         Applier.Outcome out = applier().write(writes);
         record.appendAll(patches.stream().map(p -> PatchLog.event("reverted", p.id())).toList());
+        journal(patches, "revert");
         return new Results.Reverted(List.copyOf(patches), out.freezeMillis());
     }
 

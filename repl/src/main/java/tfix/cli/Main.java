@@ -19,7 +19,8 @@ import tfix.engine.TfixSession;
 /** The tfix command line. */
 @Command(name = "tfix", mixinStandardHelpOptions = true, version = "tfix 0.1.0",
         description = "Replace functions in running Linux processes, verify them, and undo them.",
-        subcommands = {Main.Run.class, Main.Exec.class, Main.Status.class, DemoCommand.class, ReplCommand.class})
+        subcommands = {Main.Run.class, Main.Exec.class, Main.Status.class, LogCommand.class, DemoCommand.class,
+                ReplCommand.class})
 public final class Main implements Callable<Integer> {
 
     static final class Common {

@@ -1,0 +1,172 @@
+package tfix.engine.guard;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The journal of every write tfix makes to a target: time, user, pid, address, old and
+ * new bytes, patch file and its digest. One JSON object per line, appended under a
+ * file lock, in /var/log/tfix/journal.jsonl (root) or the user's XDG state folder;
+ * TFIX_JOURNAL names another file.
+ */
+public final class Journal {
+    private final Path file;
+
+    /** One write, as the journal keeps it. */
+    public record Entry(String time, String user, int pid, String action, String function, long address,
+                        String oldBytes, String newBytes, String patchFile, String patchSha256) {
+    }
+
+    public Journal(Path file) {
+        this.file = file;
+    }
+
+    public static Journal standard(int euid) {
+        String env = System.getenv("TFIX_JOURNAL");
+        if (env != null && !env.isBlank()) {
+            return new Journal(Path.of(env));
+        }
+        if (euid == 0) {
+            return new Journal(Path.of("/var/log/tfix/journal.jsonl"));
+        }
+        String state = System.getenv("XDG_STATE_HOME");
+        Path base = state != null && !state.isBlank() ? Path.of(state) : Path.of(System.getProperty("user.home"), ".local", "state");
+        return new Journal(base.resolve("tfix").resolve("journal.jsonl"));
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public static Entry entry(int pid, String action, String function, long address, byte[] before, byte[] after,
+                              String patchFile, String sha256) {
+        return new Entry(Instant.now().toString(), System.getProperty("user.name"), pid, action, function, address,
+                HexFormat.of().formatHex(before), HexFormat.of().formatHex(after), patchFile, sha256);
+    }
+
+    public void append(List<Entry> entries) throws IOException {
+        if (entries.isEmpty()) {
+            return;
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-x---")));
+        }
+        StringBuilder sb = new StringBuilder();
+        for (Entry e : entries) {
+            sb.append(toJson(e)).append('\n');
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND); FileLock lock = ch.lock()) {
+            ch.write(ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    public List<Entry> read() throws IOException {
+        List<Entry> out = new ArrayList<>();
+        if (!Files.exists(file)) {
+            return out;
+        }
+        for (String line : Files.readAllLines(file)) {
+            if (!line.isBlank()) {
+                out.add(fromJson(line));
+            }
+        }
+        return out;
+    }
+
+    static String toJson(Entry e) {
+        return "{\"time\":" + q(e.time()) + ",\"user\":" + q(e.user()) + ",\"pid\":" + e.pid() + ",\"action\":" + q(e.action())
+                + ",\"function\":" + q(e.function()) + ",\"address\":" + q(String.format("%#x", e.address()))
+                + ",\"old\":" + q(e.oldBytes()) + ",\"new\":" + q(e.newBytes()) + ",\"patch\":" + q(e.patchFile())
+                + ",\"sha256\":" + q(e.patchSha256()) + "}";
+    }
+
+    private static String q(String s) {
+        if (s == null) {
+            return "null";
+        }
+        StringBuilder sb = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.append('"').toString();
+    }
+
+    /** Reads back what {@link #toJson} writes: flat objects of strings and integers. */
+    static Entry fromJson(String line) {
+        Map<String, String> f = new java.util.HashMap<>();
+        int i = line.indexOf('{') + 1;
+        while (i < line.length()) {
+            int ks = line.indexOf('"', i);
+            if (ks < 0) {
+                break;
+            }
+            int ke = line.indexOf('"', ks + 1);
+            String key = line.substring(ks + 1, ke);
+            int colon = line.indexOf(':', ke);
+            int v = colon + 1;
+            String value;
+            if (line.charAt(v) == '"') {
+                StringBuilder sb = new StringBuilder();
+                int j = v + 1;
+                for (; line.charAt(j) != '"'; j++) {
+                    char c = line.charAt(j);
+                    if (c == '\\') {
+                        char n = line.charAt(++j);
+                        switch (n) {
+                            case 'n' -> sb.append('\n');
+                            case 't' -> sb.append('\t');
+                            case 'u' -> {
+                                sb.append((char) Integer.parseInt(line.substring(j + 1, j + 5), 16));
+                                j += 4;
+                            }
+                            default -> sb.append(n);
+                        }
+                    } else {
+                        sb.append(c);
+                    }
+                }
+                value = sb.toString();
+                i = j + 1;
+            } else {
+                int end = v;
+                while (end < line.length() && line.charAt(end) != ',' && line.charAt(end) != '}') {
+                    end++;
+                }
+                value = line.substring(v, end).trim();
+                value = value.equals("null") ? null : value;
+                i = end;
+            }
+            f.put(key, value);
+        }
+        String addr = f.getOrDefault("address", "0x0");
+        return new Entry(f.get("time"), f.get("user"), Integer.parseInt(f.getOrDefault("pid", "0")), f.get("action"),
+                f.get("function"), Long.parseUnsignedLong(addr.substring(2), 16), f.get("old"), f.get("new"),
+                f.get("patch"), f.get("sha256"));
+    }
+}

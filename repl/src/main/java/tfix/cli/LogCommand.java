@@ -1,0 +1,39 @@
+package tfix.cli;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import tfix.engine.guard.Journal;
+import tfix.engine.sys.Native;
+
+/** `tfix log`: the journal of every write tfix made to a process. */
+@Command(name = "log", description = "Show the journal of every write tfix made (time, user, pid, address, bytes, patch and digest).")
+final class LogCommand implements Callable<Integer> {
+    @Option(names = "--pid", description = "Only writes to this process.")
+    Integer pid;
+
+    @Option(names = "--last", description = "Only the last N writes (default: all).")
+    Integer last;
+
+    @Option(names = "--debug", description = "Print stack traces for errors.")
+    boolean debug;
+
+    @Override
+    public Integer call() {
+        return Main.Cli.guard(debug, () -> {
+            Journal journal = Journal.standard(new Native().libc().geteuid());
+            List<Journal.Entry> entries = journal.read().stream().filter(e -> pid == null || e.pid() == pid).toList();
+            if (last != null && entries.size() > last) {
+                entries = entries.subList(entries.size() - last, entries.size());
+            }
+            System.out.println("journal " + journal.file() + ": " + entries.size() + " write" + (entries.size() == 1 ? "" : "s"));
+            for (Journal.Entry e : entries) {
+                String sha = e.patchSha256() == null ? "?" : e.patchSha256().substring(0, 12);
+                System.out.printf("%s %-8s pid %-7d %-6s %s at %#x: %s -> %s  %s (sha256 %s...)%n", e.time(), e.user(),
+                        e.pid(), e.action(), e.function(), e.address(), e.oldBytes(), e.newBytes(), e.patchFile(), sha);
+            }
+        });
+    }
+}
