@@ -112,6 +112,9 @@ public final class TfixSession implements AutoCloseable {
                     if (memory != null) {
                         memory.close();
                     }
+                    if (!process.alive()) {
+                        throw new TfixException("process " + pid + " exited while tfix was attaching", e);
+                    }
                     throw e;
                 }
             });
@@ -138,7 +141,15 @@ public final class TfixSession implements AutoCloseable {
             if (tracee.exited()) {
                 throw new TfixException("process " + process.pid() + " has exited");
             }
-            return task.call();
+            try {
+                return task.call();
+            } catch (RuntimeException e) {
+                // Whatever failed, a target that died meanwhile is the cause worth telling.
+                if (exiting()) {
+                    throw new TfixException("process " + process.pid() + " exited while tfix was working on it", e);
+                }
+                throw e;
+            }
         });
     }
 
@@ -153,6 +164,17 @@ public final class TfixSession implements AutoCloseable {
 
     public int pid() {
         return process.pid();
+    }
+
+    /** Gone, or on its way out: an exit takes a moment to show in /proc, so look a few times. */
+    private boolean exiting() {
+        for (int i = 0; i < 20; i++) {
+            if (!process.alive() || process.maps().entries().isEmpty()) {
+                return true;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+        }
+        return false;
     }
 
     public int threadCount() {

@@ -99,6 +99,9 @@ public final class ProcessSymbols {
         List<LoadedModule> scope = modules.stream()
                 .filter(m -> libFilter == null ? !excluded.contains(m.path()) : m.matchesLibrary(libFilter))
                 .toList();
+        if (scope.isEmpty() && lib == null) {
+            throw new TfixException("process " + pid + " has no mapped program files: it may be exiting");
+        }
         if (scope.isEmpty()) {
             throw new TfixException("no library matching '" + lib + "' is loaded in process " + pid
                     + ": see the loaded files with `maps` or /proc/" + pid + "/maps");

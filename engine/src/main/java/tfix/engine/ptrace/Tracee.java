@@ -110,6 +110,12 @@ public final class Tracee {
                         continue; // the thread ended meanwhile
                     }
                     if (e.errno() == Errno.EPERM) {
+                        if (!process.alive()) {
+                            throw new TfixException("process " + process.pid() + " exited while tfix was attaching");
+                        }
+                        if (ProcStatus.read(status, tid).map(ProcStatus::isZombie).orElse(true)) {
+                            continue; // this thread is exiting
+                        }
                         int now = ProcStatus.read(status, tid).map(ProcStatus::tracerPid).orElse(0);
                         if (now == self) {
                             threads.put(tid, new TracedThread(tid));
@@ -329,6 +335,7 @@ public final class Tracee {
     private void awaitStopped(Collection<TracedThread> which, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Backoff backoff = new Backoff();
+        int rounds = 0;
         while (true) {
             boolean all = true;
             for (TracedThread t : new ArrayList<>(which.isEmpty() ? List.of() : List.copyOf(which))) {
@@ -354,12 +361,39 @@ public final class Tracee {
             if (all) {
                 return;
             }
+            if (++rounds % 64 == 0 && dropExitedThreads(which)) {
+                continue;
+            }
             if (System.nanoTime() > deadline) {
                 throw new TfixException("process " + process.pid() + " did not stop within " + timeout.toMillis()
                         + " ms: a thread may be in uninterruptible sleep (state D); try again");
             }
             backoff.pause();
         }
+    }
+
+    /**
+     * A thread that is exiting never enters a ptrace-stop; /proc shows it as a zombie
+     * (or not at all). Forgets such threads; fails when the whole process is gone.
+     * Returns whether any thread was dropped.
+     */
+    private boolean dropExitedThreads(Collection<TracedThread> which) {
+        if (!process.alive()) {
+            exited = true;
+            throw new TfixException("process " + process.pid() + " exited while tfix was working on it");
+        }
+        boolean dropped = false;
+        for (TracedThread t : List.copyOf(which)) {
+            if (t.stopped || !threads.containsKey(t.tid)) {
+                continue;
+            }
+            Path status = process.proc().resolve("task").resolve(Integer.toString(t.tid)).resolve("status");
+            if (ProcStatus.read(status, t.tid).map(ProcStatus::isZombie).orElse(true)) {
+                threads.remove(t.tid);
+                dropped = true;
+            }
+        }
+        return dropped;
     }
 
     public void resumeAll() {
