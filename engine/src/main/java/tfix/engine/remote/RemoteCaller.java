@@ -181,8 +181,8 @@ public final class RemoteCaller {
     /**
      * Threads to borrow, best first: one parked in a quiet system call (read, poll,
      * nanosleep, accept...), which holds no libc lock a callee might need; then one
-     * running user code; then one waiting on a futex. The main thread first within each
-     * kind, since it lives longest.
+     * running user code; then one waiting on a futex. Within each kind another thread
+     * before the main one, which is often the latency-sensitive event loop.
      */
     private List<Integer> candidateThreads() {
         List<int[]> scored = new ArrayList<>();
@@ -195,7 +195,7 @@ public final class RemoteCaller {
             if (site != null && site.contains(sc.instructionPointer())) {
                 score = 0;
             }
-            scored.add(new int[] {tid, score * 2 + (tid == tracee.pid() ? 1 : 0)});
+            scored.add(new int[] {tid, score * 2 + (tid == tracee.pid() ? 0 : 1)});
         }
         scored.sort((a, b) -> Integer.compare(b[1], a[1]));
         return scored.stream().map(a -> a[0]).toList();

@@ -1,0 +1,144 @@
+package tfix.cli.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import tfix.engine.ReplaceSpec;
+import tfix.engine.Results;
+import tfix.engine.TfixException;
+import tfix.engine.TfixSession;
+
+/**
+ * `tfix bench`: tfix measured against what a user would otherwise do, gdb by hand
+ * (attach, call dlopen, write the jump), on the same targets. Prints a table of medians.
+ */
+@Command(name = "bench", description = "Benchmarks: freeze time, command time, call cost, a 1000-function transaction,"
+        + " symbol look-up; tfix against gdb by hand. Prints medians.")
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--runs", description = "Runs per measurement (default ${DEFAULT-VALUE}).", defaultValue = "5")
+    int runs;
+
+    @Option(names = "--threads", description = "Thread counts for the freeze benchmark (default ${DEFAULT-VALUE}).",
+            defaultValue = "1,64,256", split = ",")
+    List<Integer> threads;
+
+    @Option(names = "--no-gdb", description = "Leave gdb out.")
+    boolean noGdb;
+
+    @Option(names = "--only", description = "Run only these parts: freeze, command, call, transaction, symbols.", split = ",")
+    List<String> only;
+
+    private final List<String[]> rows = new ArrayList<>();
+    private TfixSession.Engine engine;
+    private Toolchain tools;
+    private boolean gdb;
+
+    @Override
+    public Integer call() throws Exception {
+        try {
+            engine = TfixSession.Engine.create();
+            tools = new Toolchain(Files.createTempDirectory("tfix-bench"));
+            gdb = !noGdb && Toolchain.has("gdb");
+            System.out.printf("tfix bench: %d runs each, medians (min-max); machine: %s, %d cores; gdb: %s%n", runs,
+                    machine(), Runtime.getRuntime().availableProcessors(), gdb ? "yes" : "not used");
+            if (part("freeze")) {
+                new FreezeBench(this).run();
+            }
+            if (part("command")) {
+                new CommandBench(this).run();
+            }
+            if (part("call")) {
+                new CallCostBench(this).run();
+            }
+            if (part("transaction")) {
+                new TransactionBench(this).run();
+            }
+            if (part("symbols")) {
+                new SymbolBench(this).run();
+            }
+            printTable();
+            return 0;
+        } catch (TfixException e) {
+            System.err.println("tfix: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private boolean part(String name) {
+        return only == null || only.contains(name);
+    }
+
+    TfixSession.Engine engine() {
+        return engine;
+    }
+
+    Toolchain tools() {
+        return tools;
+    }
+
+    int runs() {
+        return runs;
+    }
+
+    List<Integer> threadCounts() {
+        return threads;
+    }
+
+    boolean gdb() {
+        return gdb;
+    }
+
+    /** One row of the table: what, tfix's figure, gdb's figure. */
+    void row(String what, String tfix, String gdbFigure) {
+        rows.add(new String[] {what, tfix, gdbFigure});
+        System.out.printf("  %-58s %-30s %s%n", what, tfix, gdbFigure);
+    }
+
+    private void printTable() {
+        System.out.println();
+        System.out.printf("| %-58s | %-30s | %-30s |%n", "measurement", "tfix", "gdb by hand");
+        System.out.printf("|%s|%s|%s|%n", "-".repeat(60), "-".repeat(32), "-".repeat(32));
+        for (String[] r : rows) {
+            System.out.printf("| %-58s | %-30s | %-30s |%n", r[0], r[1], r[2]);
+        }
+    }
+
+    private static String machine() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("?");
+        } catch (Exception e) {
+            return "?";
+        }
+    }
+
+    /** gdb by hand, in one batch: attach (stopping everything), dlopen, write the 14-byte jump, detach. */
+    static List<String> gdbReplace(int pid, String oldName, String newName, Path patch) {
+        return List.of("gdb", "-nx", "-batch", "-p", Integer.toString(pid),
+                "-ex", "set $h = ((void*(*)(const char*, int))dlopen)(\"" + patch + "\", 2)",
+                "-ex", "set $old = (unsigned long)&" + oldName,
+                "-ex", "set $new = (unsigned long)&" + newName,
+                "-ex", "set *(unsigned short*)$old = 0x25ff",
+                "-ex", "set *(unsigned int*)($old+2) = 0",
+                "-ex", "set *(unsigned long*)($old+6) = $new",
+                "-ex", "detach");
+    }
+
+    /** Runs a command; returns its wall time in ms. */
+    static double timed(List<String> cmd) throws Exception {
+        long t0 = System.nanoTime();
+        Toolchain.run(cmd);
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    static Results.Replaced tfixReplace(TfixSession.Engine engine, int pid, String old, String fresh, Path patch) {
+        try (TfixSession s = TfixSession.attach(pid, engine, TfixSession.Options.defaults())) {
+            return s.replace(ReplaceSpec.of(old, fresh, patch));
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package tfix.cli.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import tfix.engine.TfixException;
+import tfix.engine.TfixSession;
+import tfix.engine.elf.ProcessSymbols;
+
+/** Symbol look-up in a process that maps a library with 100,000 symbols. */
+final class SymbolBench {
+    static final int SYMBOLS = 100_000;
+    private final BenchCommand bench;
+
+    SymbolBench(BenchCommand bench) {
+        this.bench = bench;
+    }
+
+    void run() throws Exception {
+        Toolchain tools = bench.tools();
+        StringBuilder asm = new StringBuilder(".text\n");
+        for (int i = 0; i < SYMBOLS; i++) {
+            asm.append(String.format(".globl sym_%06d%n.type sym_%06d,@function%nsym_%06d:%n\tret%n.size sym_%06d, .-sym_%06d%n",
+                    i, i, i, i, i));
+        }
+        Path lib = tools.gcc(tools.write("lib100k.s", asm.toString()), "lib100k.so", "-shared", "-nostdlib");
+        Path host = tools.gcc(tools.write("symhost.c", """
+                #include <stdio.h>
+                #include <unistd.h>
+                void sym_099999(void);
+                int main(void) {
+                    setvbuf(stdout, NULL, _IOLBF, 0);
+                    sym_099999();
+                    printf("ready pid=%d\\n", getpid());
+                    for (;;) pause();
+                }
+                """), "symhost", lib.toString(), "-Wl,-rpath," + lib.getParent());
+        System.out.println("symbol look-up, " + SYMBOLS + " symbols in one library:");
+        List<Double> attach = new ArrayList<>(), first = new ArrayList<>(), again = new ArrayList<>(), source = new ArrayList<>(),
+                viaGdb = new ArrayList<>();
+        try (BenchTarget t = BenchTarget.start(host)) {
+            for (int r = 0; r < bench.runs(); r++) {
+                TfixSession.Engine cold = TfixSession.Engine.create(); // nothing parsed yet
+                long t0 = System.nanoTime();
+                try (TfixSession s = TfixSession.attach(t.pid(), cold, TfixSession.Options.defaults())) {
+                    attach.add((System.nanoTime() - t0) / 1e6);
+                    ProcessSymbols syms = s.symbols();
+                    long t1 = System.nanoTime();
+                    syms.resolve("sym_099999", null, List.of());
+                    first.add((System.nanoTime() - t1) / 1e6);
+                    long t2 = System.nanoTime();
+                    for (int i = 0; i < 1000; i++) {
+                        syms.resolve(String.format("sym_%06d", i * 97), null, List.of());
+                    }
+                    again.add((System.nanoTime() - t2) / 1e6 / 1000);
+                    long t3 = System.nanoTime();
+                    try {
+                        syms.resolve("Nothing::here()", null, List.of());
+                    } catch (TfixException expected) {
+                        // Not found: what is timed is building the source-name index of every module.
+                    }
+                    source.add((System.nanoTime() - t3) / 1e6);
+                } finally {
+                    cold.decoder().close();
+                }
+                if (bench.gdb()) {
+                    viaGdb.add(BenchCommand.timed(List.of("gdb", "-nx", "-batch", "-p", Integer.toString(t.pid()),
+                            "-ex", "info address sym_099999", "-ex", "detach")));
+                }
+            }
+        }
+        bench.row("attach, reading every mapped ELF file (cold)", Stats.ms(attach), bench.gdb() ? Stats.ms(viaGdb) + " (whole)" : "");
+        bench.row("first look-up (builds the library's name index)", Stats.ms(first), "");
+        bench.row("later look-ups, each", String.format("%.4f ms", Stats.median(again)), "");
+        bench.row("C++ source-name index of every module", Stats.ms(source), "");
+    }
+}
