@@ -108,27 +108,20 @@ public final class Ptrace {
     }
 
     /**
-     * Non-blocking wait for one traced thread. __WNOTHREAD keeps tfix from reaping
-     * children of other JVM threads; __WALL includes clone children.
-     * Returns null when nothing has happened; a status with gone() when the thread is gone.
+     * Non-blocking wait for any thread this tracer traces (and only those: __WNOTHREAD).
+     * Returns null when nothing has happened.
      */
-    public WaitStatus poll(int tid) {
+    public WaitStatus pollAny() {
         int[] status = new int[1];
-        int r = libc.waitpid(tid, status, WNOHANG | WALL | WNOTHREAD);
-        if (r == 0) {
+        int r = libc.waitpid(-1, status, WNOHANG | WALL | WNOTHREAD);
+        if (r <= 0) {
+            int errno = r < 0 ? nat.errno() : 0;
+            if (r < 0 && errno != Errno.ECHILD && errno != Errno.EINTR) {
+                throw new SyscallException("waitpid(-1)", errno, nat.describe(errno));
+            }
             return null;
-        }
-        if (r < 0) {
-            int errno = nat.errno();
-            if (errno == Errno.ECHILD) {
-                // Already reaped or no longer ours: treat as gone.
-                return new WaitStatus(tid, 0);
-            }
-            if (errno == Errno.EINTR) {
-                return null;
-            }
-            throw new SyscallException("waitpid(" + tid + ")", errno, nat.describe(errno));
         }
         return new WaitStatus(r, status[0]);
     }
+
 }

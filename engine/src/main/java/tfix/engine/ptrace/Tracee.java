@@ -180,13 +180,9 @@ public final class Tracee {
     /** Handles whatever the threads reported since the last look, resuming those meant to run. */
     public void pump() {
         checkOwner();
-        for (TracedThread t : new ArrayList<>(threads.values())) {
-            if (!t.stopped) {
-                WaitStatus ws = ptrace.poll(t.tid);
-                if (ws != null) {
-                    handle(ws);
-                }
-            }
+        WaitStatus ws;
+        while ((ws = ptrace.pollAny()) != null) {
+            handle(ws);
         }
     }
 
@@ -336,32 +332,26 @@ public final class Tracee {
         long deadline = System.nanoTime() + timeout.toNanos();
         Backoff backoff = new Backoff();
         int rounds = 0;
+        boolean everyThread = which == threads.values();
         while (true) {
+            // One waitpid per event, whichever thread it is from: cheap with hundreds of threads.
+            WaitStatus ws;
+            while ((ws = ptrace.pollAny()) != null) {
+                handle(ws);
+                backoff = new Backoff();
+            }
             boolean all = true;
-            for (TracedThread t : new ArrayList<>(which.isEmpty() ? List.of() : List.copyOf(which))) {
-                if (!threads.containsKey(t.tid) || t.stopped) {
-                    continue;
-                }
-                WaitStatus ws = ptrace.poll(t.tid);
-                if (ws != null) {
-                    handle(ws);
-                }
+            // Threads born meanwhile arrive stopped: when stopping everything, wait for them too.
+            for (TracedThread t : everyThread ? threads.values() : which) {
                 if (threads.containsKey(t.tid) && !t.stopped) {
                     all = false;
-                }
-            }
-            // Threads born meanwhile arrive stopped; pick them up too.
-            if (which == threads.values()) {
-                for (TracedThread t : new ArrayList<>(threads.values())) {
-                    if (!t.stopped) {
-                        all = false;
-                    }
+                    break;
                 }
             }
             if (all) {
                 return;
             }
-            if (++rounds % 64 == 0 && dropExitedThreads(which)) {
+            if (++rounds % 64 == 0 && dropExitedThreads(everyThread ? List.copyOf(threads.values()) : which)) {
                 continue;
             }
             if (System.nanoTime() > deadline) {
@@ -458,7 +448,7 @@ public final class Tracee {
         t.stopped = false;
         t.registers = null;
         while (true) {
-            WaitStatus ws = ptrace.poll(tid);
+            WaitStatus ws = ptrace.pollAny();
             if (ws == null) {
                 if (System.nanoTime() > deadline || cancelled.getAsBoolean()) {
                     t.wantRunning = true;
@@ -468,6 +458,10 @@ public final class Tracee {
                 continue;
             }
             backoff = new Backoff();
+            if (ws.tid() != tid) {
+                handle(ws); // another thread's signal or clone: pass it on now, not after the call
+                continue;
+            }
             if (ws.gone()) {
                 handle(ws);
                 if (exited) {
