@@ -99,6 +99,9 @@ public final class TfixSession implements AutoCloseable {
         PtraceThread thread = new PtraceThread(pid);
         try {
             return thread.call(() -> {
+                // While the target is stopped, the threads tfix resumes compete with it for the CPU:
+                // a high scheduling weight (root only; harmless if refused) keeps the resume loop short.
+                engine.nat().libc().setpriority(0, engine.nat().gettid(), -15);
                 Tracee tracee = Tracee.attach(process, new Ptrace(engine.nat()), thread);
                 ProcMemory memory = null;
                 try {
@@ -239,14 +242,12 @@ public final class TfixSession implements AutoCloseable {
                 }
             }
             List<Prepared> todo = ready.stream().filter(p -> !p.plan().alreadyApplied()).toList();
-            double freeze = 0;
-            if (!todo.isEmpty()) {
-                freeze = commit(todo, asTransaction);
-            }
+            Applier.Outcome written = todo.isEmpty() ? null : commit(todo, asTransaction);
             List<Results.Replaced> out = new ArrayList<>();
             for (Prepared p : ready) {
-                out.add(new Results.Replaced(p.plan(), p.plan().alreadyApplied(), p.loaded(), p.loadMillis(),
-                        p.plan().alreadyApplied() ? 0 : freeze));
+                boolean skip = p.plan().alreadyApplied();
+                out.add(new Results.Replaced(p.plan(), skip, p.loaded(), p.loadMillis(),
+                        skip ? 0 : written.freezeMillis(), skip ? null : written.phases()));
             }
             return out;
         });
@@ -301,8 +302,8 @@ public final class TfixSession implements AutoCloseable {
         return new ProcessSymbols(process.pid(), List.of(new LoadedModule(patch.toString(), List.of(map), image)), demangler);
     }
 
-    /** Writes prepared sites in one stop, recording them before and after. Returns the freeze in ms. */
-    private double commit(List<Prepared> todo, boolean asTransaction) {
+    /** Writes prepared sites in one stop, recording them before and after. */
+    private Applier.Outcome commit(List<Prepared> todo, boolean asTransaction) {
         ensureRecord();
         PatchLog log = record.read();
         int id = log.nextId();
@@ -325,7 +326,7 @@ public final class TfixSession implements AutoCloseable {
         }
         record.appendAll(entries.stream().map(en -> PatchLog.event("applied", en.id())).toList());
         journal(entries, "apply");
-        return out.freezeMillis();
+        return out;
     }
 
     /** Where warnings go (the journal could not be written...); standard error by default. */

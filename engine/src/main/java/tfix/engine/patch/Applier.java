@@ -28,11 +28,20 @@ public final class Applier {
     public record Write(SitePlan plan, long address, byte[] before, byte[] after, boolean replacing) {
     }
 
+    /** Where the freeze went: stopping every thread, the thread checks, the writes, resuming. */
+    public record Phases(long stopNanos, long checkNanos, long writeNanos, long resumeNanos) {
+        @Override
+        public String toString() {
+            return String.format("stop %.2f + check %.2f + write %.2f + resume %.2f ms", stopNanos / 1e6, checkNanos / 1e6,
+                    writeNanos / 1e6, resumeNanos / 1e6);
+        }
+    }
+
     /**
      * The stop that wrote the sites (the outage the target saw) and the stops of all
      * attempts together; between attempts the target runs.
      */
-    public record Outcome(long freezeNanos, long allStopsNanos, int attempts) {
+    public record Outcome(long freezeNanos, long allStopsNanos, int attempts, Phases phases) {
         public double freezeMillis() {
             return freezeNanos / 1e6;
         }
@@ -70,12 +79,17 @@ public final class Applier {
             attempt++;
             long stopped = tracee.stopAll(Duration.ofSeconds(5));
             try {
+                long allStopped = System.nanoTime();
                 String busy = busyThread(writes);
                 if (busy == null) {
+                    long checked = System.nanoTime();
                     writeAll(writes);
+                    long written = System.nanoTime();
                     tracee.resumeAll();
-                    long last = System.nanoTime() - stopped;
-                    return new Outcome(last, freeze + last, attempt);
+                    long resumed = System.nanoTime();
+                    long last = resumed - stopped;
+                    return new Outcome(last, freeze + last, attempt, new Phases(allStopped - stopped, checked - allStopped,
+                            written - checked, resumed - written));
                 }
                 tracee.resumeAll();
                 freeze += System.nanoTime() - stopped;

@@ -15,5 +15,7 @@ public interface LibC {
 
     int geteuid();
 
+    @SaveError int setpriority(int which, int who, int prio);
+
     String strerror(int errnum);
 }

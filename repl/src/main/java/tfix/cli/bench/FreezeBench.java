@@ -23,15 +23,17 @@ final class FreezeBench {
         for (int n : bench.threadCounts()) {
             List<Double> tfixOwn = new ArrayList<>(), tfixSeen = new ArrayList<>(), gdbSeen = new ArrayList<>(),
                     baseline = new ArrayList<>();
+            String phases = "";
             for (int r = 0; r < bench.runs(); r++) {
                 try (BenchTarget t = BenchTarget.start(exe, Integer.toString(n))) {
                     long q0 = System.nanoTime();
                     Thread.sleep(300);
                     baseline.add(t.maxGapMs(q0, System.nanoTime()));
                     long t0 = System.nanoTime();
-                    double freeze = BenchCommand.tfixReplace(bench.engine(), t.pid(), "work", "work_v2", patch).freezeMillis();
+                    var replaced = BenchCommand.tfixReplace(bench.engine(), t.pid(), "work", "work_v2", patch);
                     long t1 = System.nanoTime();
-                    tfixOwn.add(freeze);
+                    tfixOwn.add(replaced.freezeMillis());
+                    phases = replaced.phases().toString();
                     tfixSeen.add(t.maxGapMs(t0, t1));
                 }
                 if (bench.gdb()) {
@@ -46,6 +48,7 @@ final class FreezeBench {
                 }
             }
             bench.row(n + " threads: stopped, as tfix measures it", Stats.ms(tfixOwn), "(gdb does not say)");
+            System.out.println("    last run: " + phases);
             bench.row(n + " threads: longest stop the target saw", Stats.ms(tfixSeen), bench.gdb() ? Stats.ms(gdbSeen) : "n/a");
             bench.row(n + " threads: longest gap with nobody attached", Stats.ms(baseline), "");
         }
