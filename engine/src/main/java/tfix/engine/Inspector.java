@@ -51,10 +51,12 @@ final class Inspector {
     /** Function symbols whose name (or source name) matches, with their module and address. */
     List<String> symbols(Pattern pattern, Collection<String> skip, int limit) {
         List<String> out = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
         for (LoadedModule m : symbols.modules()) {
             for (Symbol s : m.image().symbols()) {
                 String display = symbols.displayName(s);
-                if (pattern.matcher(s.plainName()).find() || pattern.matcher(display).find()) {
+                if ((pattern.matcher(s.plainName()).find() || pattern.matcher(display).find())
+                        && seen.add(m.runtimeAddress(s) + display)) { // .symtab and .dynsym list exported names twice
                     if (out.size() >= limit) {
                         out.add("... (more; narrow the pattern)");
                         return out;
