@@ -69,6 +69,8 @@ public final class TfixSession implements AutoCloseable {
     private java.util.function.Consumer<String> warnings = w -> System.err.println("tfix: warning: " + w);
     /** Set from any thread (Ctrl-C in the REPL); waits give up, nothing half-done is left. */
     private volatile boolean cancelRequested;
+    /** Patch files whose carried build-id pin has been checked in this session. */
+    private final Set<String> pinsChecked = new java.util.HashSet<>();
     /** Direct branches of modules swept for static functions, kept for the session. */
     private final java.util.Map<String, tfix.engine.patch.BranchIndex> branchIndexes = new java.util.HashMap<>();
 
@@ -260,7 +262,9 @@ public final class TfixSession implements AutoCloseable {
         Pins.checkSha256(patch, spec.sha256());
         ElfImage patchImage = elfCache.get(patch.toString(), patch, patch.toFile().lastModified()).orElseThrow(() ->
                 new TfixException("cannot read patch file " + patch + " as an ELF shared object"));
-        Pins.checkCarried(symbols, patchImage);
+        if (pinsChecked.add(patch + "#" + patch.toFile().lastModified())) {
+            Pins.checkCarried(symbols, patchImage);
+        }
         FunctionRef old = symbols.resolve(spec.oldName(), spec.library(), patchLibraries());
         Optional<AppliedPatch> existing = inForce().stream().filter(p -> p.entry() == old.address()).findFirst();
 
