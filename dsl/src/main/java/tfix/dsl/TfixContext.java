@@ -193,8 +193,9 @@ public final class TfixContext implements AutoCloseable {
         List<AppliedPatch> s = session().status();
         out.printf("process %d: %d patch%s in force%n", session.pid(), s.size(), s.size() == 1 ? "" : "es");
         for (AppliedPatch p : s) {
-            out.printf("  %s -> %s (%s) at %#x, since %s%n", p.function(), p.targetName(), p.patchLibraryName(),
-                    p.site(), TIME.format(Instant.ofEpochMilli(p.appliedAt())));
+            out.printf("  #%d %s -> %s (%s) at %#x, since %s%s%n", p.id(), p.function(), p.targetName(), p.patchLibraryName(),
+                    p.site(), TIME.format(Instant.ofEpochMilli(p.appliedAt())),
+                    p.transaction() > 0 ? ", transaction " + p.transaction() : "");
         }
         return s;
     }
