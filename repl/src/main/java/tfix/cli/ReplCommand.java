@@ -2,18 +2,22 @@ package tfix.cli;
 
 import java.util.concurrent.Callable;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import tfix.cli.repl.Repl;
 
-/** Placeholder until the interactive REPL lands: says so plainly. */
-@Command(name = "repl", description = "Interactive session over the same DSL (not yet available).")
+/** `tfix repl`: the interactive session (tfix.cli.repl). */
+@Command(name = "repl", description = "Interactive session over the same DSL: completion, history, help; Ctrl-D detaches and leaves.")
 final class ReplCommand implements Callable<Integer> {
-    @Option(names = "--pid")
+    @Option(names = "--pid", description = "Attach to this process at start; bound as `pid`.")
     Integer pid;
+
+    @CommandLine.Mixin
+    Main.Common common;
 
     @Override
     public Integer call() {
-        System.err.println("tfix: the REPL is not built yet; use `tfix exec \"...\"` or `tfix run SCRIPT`");
-        return 1;
+        return Main.Cli.guard(common.debug, () -> new Repl(new Repl.Settings(common.options(), common.debug, pid)).run());
     }
 }
