@@ -44,21 +44,16 @@ final class DemoCommand implements Callable<Integer> {
         step("Building the sample game server and its fix (make -C samples)");
         run(List.of("make", "-s", "-C", samples.toString()));
 
-        Path log = Files.createTempFile("tfix-demo-gameserver", ".log");
         step("Starting the game server");
-        run(List.of("setsid", "-f", "sh", "-c", "exec \"$0\" 0 >>\"$1\" 2>&1 </dev/null",
-                samples.resolve("build/gameserver").toString(), log.toString()));
-        ServiceLog out = new ServiceLog(log);
-        Matcher ready = out.await("ready pid=(\\d+) port=(\\d+)", Duration.ofSeconds(10));
-        int pid = Integer.parseInt(ready.group(1));
-        int port = Integer.parseInt(ready.group(2));
-        System.out.printf("  pid %d, listening on 127.0.0.1:%d, log in %s%n", pid, port, log);
-        try (Socket client = new Socket("127.0.0.1", port)) {
+        try (ServiceProcess server = ServiceProcess.start(samples.resolve("build/gameserver"), "0");
+             Socket client = new Socket("127.0.0.1", port(server))) {
+            int pid = server.pid();
+            System.out.printf("  pid %d, listening on 127.0.0.1:%d, log in %s%n", pid, client.getPort(), server.log());
             BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
             PrintWriter send = new PrintWriter(client.getOutputStream(), true, StandardCharsets.UTF_8);
 
             step("The bug: a kill streak of 4 or more costs points instead of earning a bonus");
-            Matcher bug = out.await(STREAK_LINE, Duration.ofSeconds(20));
+            Matcher bug = server.await(STREAK_LINE, Duration.ofSeconds(20));
             System.out.println("  " + bug.group(0));
             List<String> before = query(send, in);
             System.out.println("  a client connected now sees:");
@@ -68,7 +63,7 @@ final class DemoCommand implements Callable<Integer> {
             runScript(samples.resolve("gameserver/fix-score.tfix.groovy"), pid);
 
             step("The fix in effect: the same streak now earns a bonus");
-            Matcher fixed = out.await(STREAK_LINE, Duration.ofSeconds(20));
+            Matcher fixed = server.await(STREAK_LINE, Duration.ofSeconds(20));
             System.out.println("  " + fixed.group(0));
             if (Integer.parseInt(fixed.group(3)) <= 0) {
                 throw new TfixException("the fix did not take effect: " + fixed.group(0));
@@ -82,13 +77,19 @@ final class DemoCommand implements Callable<Integer> {
 
             step("Reverting: tfix run samples/gameserver/revert-score.tfix.groovy --pid " + pid);
             runScript(samples.resolve("gameserver/revert-score.tfix.groovy"), pid);
-            Matcher back = out.await(STREAK_LINE, Duration.ofSeconds(20));
+            Matcher back = server.await(STREAK_LINE, Duration.ofSeconds(20));
             System.out.println("  the original code runs again: " + back.group(0));
             send.println("quit");
-        } finally {
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
         }
         step("Done: the game server was patched and restored without a restart (it has now been stopped)");
+    }
+
+    private static int port(ServiceProcess server) {
+        Matcher m = java.util.regex.Pattern.compile("port=(\\d+)").matcher(server.readyLine());
+        if (!m.find()) {
+            throw new TfixException("the game server did not say its port: " + server.readyLine());
+        }
+        return Integer.parseInt(m.group(1));
     }
 
     private void runScript(Path script, int pid) {
