@@ -33,8 +33,7 @@ import tfix.engine.ptrace.Ptrace;
 import tfix.engine.ptrace.PtraceThread;
 import tfix.engine.ptrace.Tracee;
 import tfix.engine.record.AppliedPatch;
-import tfix.engine.record.PatchLog;
-import tfix.engine.record.RecordStore;
+import tfix.engine.record.PatchBook;
 import tfix.engine.remote.PatchLoader;
 import tfix.engine.remote.RemoteCaller;
 import tfix.engine.sys.Native;
@@ -61,11 +60,10 @@ public final class TfixSession implements AutoCloseable {
     private final X86Decoder decoder;
     private ProcessSymbols symbols;
     private RemoteCaller caller;
-    private RecordStore record;
+    private PatchBook book;
     private boolean closed;
     private boolean stackCheck;
     private final int euid;
-    private final Journal journal;
     private java.util.function.Consumer<String> warnings = w -> System.err.println("tfix: warning: " + w);
     /** Set from any thread (Ctrl-C in the REPL); waits give up, nothing half-done is left. */
     private volatile boolean cancelRequested;
@@ -83,7 +81,6 @@ public final class TfixSession implements AutoCloseable {
         this.memory = memory;
         this.elfCache = engine.elfCache();
         this.euid = engine.nat().libc().geteuid();
-        this.journal = Journal.standard(euid);
         this.demangler = engine.demangler();
         this.decoder = engine.decoder();
     }
@@ -162,8 +159,8 @@ public final class TfixSession implements AutoCloseable {
         Maps maps = process.maps();
         symbols = ProcessSymbols.load(process.pid(), maps, process::openableFile, elfCache, demangler);
         caller = new RemoteCaller(tracee, memory, symbols, options.callTimeout(), () -> cancelRequested);
-        if (record == null) {
-            record = RecordStore.find(maps, memory).orElse(null);
+        if (book == null) {
+            book = new PatchBook(process.pid(), maps, memory, Journal.standard(euid), w -> warnings.accept(w));
         }
     }
 
@@ -306,59 +303,17 @@ public final class TfixSession implements AutoCloseable {
         return new ProcessSymbols(process.pid(), List.of(new LoadedModule(patch.toString(), List.of(map), image)), demangler);
     }
 
-    /** Writes prepared sites in one stop, recording them before and after. */
+    /** Writes prepared sites in one stop, recorded before and after. */
     private Applier.Outcome commit(List<Prepared> todo, boolean asTransaction) {
-        ensureRecord();
-        PatchLog log = record.read();
-        int id = log.nextId();
-        int tx = asTransaction ? log.nextTransaction() : 0;
-        List<AppliedPatch> entries = new ArrayList<>();
-        List<Applier.Write> writes = new ArrayList<>();
-        for (Prepared p : todo) {
-            SitePlan plan = p.plan();
-            entries.add(new AppliedPatch(id++, tx, plan.function(), plan.module(), plan.entry(), plan.site(), plan.original(),
-                    plan.patch(), plan.targetName(), plan.target(), p.patchPath(), System.currentTimeMillis()));
-            writes.add(Applier.apply(plan));
-        }
-        record.appendAll(entries.stream().map(PatchLog::applyEvent).toList());
-        Applier.Outcome out;
-        try {
-            out = applier().write(writes);
-        } catch (RuntimeException e) {
-            record.appendAll(entries.stream().map(en -> PatchLog.event("aborted", en.id())).toList());
-            throw e;
-        }
-        record.appendAll(entries.stream().map(en -> PatchLog.event("applied", en.id())).toList());
-        journal(entries, "apply");
-        return out;
+        List<AppliedPatch> entries = book.draft(todo.stream().map(Prepared::plan).toList(),
+                todo.stream().map(Prepared::patchPath).toList(), asTransaction, caller);
+        List<Applier.Write> writes = todo.stream().map(p -> Applier.apply(p.plan())).toList();
+        return book.applying(entries, () -> applier().write(writes));
     }
 
     /** Where warnings go (the journal could not be written...); standard error by default. */
     public void onWarning(java.util.function.Consumer<String> sink) {
         this.warnings = sink;
-    }
-
-    /** Notes the writes just made in the journal; after the target runs again, never in its stop. */
-    private void journal(List<AppliedPatch> patches, String action) {
-        java.util.Map<String, String> digests = new java.util.HashMap<>();
-        List<Journal.Entry> entries = new ArrayList<>();
-        for (AppliedPatch p : patches) {
-            String sha = digests.computeIfAbsent(p.patchFile(), f -> {
-                try {
-                    return Pins.sha256(Path.of(f));
-                } catch (TfixException e) {
-                    return null;
-                }
-            });
-            boolean apply = action.equals("apply");
-            entries.add(Journal.entry(process.pid(), action, p.function(), p.site(), apply ? p.original() : p.patch(),
-                    apply ? p.patch() : p.original(), p.patchFile(), sha));
-        }
-        try {
-            journal.append(entries);
-        } catch (java.io.IOException | RuntimeException e) {
-            warnings.accept("cannot write the journal " + journal.file() + ": " + e.getMessage());
-        }
     }
 
     /** Also refuse to replace a function while any thread has it on its stack (waiting up to the thread time-out). */
@@ -413,21 +368,12 @@ public final class TfixSession implements AutoCloseable {
         return new Applier(tracee, memory, symbols, options.threadTimeout(), stackCheck, () -> cancelRequested);
     }
 
-    private void ensureRecord() {
-        if (record == null) {
-            record = RecordStore.create(caller, memory);
-        }
-    }
-
     private Set<String> patchLibraries() {
-        return inForce().stream().map(AppliedPatch::patchFile).collect(Collectors.toSet());
+        return book.patchFiles();
     }
 
     private List<AppliedPatch> inForce() {
-        if (record == null) {
-            return List.of();
-        }
-        return record.read().inForce(p -> memory.read(p.site(), p.patch().length));
+        return book.inForce();
     }
 
     /** The patches in force, read from the process's own record. */
@@ -494,10 +440,7 @@ public final class TfixSession implements AutoCloseable {
                     p.patchFile(), JumpKind.REL32, p.original(), p.patch(), List.of(), true);
             writes.add(Applier.revert(plan));
         }
-        record.appendAll(patches.stream().map(p -> PatchLog.event("revert", p.id())).toList());
-        Applier.Outcome out = applier().write(writes);
-        record.appendAll(patches.stream().map(p -> PatchLog.event("reverted", p.id())).toList());
-        journal(patches, "revert");
+        Applier.Outcome out = book.reverting(patches, () -> applier().write(writes));
         return new Results.Reverted(List.copyOf(patches), out.freezeMillis());
     }
 

@@ -1,0 +1,121 @@
+package tfix.engine.record;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+import tfix.engine.TfixException;
+import tfix.engine.guard.FileDigest;
+import tfix.engine.guard.Journal;
+import tfix.engine.patch.SitePlan;
+import tfix.engine.process.Maps;
+import tfix.engine.ptrace.ProcMemory;
+import tfix.engine.remote.RemoteCaller;
+
+/**
+ * The books kept around every write: the record in the target (events before and after,
+ * so a run cut short still tells what may have changed) and the journal on this machine.
+ */
+public final class PatchBook {
+    private final int pid;
+    private final ProcMemory memory;
+    private final Journal journal;
+    private final Consumer<String> warnings;
+    private RecordStore record;
+
+    public PatchBook(int pid, Maps maps, ProcMemory memory, Journal journal, Consumer<String> warnings) {
+        this.pid = pid;
+        this.memory = memory;
+        this.journal = journal;
+        this.warnings = warnings;
+        this.record = RecordStore.find(maps, memory).orElse(null);
+    }
+
+    /** The patches whose jump is in place, read from the target. */
+    public List<AppliedPatch> inForce() {
+        if (record == null) {
+            return List.of();
+        }
+        return record.read().inForce(p -> memory.read(p.site(), p.patch().length));
+    }
+
+    public Set<String> patchFiles() {
+        return inForce().stream().map(AppliedPatch::patchFile).collect(Collectors.toSet());
+    }
+
+    /** Entries for plans about to be written, with fresh ids (and a transaction id when asked). */
+    public List<AppliedPatch> draft(List<SitePlan> plans, List<String> patchFiles, boolean transaction, RemoteCaller caller) {
+        if (record == null) {
+            record = RecordStore.create(caller, memory);
+        }
+        PatchLog log = record.read();
+        int id = log.nextId();
+        int tx = transaction ? log.nextTransaction() : 0;
+        List<AppliedPatch> out = new ArrayList<>();
+        for (int i = 0; i < plans.size(); i++) {
+            SitePlan p = plans.get(i);
+            out.add(new AppliedPatch(id++, tx, p.function(), p.module(), p.entry(), p.site(), p.original(), p.patch(),
+                    p.targetName(), p.target(), patchFiles.get(i), System.currentTimeMillis()));
+        }
+        return out;
+    }
+
+    /** Records the entries around {@code write}: "apply" before, "applied" or "aborted" after, then the journal. */
+    public <T> T applying(List<AppliedPatch> entries, Supplier<T> write) {
+        return around(entries, "apply", "applied", write);
+    }
+
+    /** Records a revert around {@code write}: "revert" before, "reverted" after, then the journal. */
+    public <T> T reverting(List<AppliedPatch> patches, Supplier<T> write) {
+        if (record == null) {
+            throw new TfixException("process " + pid + " has no tfix record: nothing to revert");
+        }
+        return around(patches, "revert", "reverted", write);
+    }
+
+    private <T> T around(List<AppliedPatch> entries, String before, String after, Supplier<T> write) {
+        record.appendAll(entries.stream().map(e -> before.equals("apply") ? PatchLog.applyEvent(e)
+                : PatchLog.event(before, e.id())).toList());
+        T result;
+        try {
+            result = write.get();
+        } catch (RuntimeException e) {
+            if (before.equals("apply")) {
+                record.appendAll(entries.stream().map(en -> PatchLog.event("aborted", en.id())).toList());
+            }
+            throw e; // a revert that failed leaves its site as it was: the bytes decide, as for any open event
+        }
+        record.appendAll(entries.stream().map(e -> PatchLog.event(after, e.id())).toList());
+        journal(entries, before);
+        return result;
+    }
+
+    /** Notes the writes just made; after the target runs again, never in its stop. */
+    private void journal(List<AppliedPatch> patches, String action) {
+        Map<String, String> digests = new HashMap<>();
+        List<Journal.Entry> entries = new ArrayList<>();
+        for (AppliedPatch p : patches) {
+            String sha = digests.computeIfAbsent(p.patchFile(), f -> {
+                try {
+                    return FileDigest.sha256(Path.of(f));
+                } catch (TfixException e) {
+                    return null;
+                }
+            });
+            boolean apply = action.equals("apply");
+            entries.add(Journal.entry(pid, action, p.function(), p.site(), apply ? p.original() : p.patch(),
+                    apply ? p.patch() : p.original(), p.patchFile(), sha));
+        }
+        try {
+            journal.append(entries);
+        } catch (java.io.IOException | RuntimeException e) {
+            warnings.accept("cannot write the journal " + journal.file() + ": " + e.getMessage());
+        }
+    }
+}
