@@ -29,6 +29,12 @@ __asm__(
     "backedge:\n\tmov %edi, %ecx\n\txor %eax, %eax\n"
     "1:\n\tadd %ecx, %eax\n\tdec %ecx\n\tjnz 1b\n\tret\n"
     "\tnop\n\tnop\n\tnop\n\tnop\n\tnop\n\tnop\n\tnop\n\tnop\n.size backedge, .-backedge\n"
+    /* nearloop: the loop head is at +6: inside a 14-byte jump, past a 5-byte one (a trampoline). */
+    ".p2align 4\n"
+    ".globl nearloop\n.type nearloop,@function\n"
+    "nearloop:\n\tmov %edi, %ecx\n\txor %eax, %eax\n\tnop\n\tnop\n"
+    "1:\n\tadd %ecx, %eax\n\tdec %ecx\n\tjnz 1b\n\tret\n"
+    "\tnop\n\tnop\n\tnop\n\tnop\n\tnop\n\tnop\n\tnop\n\tnop\n.size nearloop, .-nearloop\n"
     /* lhelper: a static function that another function jumps into, at +2. */
     ".p2align 4\n"
     ".type lhelper,@function\n"
@@ -44,7 +50,7 @@ __asm__(
     "1:\n\tpause\n\tjmp *%rax\n"
     "\tnop\n\tnop\n\tnop\n\tnop\n\tnop\n\tnop\n\tnop\n\tnop\n.size spin, .-spin\n");
 
-int tiny(int), neighbour(int), tight(int), after_tight(int), backedge(int), jumper(int), call_lhelper(int);
+int tiny(int), neighbour(int), tight(int), after_tight(int), backedge(int), jumper(int), call_lhelper(int), nearloop(int);
 void spin(void);
 
 static volatile long naps;
@@ -79,8 +85,13 @@ int main(int argc, char **argv) {
     if (argc > 1) pthread_create(&t, NULL, spinner, NULL);
     if (argc > 2) pthread_create(&t, NULL, sleeper, NULL);
     printf("ready pid=%d\n", getpid());
-    int last[5] = {-1, -1, -1, -1, -1};
+    int last[5] = {-1, -1, -1, -1, -1}, last_near = -1;
     for (;;) {
+        int n = nearloop(4);
+        if (n != last_near) {
+            printf("nearloop=%d\n", n);
+            last_near = n;
+        }
         int v[5] = {tiny(5), neighbour(5), tight(5), backedge(4), jumper(5) + call_lhelper(5) * 0};
         if (v[0] != last[0] || v[1] != last[1] || v[2] != last[2] || v[3] != last[3] || v[4] != last[4]) {
             printf("tiny=%d neighbour=%d tight=%d backedge=%d jumper=%d\n", v[0], v[1], v[2], v[3], v[4]);

@@ -20,7 +20,7 @@ public final class Results {
                         plan.targetName(), fileName(plan.targetModule()));
             }
             return String.format("replaced %s with %s from %s: %s, %d bytes at %#x; target stopped %.3f ms%s",
-                    plan.function(), plan.targetName(), fileName(plan.targetModule()), plan.kind().label(),
+                    plan.function(), plan.targetName(), fileName(plan.targetModule()), plan.jumpLabel(),
                     plan.length(), plan.site(), freezeMillis,
                     libraryLoaded ? String.format(" (patch loaded by one thread in %.3f ms)", loadMillis) : "");
         }

@@ -20,10 +20,12 @@ import tfix.engine.guard.Journal;
 import tfix.engine.guard.PatchFileGuard;
 import tfix.engine.patch.Applier;
 import tfix.engine.patch.Check;
+import tfix.engine.patch.JumpEncoder;
 import tfix.engine.patch.JumpKind;
 import tfix.engine.patch.PlanPrinter;
 import tfix.engine.patch.Planner;
 import tfix.engine.patch.SitePlan;
+import tfix.engine.patch.SiteRequest;
 import tfix.engine.patch.X86Decoder;
 import tfix.engine.process.Maps;
 import tfix.engine.process.MemoryMap;
@@ -36,6 +38,7 @@ import tfix.engine.record.AppliedPatch;
 import tfix.engine.record.PatchBook;
 import tfix.engine.remote.PatchLoader;
 import tfix.engine.remote.RemoteCaller;
+import tfix.engine.remote.TrampolineIslands;
 import tfix.engine.sys.Native;
 
 /**
@@ -67,6 +70,8 @@ public final class TfixSession implements AutoCloseable {
     private java.util.function.Consumer<String> warnings = w -> System.err.println("tfix: warning: " + w);
     /** Set from any thread (Ctrl-C in the REPL); waits give up, nothing half-done is left. */
     private volatile boolean cancelRequested;
+    /** Trampoline slots handed to sites of the write being prepared (recorded only once applied). */
+    private final Set<Long> slotsTaken = new java.util.HashSet<>();
     /** Patch files whose carried build-id pin has been checked in this session. */
     private final Set<String> pinsChecked = new java.util.HashSet<>();
     /** Direct branches of modules swept for static functions, kept for the session. */
@@ -231,6 +236,7 @@ public final class TfixSession implements AutoCloseable {
 
     private List<Results.Replaced> write(List<ReplaceSpec> specs, boolean asTransaction) {
         return onTracer(() -> {
+            slotsTaken.clear();
             List<Prepared> ready = new ArrayList<>();
             for (ReplaceSpec spec : specs) {
                 try {
@@ -279,8 +285,21 @@ public final class TfixSession implements AutoCloseable {
             }
             fresh = symbols.resolve(spec.newName(), patch.toString(), Set.of());
         }
-        SitePlan plan = new Planner(decoder).plan(new SiteSurvey(memory, decoder, branchIndexes)
-                .survey(old, fresh.displayName(), fresh.module().path(), fresh.address()));
+        Planner planner = new Planner(decoder);
+        SiteRequest request = new SiteSurvey(memory, decoder, branchIndexes)
+                .survey(old, fresh.displayName(), fresh.module().path(), fresh.address());
+        if (existing.isPresent() && existing.get().target() == fresh.address()) {
+            request = request.through(existing.get().trampoline()); // what is in place: recognised as already applied
+        }
+        SitePlan plan = planner.plan(request);
+        if (!plan.ok() && plan.kind() == JumpKind.ABS64 && request.trampoline() == 0) {
+            // The absolute jump does not fit safely; a 5-byte jump to a trampoline near the site might.
+            long hypothetical = TrampolineIslands.hypotheticalSlot(old.address());
+            if (planner.plan(request.through(hypothetical)).ok()) {
+                long slot = planOnly ? hypothetical : TrampolineIslands.slotNear(old.address(), book, caller, slotsTaken);
+                plan = planner.plan(request.through(slot));
+            }
+        }
         if (planOnly) {
             return new Prepared(plan, patch.toString(), false, 0);
         }
@@ -308,6 +327,12 @@ public final class TfixSession implements AutoCloseable {
         List<AppliedPatch> entries = book.draft(todo.stream().map(Prepared::plan).toList(),
                 todo.stream().map(Prepared::patchPath).toList(), asTransaction, caller);
         List<Applier.Write> writes = todo.stream().map(p -> Applier.apply(p.plan())).toList();
+        // Trampolines first, while the target runs: nothing jumps to a fresh slot until its site is written.
+        for (Prepared p : todo) {
+            if (p.plan().trampoline() != 0) {
+                memory.write(p.plan().trampoline(), p.plan().trampolineCode());
+            }
+        }
         return book.applying(entries, () -> applier().write(writes));
     }
 
@@ -387,7 +412,12 @@ public final class TfixSession implements AutoCloseable {
             List<Results.Verified> out = new ArrayList<>();
             for (AppliedPatch p : inForce()) {
                 byte[] now = memory.read(p.site(), p.patch().length);
-                out.add(new Results.Verified(p, java.util.Arrays.equals(now, p.patch()), now));
+                boolean ok = java.util.Arrays.equals(now, p.patch());
+                if (p.trampoline() != 0) {
+                    byte[] slot = JumpEncoder.encode(JumpKind.ABS64, p.trampoline(), p.target(), Planner.TRAMPOLINE_SLOT);
+                    ok &= java.util.Arrays.equals(memory.read(p.trampoline(), slot.length), slot);
+                }
+                out.add(new Results.Verified(p, ok, now));
             }
             return out;
         });
@@ -437,7 +467,7 @@ public final class TfixSession implements AutoCloseable {
         List<Applier.Write> writes = new ArrayList<>();
         for (AppliedPatch p : patches) {
             SitePlan plan = new SitePlan(p.function(), p.module(), p.entry(), 0, p.site(), p.target(), p.targetName(),
-                    p.patchFile(), JumpKind.REL32, p.original(), p.patch(), List.of(), true);
+                    p.patchFile(), JumpKind.REL32, p.original(), p.patch(), List.of(), true, p.trampoline(), new byte[0]);
             writes.add(Applier.revert(plan));
         }
         Applier.Outcome out = book.reverting(patches, () -> applier().write(writes));

@@ -74,6 +74,40 @@ class SafetyTest extends EngineTest {
     }
 
     @Test
+    void aBranchPastFiveBytesIsPatchedThroughANearTrampoline() {
+        try (RunningTarget t = RunningTarget.start(exe())) {
+            t.awaitLine("nearloop=10");
+            try (TfixSession s = attach(t)) {
+                List<SitePlan> plan = s.plan(List.of(ReplaceSpec.of("nearloop", "nearloop_v2", patch())));
+                assertTrue(plan.get(0).ok() && plan.get(0).trampoline() != 0, s.describe(plan.get(0)));
+
+                Results.Replaced r = s.replace("nearloop", null, "nearloop_v2", patch());
+                assertEquals(5, r.plan().length(), "mov, xor, nop: 2+2+1 bytes, short of the loop head at +6");
+                assertTrue(r.plan().trampoline() != 0 && r.toString().contains("trampoline"), r.toString());
+                assertTrue(Math.abs(r.plan().trampoline() - r.plan().site()) < (1L << 31));
+                t.awaitLine("nearloop=504");
+                assertTrue(s.verify().stream().allMatch(Results.Verified::ok));
+                assertTrue(s.replace("nearloop", null, "nearloop_v2", patch()).alreadyApplied());
+                s.revert("nearloop");
+                t.awaitLine("nearloop=10");
+                // A second patch through the same island takes the next slot; a slot is never reused.
+                long first = r.plan().trampoline();
+                Results.Replaced again = s.replace("nearloop", null, "nearloop_v2", patch());
+                assertEquals(first + 16, again.plan().trampoline());
+                t.awaitLine("nearloop=504");
+            }
+            // A later run finds the island and the patch in the process's record.
+            try (TfixSession s = attach(t)) {
+                assertEquals(1, s.status().size());
+                assertTrue(s.verify().get(0).ok());
+                s.revertAll();
+            }
+            t.awaitLine("nearloop=10");
+            assertRunsUntouched(t);
+        }
+    }
+
+    @Test
     void aThreadSpinningInsideTheSiteMakesItGiveUpAfterTheTimeout() {
         try (RunningTarget t = RunningTarget.start(exe(), "spin")) {
             t.awaitLine(START);

@@ -14,12 +14,16 @@ public final class PlanPrinter {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("%s at %#x (%s)%n  -> %s at %#x (%s)%n", p.function(), p.entry(), p.module(),
                 p.targetName(), p.target(), p.targetModule()));
-        sb.append(String.format("  site %#x: %d bytes, %s%s%n", p.site(), p.length(), p.kind().label(),
+        sb.append(String.format("  site %#x: %d bytes, %s%s%n", p.site(), p.length(), p.jumpLabel(),
                 p.alreadyApplied() ? " (already in place)" : ""));
         sb.append("  old  ").append(ProcMemory.hex(p.original())).append('\n');
         sb.append("       ").append(decoder.describe(p.original(), p.site())).append('\n');
         sb.append("  new  ").append(ProcMemory.hex(p.patch())).append('\n');
         sb.append("       ").append(decoder.describe(p.patch(), p.site())).append('\n');
+        if (p.trampoline() != 0) {
+            sb.append(String.format("  trampoline %#x: %s%n", p.trampoline(), ProcMemory.hex(p.trampolineCode())));
+            sb.append("       ").append(decoder.describe(p.trampolineCode(), p.trampoline())).append('\n');
+        }
         for (Check c : p.checks()) {
             sb.append("  ").append(c).append('\n');
         }

@@ -10,6 +10,8 @@ import java.util.List;
  */
 public final class Planner {
     static final byte[] ENDBR64 = {(byte) 0xf3, 0x0f, 0x1e, (byte) 0xfa};
+    /** Bytes a trampoline slot takes: a 14-byte absolute jump, padded. */
+    public static final int TRAMPOLINE_SLOT = 16;
     private final X86Decoder decoder;
 
     public Planner(X86Decoder decoder) {
@@ -21,8 +23,13 @@ public final class Planner {
         byte[] file = r.fileBytes();
         boolean endbr = file.length >= 4 && Arrays.equals(Arrays.copyOf(file, 4), ENDBR64);
         long site = r.entry() + (endbr ? 4 : 0);
-        JumpKind kind = JumpEncoder.choose(site, r.target());
+        // Through a trampoline the site only needs to reach the slot; the slot reaches anywhere.
+        long via = r.trampoline() != 0 ? r.trampoline() : r.target();
+        JumpKind kind = JumpEncoder.choose(site, via);
         int need = kind.length;
+        if (r.trampoline() != 0 && kind != JumpKind.REL32) {
+            checks.add(Check.fail("trampoline", String.format("the trampoline at %#x is out of a 5-byte jump's reach", via)));
+        }
 
         // Cover whole instructions; the last one's leftover bytes become int3.
         int offset = (int) (site - r.entry());
@@ -50,7 +57,8 @@ public final class Planner {
             len = need;
         }
         byte[] original = Arrays.copyOfRange(file, offset, offset + len);
-        byte[] patch = JumpEncoder.encode(kind, site, r.target(), len);
+        byte[] patch = JumpEncoder.encode(kind, site, via, len);
+        byte[] trampolineCode = r.trampoline() == 0 ? new byte[0] : JumpEncoder.encode(JumpKind.ABS64, r.trampoline(), r.target(), TRAMPOLINE_SLOT);
 
         byte[] current = Arrays.copyOfRange(r.currentBytes(), offset, Math.min(r.currentBytes().length, offset + len));
         boolean already = Arrays.equals(current, patch);
@@ -68,7 +76,7 @@ public final class Planner {
         }
         checks.add(branchCheck(r, site, len, size));
         return new SitePlan(r.function(), r.module(), r.entry(), r.size(), site, r.target(), r.targetName(),
-                r.targetModule(), kind, original, patch, List.copyOf(checks), already);
+                r.targetModule(), kind, original, patch, List.copyOf(checks), already, r.trampoline(), trampolineCode);
     }
 
     /**
@@ -80,7 +88,7 @@ public final class Planner {
         long end = r.entry() + size;
         long coveredEnd = site + covered;
         String tooShort = String.format("%s is %d bytes; a %s needs %d bytes from %#x", r.function(), size,
-                JumpEncoder.choose(site, r.target()).label(), need, site);
+                JumpEncoder.choose(site, r.trampoline() != 0 ? r.trampoline() : r.target()).label(), need, site);
         if (r.size() <= 0 || covered < need) {
             return Check.fail("size", tooShort + " and its extent is unknown");
         }

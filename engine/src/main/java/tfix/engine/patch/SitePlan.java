@@ -10,7 +10,13 @@ import tfix.engine.ptrace.ProcMemory;
  */
 public record SitePlan(String function, String module, long entry, long functionSize, long site, long target,
                        String targetName, String targetModule, JumpKind kind, byte[] original, byte[] patch,
-                       List<Check> checks, boolean alreadyApplied) {
+                       List<Check> checks, boolean alreadyApplied, long trampoline, byte[] trampolineCode) {
+
+    /** The jump in words: "jmp rel32", or "jmp rel32 to a trampoline at 0x..." */
+    public String jumpLabel() {
+        return trampoline == 0 ? kind.label()
+                : String.format("%s to a trampoline at %#x (%s there)", kind.label(), trampoline, JumpKind.ABS64.label());
+    }
 
     public int length() {
         return patch.length;
@@ -36,7 +42,7 @@ public record SitePlan(String function, String module, long entry, long function
     public String describe() {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("%s at %#x (%s) -> %s at %#x (%s)%n", function, entry, module, targetName, target, targetModule));
-        sb.append(String.format("  site %#x, %d bytes, %s%n", site, patch.length, kind.label()));
+        sb.append(String.format("  site %#x, %d bytes, %s%n", site, patch.length, jumpLabel()));
         sb.append("  old: ").append(ProcMemory.hex(original)).append('\n');
         sb.append("  new: ").append(ProcMemory.hex(patch)).append('\n');
         for (Check c : checks) {

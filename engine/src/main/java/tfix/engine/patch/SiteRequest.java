@@ -12,15 +12,21 @@ import java.util.List;
  *                         symbol or the next 16-byte boundary, whichever is first
  * @param relocations      addresses near the entry that dynamic relocations write to
  * @param foreignBranches  direct branches from elsewhere in the module that land near the entry
+ * @param trampoline       a slot near the site to jump through (5-byte jump there, absolute jump on), or 0
  */
 public record SiteRequest(String function, String module, long entry, long size, byte[] fileBytes, byte[] currentBytes,
                           String targetName, String targetModule, long target, long paddingLimit,
-                          List<Long> relocations, List<Instruction> foreignBranches) {
+                          List<Long> relocations, List<Instruction> foreignBranches, long trampoline) {
+
+    public SiteRequest through(long slot) {
+        return new SiteRequest(function, module, entry, size, fileBytes, currentBytes, targetName, targetModule, target,
+                paddingLimit, relocations, foreignBranches, slot);
+    }
 
     /** A request with no padding allowed and no module facts: the function alone. */
     public static SiteRequest alone(String function, String module, long entry, long size, byte[] fileBytes,
                                     byte[] currentBytes, String targetName, String targetModule, long target) {
         return new SiteRequest(function, module, entry, size, fileBytes, currentBytes, targetName, targetModule, target,
-                entry + size, List.of(), List.of());
+                entry + size, List.of(), List.of(), 0);
     }
 }

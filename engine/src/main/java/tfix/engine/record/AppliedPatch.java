@@ -5,21 +5,23 @@ import java.util.List;
 
 /** A replacement as the target's own record keeps it: enough to verify and undo it from any later tfix run. */
 public record AppliedPatch(int id, int transaction, String function, String module, long entry, long site,
-                           byte[] original, byte[] patch, String targetName, long target, String patchFile, long appliedAt) {
+                           byte[] original, byte[] patch, String targetName, long target, String patchFile, long appliedAt,
+                           long trampoline) {
 
     private static final HexFormat HEX = HexFormat.of();
 
     String encode() {
         return String.join("\t", List.of(Integer.toString(id), Integer.toString(transaction), esc(function), esc(module),
                 Long.toHexString(entry), Long.toHexString(site), HEX.formatHex(original), HEX.formatHex(patch),
-                esc(targetName), Long.toHexString(target), esc(patchFile), Long.toString(appliedAt)));
+                esc(targetName), Long.toHexString(target), esc(patchFile), Long.toString(appliedAt),
+                Long.toHexString(trampoline)));
     }
 
     static AppliedPatch decode(String[] f, int from) {
         return new AppliedPatch(Integer.parseInt(f[from]), Integer.parseInt(f[from + 1]), unesc(f[from + 2]), unesc(f[from + 3]),
                 Long.parseUnsignedLong(f[from + 4], 16), Long.parseUnsignedLong(f[from + 5], 16), HEX.parseHex(f[from + 6]),
                 HEX.parseHex(f[from + 7]), unesc(f[from + 8]), Long.parseUnsignedLong(f[from + 9], 16), unesc(f[from + 10]),
-                Long.parseLong(f[from + 11]));
+                Long.parseLong(f[from + 11]), f.length > from + 12 ? Long.parseUnsignedLong(f[from + 12], 16) : 0);
     }
 
     private static String esc(String s) {

@@ -61,9 +61,26 @@ public final class PatchBook {
         for (int i = 0; i < plans.size(); i++) {
             SitePlan p = plans.get(i);
             out.add(new AppliedPatch(id++, tx, p.function(), p.module(), p.entry(), p.site(), p.original(), p.patch(),
-                    p.targetName(), p.target(), patchFiles.get(i), System.currentTimeMillis()));
+                    p.targetName(), p.target(), patchFiles.get(i), System.currentTimeMillis(), p.trampoline()));
         }
         return out;
+    }
+
+    /** Trampoline islands recorded in the target, and the slots already handed out. */
+    public List<long[]> islands() {
+        return record == null ? List.of() : record.read().islands();
+    }
+
+    public Set<Long> usedSlots() {
+        return record == null ? Set.of() : record.read().usedSlots();
+    }
+
+    /** Notes a new island, so later runs find and fill it. */
+    public void addIsland(long address, long size, RemoteCaller caller) {
+        if (record == null) {
+            record = RecordStore.create(caller, memory);
+        }
+        record.append(PatchLog.islandEvent(address, size));
     }
 
     /** Records the entries around {@code write}: "apply" before, "applied" or "aborted" after, then the journal. */

@@ -43,6 +43,30 @@ public final class PatchLog {
         return events.stream().filter(e -> e[0].equals("apply")).mapToInt(e -> Integer.parseInt(e[1])).max().orElse(0) + 1;
     }
 
+    public static byte[] islandEvent(long address, long size) {
+        return line("island\t" + Long.toHexString(address) + "\t" + Long.toHexString(size));
+    }
+
+    /** Trampoline islands tfix made in the process: {address, size} pairs. */
+    public List<long[]> islands() {
+        return events.stream().filter(e -> e[0].equals("island"))
+                .map(e -> new long[] {Long.parseUnsignedLong(e[1], 16), Long.parseUnsignedLong(e[2], 16)}).toList();
+    }
+
+    /** Every trampoline slot ever handed out; never reused, since a thread may still be passing through one. */
+    public java.util.Set<Long> usedSlots() {
+        java.util.Set<Long> used = new java.util.HashSet<>();
+        for (String[] e : events) {
+            if (e[0].equals("apply")) {
+                long t = AppliedPatch.decode(e, 1).trampoline();
+                if (t != 0) {
+                    used.add(t);
+                }
+            }
+        }
+        return used;
+    }
+
     public int nextTransaction() {
         return events.stream().filter(e -> e[0].equals("apply")).mapToInt(e -> Integer.parseInt(e[2])).max().orElse(0) + 1;
     }
