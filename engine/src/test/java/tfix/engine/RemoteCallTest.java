@@ -54,9 +54,11 @@ class RemoteCallTest {
             target.awaitLine("tick 1");
             long result = withCaller(target, caller -> {
                 long n = 0;
+                long t0 = System.nanoTime();
                 for (int i = 0; i < 20; i++) {
                     n = atoi(caller, "12345");
                 }
+                System.out.printf("remote call: %.3f ms each (atoi, 20 calls)%n", (System.nanoTime() - t0) / 20e6);
                 return n;
             });
             assertEquals(12345, result);

@@ -41,6 +41,7 @@ public final class RemoteCaller {
     private final java.util.function.BooleanSupplier cancelled;
     private StubSite site;
     private int xsaveSize;
+    private tfix.engine.process.Maps maps;
 
     /** An argument: a plain value, or bytes the callee gets a pointer to. */
     public sealed interface Arg permits Value, Buffer {
@@ -242,7 +243,13 @@ public final class RemoteCaller {
     }
 
     private void checkStackRoom(int tid, long rsp, long stubRsp) {
-        MemoryMap stack = tracee.process().maps().find(rsp).orElseThrow(() ->
+        // Stacks rarely move: the maps read for an earlier call usually still say where this one is.
+        Optional<MemoryMap> known = maps == null ? Optional.empty() : maps.find(rsp);
+        if (known.isEmpty()) {
+            maps = tracee.process().maps();
+            known = maps.find(rsp);
+        }
+        MemoryMap stack = known.orElseThrow(() ->
                 new TfixException(String.format("thread %d's stack pointer %#x is not in mapped memory", tid, rsp)));
         boolean growsDown = stack.path().equals("[stack]"); // the main stack grows on demand
         if (!growsDown && stubRsp - STACK_HEADROOM < stack.start()) {
