@@ -213,14 +213,6 @@ public final class ElfImage {
         return relocationOffsets;
     }
 
-    /** Whether a relocation writes anywhere in [from, to). */
-    public boolean relocationIn(long from, long to) {
-        long[] r = relocationOffsets();
-        int i = java.util.Arrays.binarySearch(r, from);
-        i = i >= 0 ? i : -i - 1;
-        return i < r.length && r[i] < to;
-    }
-
     /** The NUL-terminated string a data symbol holds in the file, if the file has the symbol. */
     public Optional<String> stringSymbol(String name) {
         for (ElfSymbolTableSection t : new ElfSymbolTableSection[] {safe(elf::getDynamicSymbolTableSection), safe(elf::getSymbolTableSection)}) {

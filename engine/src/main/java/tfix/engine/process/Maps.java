@@ -41,8 +41,4 @@ public record Maps(List<MemoryMap> entries) {
         }
         return files;
     }
-
-    public Optional<MemoryMap> findByPathSuffix(String suffix) {
-        return entries.stream().filter(m -> m.path().endsWith(suffix)).findFirst();
-    }
 }

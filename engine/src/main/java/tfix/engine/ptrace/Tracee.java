@@ -324,10 +324,6 @@ public final class Tracee {
         return t.stopped && t.interruptStop;
     }
 
-    public boolean isTraced(int tid) {
-        return threads.containsKey(tid);
-    }
-
     private void awaitStopped(Collection<TracedThread> which, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Backoff backoff = new Backoff();

@@ -8,8 +8,6 @@ public record WaitStatus(int tid, int raw) {
     public static final int SIGTTIN = 21;
     public static final int SIGTTOU = 22;
     public static final int EVENT_CLONE = 3;
-    public static final int EVENT_EXEC = 4;
-    public static final int EVENT_EXIT = 6;
     public static final int EVENT_STOP = 128;
 
     public boolean exited() {

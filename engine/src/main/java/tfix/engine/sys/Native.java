@@ -10,7 +10,6 @@ import jnr.ffi.Runtime;
  * the expensive part, calls are cheap.
  */
 public final class Native {
-    private static final long SYS_TGKILL = 234;
     private static final long SYS_GETTID = 186;
     private final LibC libc;
     private final Runtime runtime;
@@ -39,9 +38,5 @@ public final class Native {
     /** The calling OS thread's id: what /proc shows as TracerPid for the threads it traces. */
     public int gettid() {
         return (int) libc.syscall(SYS_GETTID, 0, 0, 0);
-    }
-
-    public int tgkill(int tgid, int tid, int signal) {
-        return (int) libc.syscall(SYS_TGKILL, tgid, tid, signal);
     }
 }
