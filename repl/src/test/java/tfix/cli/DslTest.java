@@ -33,6 +33,30 @@ class DslTest {
     }
 
     @Test
+    void aLibraryOrAnAddressPicksOneOfSeveralFunctions() throws Exception {
+        Path lib = Targets.patch("libshared.c");
+        Path exe = tfix.engine.testing.CTargets.compile("libuser.c", tfix.engine.testing.CTargets.resource("libuser.c"),
+                "-O1", lib.toString(), "-Wl,-rpath," + lib.getParent());
+        String patch = Targets.patch("libshared_patch.c").toString();
+        try (RunningTarget t = RunningTarget.start(exe)) {
+            t.awaitLine("lib_compute=21");
+            CliTest.Result named = CliTest.tfix("exec", "attach " + t.pid() + "; replace 'dup_fn', lib: '" + lib.getFileName()
+                    + "' with 'lib_compute_v2' from '" + patch + "'; status; revert()");
+            assertEquals(0, named.exit(), named.err());
+            assertTrue(named.out().contains("replaced dup_fn with lib_compute_v2"), named.out());
+
+            long address = symbol(CliTest.tfix("exec", "attach " + t.pid() + "; symbols ~/^lib_compute$/").out(), "lib_compute");
+            CliTest.Result byAddress = CliTest.tfix("exec", "attach " + t.pid() + String.format("; replace '%#x'", address)
+                    + " with 'lib_compute_v2' from '" + patch + "'");
+            assertEquals(0, byAddress.exit(), byAddress.err());
+            t.awaitLine("lib_compute=3000");
+            CliTest.Result back = CliTest.tfix("exec", "attach " + t.pid() + String.format("; revert '%#x'", address));
+            assertEquals(0, back.exit(), back.err());
+            t.awaitLine("lib_compute=21");
+        }
+    }
+
+    @Test
     void dryRunPrintsThePlanAndChangesNothing() throws Exception {
         Path dir = Files.createTempDirectory("tfix-dry");
         Path script = dir.resolve("fix.tfix.groovy");
