@@ -206,6 +206,37 @@ class ScenarioTest extends EngineTest {
     }
 
     @Test
+    void aProcessStoppedByJobControlStaysStopped() throws Exception {
+        Path exe = Targets.exe("scorer.c");
+        Path patch = Targets.patch("scorer_patch.c");
+        try (RunningTarget t = RunningTarget.start(exe)) {
+            t.awaitLine("compute=40 static=16");
+            new ProcessBuilder("kill", "-STOP", Integer.toString(t.pid())).start().waitFor();
+            awaitState(t, 'T');
+            try (TfixSession s = attach(t)) {
+                TfixException e = assertThrows(TfixException.class, () -> s.replace("compute", null, "compute_v2", patch));
+                assertTrue(e.getMessage().contains("stopped by a signal"), e.getMessage());
+            }
+            assertFalse(t.traced());
+            assertEquals('T', t.state().orElse('?'), "tfix must leave a stopped process stopped");
+            new ProcessBuilder("kill", "-CONT", Integer.toString(t.pid())).start().waitFor();
+            try (TfixSession s = attach(t)) {
+                s.replace("compute", null, "compute_v2", patch);
+            }
+            t.awaitLine("compute=1005");
+            assertLetGo(t);
+        }
+    }
+
+    private static void awaitState(RunningTarget t, char state) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (t.state().orElse('?') != state && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertEquals(state, t.state().orElse('?'));
+    }
+
+    @Test
     void attachErrorsNameTheCause() {
         TfixException e = assertThrows(TfixException.class, () -> TfixSession.attach(999_999, engine, TfixSession.Options.defaults()));
         assertTrue(e.getMessage().contains("no process with pid 999999"), e.getMessage());

@@ -324,6 +324,12 @@ public final class Tracee {
         return t.stopped && t.interruptStop;
     }
 
+    /** Whether the thread is held by job control (SIGSTOP, SIGTSTP...): tfix must not run it. */
+    public boolean inGroupStop(int tid) {
+        TracedThread t = thread(tid);
+        return t.stopped && t.groupStop;
+    }
+
     private void awaitStopped(Collection<TracedThread> which, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Backoff backoff = new Backoff();

@@ -211,6 +211,11 @@ public final class RemoteCaller {
         long pause = 10_000;
         while (true) {
             tracee.stopThread(tid, timeout);
+            if (tracee.inGroupStop(tid)) {
+                tracee.resumeThread(tid); // back to its job-control stop
+                throw new TfixException("process " + tracee.pid() + " is stopped by a signal (state T): it cannot load"
+                        + " the patch until it runs again (kill -CONT " + tracee.pid() + ")");
+            }
             Registers regs = tracee.registers(tid);
             if (tracee.inInterruptStop(tid) && !site.contains(regs.rip())) {
                 return regs;
