@@ -25,7 +25,7 @@ import tfix.engine.TfixException;
  * The sample story: a game server with a scoring bug keeps its players and its
  * clients while tfix fixes the bug in place, then undoes the fix.
  */
-@Command(name = "demo", description = "Build the sample game server, patch its bug live, show its state kept, revert.")
+@Command(name = "demo", mixinStandardHelpOptions = true, description = "Build the sample game server, patch its bug live, show its state kept, revert.")
 final class DemoCommand implements Callable<Integer> {
     @Mixin
     Main.Common common;

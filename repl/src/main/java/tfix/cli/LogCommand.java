@@ -9,7 +9,7 @@ import tfix.engine.guard.Journal;
 import tfix.engine.sys.Native;
 
 /** `tfix log`: the journal of every write tfix made to a process. */
-@Command(name = "log", description = "Show the journal of every write tfix made (time, user, pid, address, bytes, patch and digest).")
+@Command(name = "log", mixinStandardHelpOptions = true, description = "Show the journal of every write tfix made (time, user, pid, address, bytes, patch and digest).")
 final class LogCommand implements Callable<Integer> {
     @Option(names = "--pid", description = "Only writes to this process.")
     Integer pid;

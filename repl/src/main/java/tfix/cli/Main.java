@@ -70,7 +70,7 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    @Command(name = "run", description = "Run a .tfix.groovy script; `pid` is bound in it, paths resolve against its folder.")
+    @Command(name = "run", mixinStandardHelpOptions = true, description = "Run a .tfix.groovy script; `pid` is bound in it, paths resolve against its folder.")
     static final class Run extends ScriptCommand {
         @Parameters(paramLabel = "SCRIPT")
         Path script;
@@ -81,7 +81,7 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    @Command(name = "exec", description = "Run DSL statements given on the command line, separated by ';'.")
+    @Command(name = "exec", mixinStandardHelpOptions = true, description = "Run DSL statements given on the command line, separated by ';'.")
     static final class Exec extends ScriptCommand {
         @Parameters(paramLabel = "STATEMENTS")
         String text;
@@ -92,7 +92,7 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    @Command(name = "status", description = "List the patches in force in a process, read from the process itself.")
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "List the patches in force in a process, read from the process itself.")
     static final class Status implements Callable<Integer> {
         @Option(names = "--pid", required = true)
         int pid;

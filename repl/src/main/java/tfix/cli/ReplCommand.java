@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 import tfix.cli.repl.Repl;
 
 /** `tfix repl`: the interactive session (tfix.cli.repl). */
-@Command(name = "repl", description = "Interactive session over the same DSL: completion, history, help; Ctrl-D detaches and leaves.")
+@Command(name = "repl", mixinStandardHelpOptions = true, description = "Interactive session over the same DSL: completion, history, help; Ctrl-D detaches and leaves.")
 final class ReplCommand implements Callable<Integer> {
     @Option(names = "--pid", description = "Attach to this process at start; bound as `pid`.")
     Integer pid;

@@ -17,7 +17,7 @@ import tfix.engine.TfixSession;
  * `tfix bench`: tfix measured against what a user would otherwise do, gdb by hand
  * (attach, call dlopen, write the jump), on the same targets. Prints a table of medians.
  */
-@Command(name = "bench", description = "Benchmarks: freeze time, command time, call cost, a 1000-function transaction,"
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: freeze time, command time, call cost, a 1000-function transaction,"
         + " symbol look-up; tfix against gdb by hand. Prints medians.")
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--runs", description = "Runs per measurement (default ${DEFAULT-VALUE}).", defaultValue = "5")
