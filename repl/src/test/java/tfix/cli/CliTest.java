@@ -25,12 +25,19 @@ class CliTest {
 
     /** Runs the command line in its own JVM; {@code home} is tfix.home (where samples/ is), as the launcher sets it. */
     static Result tfixIn(Path home, String... args) throws IOException, InterruptedException {
+        return tfixWith(java.util.Map.of(), home, args);
+    }
+
+    /** The same, with extra environment variables (TFIX_JOURNAL...). */
+    static Result tfixWith(java.util.Map<String, String> env, Path home, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1", "-Dtfix.home=" + home, "-cp", System.getProperty("java.class.path"), "tfix.cli.Main"));
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile("tfix-out", ".txt");
         Path err = Files.createTempFile("tfix-err", ".txt");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+        pb.environment().putAll(env);
+        Process p = pb.start();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("tfix did not finish: " + cmd);

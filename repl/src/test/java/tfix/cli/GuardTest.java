@@ -7,9 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
@@ -19,16 +17,7 @@ import tfix.engine.testing.Targets;
 /** Guards against misuse: patch files others could change, and the journal of every write. */
 class GuardTest {
     static CliTest.Result tfixWithJournal(Path journal, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "tfix.cli.Main"));
-        cmd.addAll(List.of(args));
-        Path out = Files.createTempFile("tfix-out", ".txt");
-        Path err = Files.createTempFile("tfix-err", ".txt");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
-        pb.environment().put("TFIX_JOURNAL", journal.toString());
-        Process p = pb.start();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        return new CliTest.Result(p.exitValue(), Files.readString(out), Files.readString(err));
+        return CliTest.tfixWith(java.util.Map.of("TFIX_JOURNAL", journal.toString()), Path.of("..").toAbsolutePath().normalize(), args);
     }
 
     @Test
