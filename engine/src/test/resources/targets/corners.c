@@ -35,6 +35,12 @@ __asm__(
     "nearloop:\n\tmov %edi, %ecx\n\txor %eax, %eax\n\tnop\n\tnop\n"
     "1:\n\tadd %ecx, %eax\n\tdec %ecx\n\tjnz 1b\n\tret\n"
     "\tnop\n\tnop\n\tnop\n\tnop\n\tnop\n\tnop\n\tnop\n\tnop\n.size nearloop, .-nearloop\n"
+    /* via_pointer: calls through rdi from its first bytes: a thread in the callee returns to +2. */
+    ".p2align 4\n"
+    ".globl via_pointer\n.type via_pointer,@function\n"
+    "via_pointer:\n\tcall *%rdi\n"
+    "\tnop\n\tnop\n\tnop\n\tnop\n\tnop\n\tnop\n\tnop\n\tnop\n\tnop\n\tnop\n\tnop\n\tnop\n\tnop\n\tnop\n"
+    "\tret\n.size via_pointer, .-via_pointer\n"
     /* lhelper: a static function that another function jumps into, at +2. */
     ".p2align 4\n"
     ".type lhelper,@function\n"
@@ -52,6 +58,7 @@ __asm__(
 
 int tiny(int), neighbour(int), tight(int), after_tight(int), backedge(int), jumper(int), call_lhelper(int), nearloop(int);
 void spin(void);
+void via_pointer(void (*)(void));
 
 static volatile long naps;
 
@@ -65,6 +72,19 @@ __attribute__((noinline)) void sleepy(void) {
         nanosleep(&ts, NULL);
         naps++;
     }
+}
+
+static void nap_forever(void) {
+    for (;;) {
+        struct timespec ts = {1, 0};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void *pointer_caller(void *arg) {
+    (void)arg;
+    via_pointer(nap_forever);
+    return NULL;
 }
 
 static void *spinner(void *arg) {
@@ -84,6 +104,7 @@ int main(int argc, char **argv) {
     pthread_t t;
     if (argc > 1) pthread_create(&t, NULL, spinner, NULL);
     if (argc > 2) pthread_create(&t, NULL, sleeper, NULL);
+    if (argc > 3) pthread_create(&t, NULL, pointer_caller, NULL);
     printf("ready pid=%d\n", getpid());
     int last[5] = {-1, -1, -1, -1, -1}, last_near = -1;
     for (;;) {

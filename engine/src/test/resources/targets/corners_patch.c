@@ -6,3 +6,4 @@ int lhelper_v2(int x) { return x + 400; }
 int nearloop_v2(int x) { return x + 500; }
 void spin_v2(void) { for (;;) { } }
 void sleepy_v2(void) { for (;;) { } }
+void via_pointer_v2(void (*f)(void)) { f(); }

@@ -292,10 +292,13 @@ public final class TfixSession implements AutoCloseable {
             request = request.through(existing.get().trampoline()); // what is in place: recognised as already applied
         }
         SitePlan plan = planner.plan(request);
-        if (!plan.ok() && plan.kind() == JumpKind.ABS64 && request.trampoline() == 0) {
-            // The absolute jump does not fit safely; a 5-byte jump to a trampoline near the site might.
+        boolean waitsForCallers = plan.ok() && planner.callReturnsInside(plan);
+        if ((!plan.ok() || waitsForCallers) && plan.kind() == JumpKind.ABS64 && request.trampoline() == 0) {
+            // The absolute jump does not fit safely, or a call inside it would make the write wait for
+            // every thread in the callee: a 5-byte jump to a trampoline near the site might not.
             long hypothetical = TrampolineIslands.hypotheticalSlot(old.address());
-            if (planner.plan(request.through(hypothetical)).ok()) {
+            SitePlan trial = planner.plan(request.through(hypothetical));
+            if (trial.ok() && !(waitsForCallers && planner.callReturnsInside(trial))) {
                 long slot = planOnly ? hypothetical : TrampolineIslands.slotNear(old.address(), book, caller, slotsTaken);
                 plan = planner.plan(request.through(slot));
             }

@@ -127,6 +127,23 @@ class SafetyTest extends EngineTest {
     }
 
     @Test
+    void aThreadThatWouldReturnIntoTheReplacedBytesMakesItWait() {
+        try (RunningTarget t = RunningTarget.start(exe(), "spin", "sleep", "pointer")) {
+            t.awaitLine(START);
+            TfixSession.Options quick = new TfixSession.Options(Duration.ofSeconds(10), Duration.ofMillis(300));
+            try (TfixSession s = TfixSession.attach(t.pid(), engine, quick)) {
+                FunctionRef f = s.symbols().resolve("via_pointer", null, List.of());
+                byte[] before = Targets.peek(t.pid(), f.address(), 16);
+                TfixException e = assertThrows(TfixException.class, () -> s.replace("via_pointer", null, "via_pointer_v2", patch()));
+                assertTrue(e.getMessage().matches("thread \\d+ will return into the bytes of via_pointer being replaced.*"),
+                        e.getMessage());
+                assertArrayEquals(before, Targets.peek(t.pid(), f.address(), 16));
+            }
+            assertRunsUntouched(t);
+        }
+    }
+
+    @Test
     void stackCheckWaitsForAThreadSleepingInsideTheOldFunction() {
         try (RunningTarget t = RunningTarget.start(exe(), "spin", "sleep")) {
             t.awaitLine(START);

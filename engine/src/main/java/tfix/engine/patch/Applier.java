@@ -21,6 +21,8 @@ public final class Applier {
     private final ProcMemory memory;
     private final ProcessSymbols symbols;
     private final Duration threadTimeout;
+    /** How long every thread may take to stop: a thread in uninterruptible sleep must not freeze the rest for long. */
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(1);
     private final boolean stackCheck;
     private final java.util.function.BooleanSupplier cancelled;
 
@@ -77,10 +79,11 @@ public final class Applier {
         int attempt = 0;
         while (true) {
             attempt++;
-            long stopped = tracee.stopAll(Duration.ofSeconds(5));
+            tfix.engine.process.Maps maps = tracee.process().maps(); // before the stop: stacks stay where they are
+            long stopped = tracee.stopAll(STOP_TIMEOUT);
             try {
                 long allStopped = System.nanoTime();
-                String busy = busyThread(writes);
+                String busy = busyThread(writes, maps);
                 if (busy == null) {
                     long checked = System.nanoTime();
                     writeAll(writes);
@@ -111,20 +114,38 @@ public final class Applier {
         }
     }
 
-    private String busyThread(List<Write> writes) {
-        StackCheck stacks = stackCheck ? new StackCheck(memory, tracee.process().maps()) : null;
+    /**
+     * A thread that would run into the middle of the bytes being replaced: executing
+     * there, about to re-issue a system call whose instruction is there, or holding a
+     * return address into them (a call made from those bytes, a signal context). With
+     * {@code safety 'stack'}, also one with the old function anywhere on its stack.
+     */
+    private String busyThread(List<Write> writes, tfix.engine.process.Maps maps) {
+        StackCheck stacks = new StackCheck(memory, maps, () -> tracee.process().maps());
         for (int tid : tracee.threadIds()) {
             Registers regs = tracee.registers(tid);
             for (Write w : writes) {
-                if (w.plan().covers(regs.rip())) {
+                SitePlan p = w.plan();
+                if (p.covers(regs.rip())) {
                     return String.format("thread %d is executing inside the bytes of %s being replaced (at %s)",
-                            tid, w.plan().function(), symbols.describe(regs.rip()));
+                            tid, p.function(), symbols.describe(regs.rip()));
                 }
-                if (stacks != null && w.replacing()) {
-                    var where = stacks.find(regs, w.plan());
+                long restart = regs.rip() - 2;
+                if (regs.origRax() >= 0 && restart >= p.site() && restart < p.site() + p.length()) {
+                    return String.format("thread %d will re-issue a system call from inside the bytes of %s being replaced",
+                            tid, p.function());
+                }
+                var into = stacks.find(regs, p::covers, StackCheck.SITE_SCAN);
+                if (into.isPresent()) {
+                    return String.format("thread %d will return into the bytes of %s being replaced (%s)", tid,
+                            p.function(), into.get());
+                }
+                if (stackCheck && w.replacing()) {
+                    var where = regs.rip() >= p.entry() && p.inFunction(regs.rip()) ? java.util.Optional.of("executing it")
+                            : stacks.find(regs, a -> p.inFunction(a) && a != p.entry(), StackCheck.FUNCTION_SCAN);
                     if (where.isPresent()) {
-                        return String.format("thread %d has %s on its stack (%s; safety 'stack')", tid,
-                                w.plan().function(), where.get());
+                        return String.format("thread %d has %s on its stack (%s; safety 'stack')", tid, p.function(),
+                                where.get());
                     }
                 }
             }

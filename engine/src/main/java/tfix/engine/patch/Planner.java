@@ -111,6 +111,20 @@ public final class Planner {
                 + " (nop/int3, up to %#x, no symbol or relocation there)", r.function(), size, coveredEnd - end, r.paddingLimit()));
     }
 
+    /**
+     * Whether a call among the replaced instructions returns inside them: a thread in the
+     * callee would come back into the middle of the jump, so the write must wait for it.
+     * A shorter jump (through a trampoline) that ends at or before the return address avoids that.
+     */
+    public boolean callReturnsInside(SitePlan p) {
+        for (Instruction i : decoder.decode(p.original(), p.site())) {
+            if (i.mnemonic().startsWith("call") && i.end() < p.site() + p.length()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** No direct branch in the function may land inside the replaced bytes (other than at their start). */
     private Check branchCheck(SiteRequest r, long site, int len, long size) {
         byte[] body = Arrays.copyOf(r.fileBytes(), (int) Math.min(size, r.fileBytes().length));
