@@ -42,7 +42,10 @@ public final class Planner {
             covered += i.size();
         }
         long size = r.size() > 0 ? r.size() : file.length;
-        if (covered >= need && offset + covered <= size) {
+        if (r.size() <= 0) {
+            checks.add(Check.fail("size", r.function() + " has no size in its symbol table (hand-written assembly?):"
+                    + " tfix cannot tell how many bytes it may replace"));
+        } else if (covered >= need && offset + covered <= size) {
             checks.add(Check.pass("size", String.format("%d of %d bytes replaced (%s%s)", covered, size,
                     kind.label(), endbr ? ", after endbr64" : "")));
         } else {

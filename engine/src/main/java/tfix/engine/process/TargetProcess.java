@@ -29,8 +29,18 @@ public record TargetProcess(int pid) {
         return Maps.read(pid);
     }
 
+    /** Whether any thread still runs: a process whose main thread ended (pthread_exit) lives on in the others. */
     public boolean alive() {
-        return ProcStatus.of(pid).map(s -> !s.isZombie()).orElse(false);
+        if (ProcStatus.of(pid).map(s -> !s.isZombie()).orElse(false)) {
+            return true;
+        }
+        for (int tid : threadIds()) {
+            Path status = proc().resolve("task").resolve(Integer.toString(tid)).resolve("status");
+            if (ProcStatus.read(status, tid).map(s -> !s.isZombie()).orElse(false)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Path of a mapped file as the target sees it: through map_files when possible, else root-relative. */

@@ -61,12 +61,12 @@ public final class PtraceThread implements AutoCloseable {
         try {
             return f.get();
         } catch (InterruptedException e) {
-            // The task keeps running to its end: stopping half-way could leave the target stopped.
-            Thread.currentThread().interrupt();
+            // The task runs to its end (stopping it half-way could leave the target stopped): wait for
+            // its real outcome, then keep the interrupt for the caller.
             try {
-                return f.get();
-            } catch (InterruptedException | ExecutionException again) {
-                throw withCallerFrames(unwrap(again));
+                return awaitUninterruptibly(f);
+            } finally {
+                Thread.currentThread().interrupt();
             }
         } catch (ExecutionException e) {
             throw withCallerFrames(unwrap(e));
@@ -78,6 +78,18 @@ public final class PtraceThread implements AutoCloseable {
             task.run();
             return null;
         });
+    }
+
+    private static <T> T awaitUninterruptibly(Future<T> f) {
+        while (true) {
+            try {
+                return f.get();
+            } catch (InterruptedException again) {
+                // keep waiting: the outcome is what the user must be told
+            } catch (ExecutionException e) {
+                throw withCallerFrames(unwrap(e));
+            }
+        }
     }
 
     /** Adds the calling thread's frames, so an error names the script line that caused it. */

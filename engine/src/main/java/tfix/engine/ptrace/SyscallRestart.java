@@ -33,13 +33,30 @@ public final class SyscallRestart {
             again = regs.origRax();
         } else if (rax == ERESTART_RESTARTBLOCK) {
             again = SYS_RESTART_SYSCALL;
-        } else if (rax == EINTR && !signalPending) {
+        } else if (rax == EINTR && !signalPending && waitsForever(regs)) {
             again = regs.origRax();
         } else {
             return Optional.empty();
         }
         return Optional.of(regs.with(Registers.RIP, regs.rip() - 2).with(Registers.RAX, again)
                 .with(Registers.ORIG_RAX, -1));
+    }
+
+    /**
+     * Calls that answer EINTR to a stop and wait without a time limit: re-issuing them is
+     * exact. One with a relative time-out would start its whole wait again, so its EINTR
+     * is left to the program, as the kernel leaves it (signal(7)).
+     */
+    static boolean waitsForever(Registers r) {
+        long a3 = r.get(Registers.RDX), a4 = r.get(Registers.R10), a5 = r.get(Registers.R8);
+        return switch ((int) r.origRax()) {
+            case 232, 281 -> (int) a4 == -1;          // epoll_wait, epoll_pwait: timeout -1
+            case 441, 220 -> a4 == 0;                 // epoll_pwait2, semtimedop: no timeout
+            case 128 -> a3 == 0;                      // rt_sigtimedwait: no timeout
+            case 208 -> a5 == 0;                      // io_getevents: no timeout
+            case 0, 65, 69, 70 -> true;               // read (inotify), semop, msgsnd, msgrcv
+            default -> false;
+        };
     }
 
     /** Whether an unblocked signal is pending for the thread (from /proc: SigPnd, ShdPnd, SigBlk). */

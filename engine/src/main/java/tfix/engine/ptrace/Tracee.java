@@ -41,6 +41,8 @@ public final class Tracee {
         boolean interruptStop;
         /** Registers read during this stop; cleared when the thread runs. */
         Registers registers;
+        /** Signals passed on while the thread ran under runToSyscall (a handler ran). */
+        int signalsPassed;
 
         TracedThread(int tid) {
             this.tid = tid;
@@ -296,7 +298,13 @@ public final class Tracee {
         TracedThread t = thread(tid);
         t.wantRunning = false;
         requestStop(t);
-        awaitStopped(List.of(t), timeout);
+        try {
+            awaitStopped(List.of(t), timeout);
+        } catch (TfixException e) {
+            t.wantRunning = true; // its interrupt may still come: let the pump resume it then
+            throw e;
+        }
+        thread(tid); // gone meanwhile: say so
     }
 
     private TracedThread thread(int tid) {
@@ -322,6 +330,11 @@ public final class Tracee {
     public boolean inInterruptStop(int tid) {
         TracedThread t = thread(tid);
         return t.stopped && t.interruptStop;
+    }
+
+    /** How many signals runToSyscall passed on to the thread so far. */
+    public int signalsPassed(int tid) {
+        return thread(tid).signalsPassed;
     }
 
     /** Whether the thread is held by job control (SIGSTOP, SIGTSTP...): tfix must not run it. */
@@ -483,6 +496,7 @@ public final class Tracee {
                 newThread((int) ptrace.eventMessage(tid));
             } else if (ws.signalDelivery()) {
                 t.pendingSignal = ws.stopSignal();
+                t.signalsPassed++;
             }
             ptrace.syscall(tid, t.pendingSignal);
             t.pendingSignal = 0;

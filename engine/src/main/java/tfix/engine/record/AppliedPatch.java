@@ -29,7 +29,17 @@ public record AppliedPatch(int id, int transaction, String function, String modu
     }
 
     private static String unesc(String s) {
-        return s.replace("\\n", "\n").replace("\\t", "\t").replace("\\\\", "\\");
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 1 < s.length()) {
+                char n = s.charAt(++i);
+                sb.append(n == 'n' ? '\n' : n == 't' ? '\t' : n);
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 
     public String patchLibraryName() {

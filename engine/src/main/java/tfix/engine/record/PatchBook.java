@@ -99,15 +99,9 @@ public final class PatchBook {
     private <T> T around(List<AppliedPatch> entries, String before, String after, Supplier<T> write) {
         record.appendAll(entries.stream().map(e -> before.equals("apply") ? PatchLog.applyEvent(e)
                 : PatchLog.event(before, e.id())).toList());
-        T result;
-        try {
-            result = write.get();
-        } catch (RuntimeException e) {
-            if (before.equals("apply")) {
-                record.appendAll(entries.stream().map(en -> PatchLog.event("aborted", en.id())).toList());
-            }
-            throw e; // a revert that failed leaves its site as it was: the bytes decide, as for any open event
-        }
+        // If the write fails, the events stay open: whatever the site holds then decides (the failure may
+        // come after the bytes were written, while resuming the threads).
+        T result = write.get();
         record.appendAll(entries.stream().map(e -> PatchLog.event(after, e.id())).toList());
         journal(entries, before);
         return result;

@@ -82,6 +82,12 @@ public final class PatchLog {
             switch (e[0]) {
                 case "apply" -> {
                     AppliedPatch p = AppliedPatch.decode(e, 1);
+                    // An earlier apply of the same site left open (its write failed) is settled by this one.
+                    for (AppliedPatch q : patches.values()) {
+                        if (q.site() == p.site() && state.get(q.id()).equals("apply")) {
+                            state.put(q.id(), "superseded");
+                        }
+                    }
                     patches.put(p.id(), p);
                     state.put(p.id(), "apply");
                 }

@@ -75,6 +75,19 @@ public final class CallStub {
         code = w.bytes();
     }
 
+    /** Where in the frame the stub keeps the value it restores into {@code register} (a Registers index). */
+    public static int frameOffset(int register) {
+        if (register == Registers.RIP) {
+            return RIP * 8;
+        }
+        for (int i = 0; i < Registers.GENERAL.length; i++) {
+            if (Registers.GENERAL[i] == register) {
+                return register == Registers.RBX ? RBX * 8 : (GPR0 + i) * 8;
+            }
+        }
+        throw new IllegalArgumentException("the frame does not hold register " + register);
+    }
+
     public byte[] code() {
         return code.clone();
     }

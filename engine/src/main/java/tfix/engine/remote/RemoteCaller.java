@@ -1,5 +1,7 @@
 package tfix.engine.remote;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +33,9 @@ public final class RemoteCaller {
     private static final long EFLAGS_TF = 0x100, EFLAGS_DF = 0x400;
     /** System calls a thread waits in without holding libc's locks: the safest to borrow. */
     private static final Set<Long> QUIET_SYSCALLS = Set.of(0L, 7L, 23L, 34L, 35L, 43L, 45L, 47L, 61L, 128L, 130L,
-            230L, 232L, 270L, 271L, 281L, 288L, 441L);
+            219L, 230L, 232L, 270L, 271L, 281L, 288L, 441L);
+    /** PF_IO_WORKER in /proc/.../stat flags: an io_uring worker, which never runs user code. */
+    private static final long PF_IO_WORKER = 0x10;
 
     private final Tracee tracee;
     private final ProcMemory memory;
@@ -103,18 +107,90 @@ public final class RemoteCaller {
         if (site == null) {
             site = StubSite.find(symbols.modules(), stub.size());
         }
-        for (int tid : candidateThreads()) {
-            try {
-                return callIn(tid, what, function, args);
-            } catch (Tracee.ThreadExitedException e) {
-                // A short-lived thread ended before it could be borrowed: take the next one.
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<String> why = new ArrayList<>();
+        // Threads move between calls: a round that finds none fit is tried again for a while.
+        while (true) {
+            why.clear();
+            for (int tid : candidateThreads()) {
+                try {
+                    return callIn(tid, what, function, args);
+                } catch (Tracee.ThreadExitedException e) {
+                    // A short-lived thread ended before it could be borrowed: take the next one.
+                } catch (Unsuitable e) {
+                    why.add("thread " + tid + ": " + e.getMessage());
+                }
             }
+            if (System.nanoTime() > deadline || cancelled.getAsBoolean()) {
+                throw new TfixException("no thread of process " + tracee.pid() + " could safely run " + what
+                        + (why.isEmpty() ? "" : " (" + String.join("; ", why) + ")"));
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
         }
-        throw new TfixException("process " + tracee.pid() + " has no thread that stays alive long enough to run " + what);
+    }
+
+    /** This thread must not be borrowed now; another may. */
+    static final class Unsuitable extends RuntimeException {
+        Unsuitable(String why) {
+            super(why, null, false, false);
+        }
     }
 
     private long callIn(int tid, String what, long function, Arg... args) {
         Registers regs = stopOutsideStub(tid);
+        Registers resume;
+        long frame;
+        try {
+            resume = prepareFrame(tid, regs, what, function, args);
+            frame = regs.rsp() - CallStub.FRAME_DISTANCE;
+            tracee.setRegisters(tid, regs.with(Registers.RIP, site.address())
+                    .with(Registers.RSP, (frame - 64) & ~15L)
+                    .with(Registers.RBX, frame)
+                    .with(Registers.ORIG_RAX, -1)
+                    .with(Registers.RAX, 0)
+                    .with(Registers.EFLAGS, regs.get(Registers.EFLAGS) & ~(EFLAGS_TF | EFLAGS_DF)));
+        } catch (RuntimeException e) {
+            tracee.resumeThread(tid); // untouched: let it run on
+            throw e;
+        }
+        int signalsBefore = tracee.signalsPassed(tid);
+        long marker = site.address() + stub.markerOffset() + 2;
+        Registers atMarker = tracee.runToSyscall(tid,
+                r -> r.rip() == marker && r.origRax() == CallStub.SYS_GETPID, timeout, cancelled);
+        if (atMarker == null) {
+            throw new TfixException(what + (cancelled.getAsBoolean() ? " was cancelled" : " did not return within "
+                    + timeout.toSeconds() + " s") + " in thread " + tid + "; nothing was changed. The thread runs the"
+                    + " call to its end and then carries on, unless the call waits for a lock the thread itself holds");
+        }
+        if (tracee.signalsPassed(tid) != signalsBefore && resume.rip() != regs.rip()) {
+            interruptedBySignal(frame, regs);
+        }
+        tracee.resumeThread(tid);
+        return atMarker.get(Registers.RDI);
+    }
+
+    /**
+     * A handler ran while the thread was borrowed: a call the kernel restarts only when no
+     * handler runs (ERESTARTNOHAND, or restart_syscall, whose state the handler's return reset)
+     * must now fail with EINTR, as it would have without tfix.
+     */
+    private void interruptedBySignal(long frame, Registers original) {
+        long rax = original.rax();
+        if (rax == -514 || rax == -516 || rax == -4) {
+            ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            memory.write(frame + CallStub.frameOffset(Registers.RIP), b.putLong(0, original.rip()).array().clone());
+            memory.write(frame + CallStub.frameOffset(Registers.RAX), b.putLong(0, -4).array().clone());
+        }
+    }
+
+    /** Checks the thread can lend its stack, writes the call's frame and arguments; returns the resume state. */
+    private Registers prepareFrame(int tid, Registers regs, String what, long function, Arg... args) {
+        if (regs.origRax() < 0 && inRuntime(regs.rip())) {
+            throw new Unsuitable("running inside libc or the dynamic loader, where it may hold a lock " + what + " needs");
+        }
+        if (SyscallRestart.signalPending(tracee.pid(), tid)) {
+            throw new Unsuitable("a signal is pending for it");
+        }
         if (xsaveSize == 0) {
             xsaveSize = tracee.ptrace().xstateSize(tid);
         }
@@ -123,6 +199,8 @@ public final class RemoteCaller {
         // The borrowed stack, top down: red zone | buffers | xsave area | ... | frame | stub's own stack.
         long frame = regs.rsp() - CallStub.FRAME_DISTANCE;
         long cursor = regs.rsp() - RED_ZONE;
+        long stubRsp = (frame - 64) & ~15L;
+        checkStackRoom(tid, regs.rsp(), stubRsp);
         long[] values = new long[args.length];
         for (int i = 0; i < args.length; i++) {
             if (args[i] instanceof Value v) {
@@ -137,30 +215,16 @@ public final class RemoteCaller {
         if (xsaveBase < frame + CallStub.FRAME_SIZE) {
             throw new TfixException("the arguments of " + what + " do not fit in tfix's call frame");
         }
-        long stubRsp = (frame - 64) & ~15L;
-        checkStackRoom(tid, regs.rsp(), stubRsp);
         memory.write(xsaveBase, new byte[xsaveSize]);
         memory.write(frame, stub.frame(function, values, xsaveBase, resume));
         installStub();
+        return resume;
+    }
 
-        Registers call = regs.with(Registers.RIP, site.address())
-                .with(Registers.RSP, stubRsp)
-                .with(Registers.RBX, frame)
-                .with(Registers.ORIG_RAX, -1)
-                .with(Registers.RAX, 0)
-                .with(Registers.EFLAGS, regs.get(Registers.EFLAGS) & ~(EFLAGS_TF | EFLAGS_DF));
-        tracee.setRegisters(tid, call);
-        long marker = site.address() + stub.markerOffset() + 2;
-        Registers atMarker = tracee.runToSyscall(tid,
-                r -> r.rip() == marker && r.origRax() == CallStub.SYS_GETPID, timeout, cancelled);
-        if (atMarker == null) {
-            throw new TfixException(what + (cancelled.getAsBoolean() ? " was cancelled" : " did not return within "
-                    + timeout.toSeconds() + " s") + " in thread " + tid
-                    + " (it may wait for a lock the thread holds); the thread finishes the call on its own and"
-                    + " carries on, nothing was changed");
-        }
-        tracee.resumeThread(tid);
-        return atMarker.get(Registers.RDI);
+    /** Code of libc or the dynamic loader: a thread interrupted there may hold one of their locks. */
+    private boolean inRuntime(long rip) {
+        return symbols.moduleAt(rip).map(m -> m.fileName().startsWith("libc.so") || m.fileName().startsWith("libc-")
+                || m.fileName().startsWith("ld-linux") || m.fileName().startsWith("libpthread")).orElse(false);
     }
 
     /** Reads a NUL-terminated string from the target. */
@@ -189,7 +253,7 @@ public final class RemoteCaller {
         List<int[]> scored = new ArrayList<>();
         for (int tid : tracee.threadIds()) {
             ThreadSyscall sc = ThreadSyscall.read(tracee.pid(), tid).orElse(null);
-            if (sc == null) {
+            if (sc == null || ioWorker(tid)) {
                 continue;
             }
             int score = sc.blockedInSyscall() ? (QUIET_SYSCALLS.contains(sc.number()) ? 3 : 1) : 2;
@@ -200,6 +264,17 @@ public final class RemoteCaller {
         }
         scored.sort((a, b) -> Integer.compare(b[1], a[1]));
         return scored.stream().map(a -> a[0]).toList();
+    }
+
+    private boolean ioWorker(int tid) {
+        try {
+            String stat = java.nio.file.Files.readString(tracee.process().proc().resolve("task")
+                    .resolve(Integer.toString(tid)).resolve("stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[6]) & PF_IO_WORKER) != 0;
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     /**
@@ -254,12 +329,14 @@ public final class RemoteCaller {
             maps = tracee.process().maps();
             known = maps.find(rsp);
         }
-        MemoryMap stack = known.orElseThrow(() ->
-                new TfixException(String.format("thread %d's stack pointer %#x is not in mapped memory", tid, rsp)));
+        MemoryMap stack = known.orElseThrow(() -> new Unsuitable(String.format("its stack pointer %#x is not in mapped memory", rsp)));
+        if (stack.path().equals("[heap]") || stack.isFile()) {
+            // A coroutine's stack inside the heap or a file: its real bounds are unknown.
+            throw new Unsuitable("its stack is inside " + stack.path());
+        }
         boolean growsDown = stack.path().equals("[stack]"); // the main stack grows on demand
         if (!growsDown && stubRsp - STACK_HEADROOM < stack.start()) {
-            throw new TfixException("thread " + tid + " has too little stack left for a remote call ("
-                    + (stubRsp - stack.start()) + " bytes)");
+            throw new Unsuitable("too little stack left (" + (stubRsp - stack.start()) + " bytes)");
         }
     }
 
