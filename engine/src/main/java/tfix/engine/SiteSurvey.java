@@ -58,7 +58,9 @@ final class SiteSurvey {
         if (old.symbol().isLocal()) {
             BranchIndex index = branchIndexes.computeIfAbsent(m.path() + "#" + System.identityHashCode(m.image()),
                     k -> BranchIndex.build(m.image(), decoder));
-            if (index != null) {
+            if (index == null) {
+                foreign = null; // too much code to sweep: the plan says so
+            } else {
                 for (Instruction i : index.into(link, link + WINDOW)) {
                     if (i.address() < link || i.address() >= end) {
                         long t = i.branchTarget().getAsLong();

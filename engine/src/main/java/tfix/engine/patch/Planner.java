@@ -132,7 +132,9 @@ public final class Planner {
     private Check branchCheck(SiteRequest r, long site, int len, long size) {
         byte[] body = Arrays.copyOf(r.fileBytes(), (int) Math.min(size, r.fileBytes().length));
         List<Instruction> all = new ArrayList<>(decoder.decode(body, r.entry()));
-        all.addAll(r.foreignBranches());
+        if (r.foreignBranches() != null) {
+            all.addAll(r.foreignBranches());
+        }
         for (Instruction i : all) {
             if (i.branchTarget().isPresent()) {
                 long t = i.branchTarget().getAsLong();
@@ -142,7 +144,8 @@ public final class Planner {
                 }
             }
         }
-        return Check.pass("branches", "no branch in " + r.function()
-                + (r.foreignBranches().isEmpty() ? "" : " or elsewhere in its module") + " lands inside the replaced bytes");
+        return Check.pass("branches", "no branch in " + r.function() + " lands inside the replaced bytes"
+                + (r.foreignBranches() == null ? " (the rest of its module, over " + (BranchIndex.MAX_CODE >> 20)
+                + " MiB of code, was not swept)" : ""));
     }
 }

@@ -11,7 +11,8 @@ import java.util.List;
  * @param paddingLimit     where bytes after the function stop being possible padding: the next
  *                         symbol or the next 16-byte boundary, whichever is first
  * @param relocations      addresses near the entry that dynamic relocations write to
- * @param foreignBranches  direct branches from elsewhere in the module that land near the entry
+ * @param foreignBranches  direct branches from elsewhere in the module that land near the entry; null when
+ *                         the module was too large to sweep
  * @param trampoline       a slot near the site to jump through (5-byte jump there, absolute jump on), or 0
  */
 public record SiteRequest(String function, String module, long entry, long size, byte[] fileBytes, byte[] currentBytes,

@@ -77,10 +77,28 @@ public final class Tracee {
         if (st.isZombie()) {
             throw new TfixException("process " + pid + " (" + st.name() + ") has exited (zombie): there is nothing left to patch");
         }
+        if (shadowStack(pid)) {
+            throw new TfixException("process " + pid + " (" + st.name() + ") runs with a CET shadow stack, which tfix's"
+                    + " remote calls do not support yet: nothing was changed");
+        }
         if (st.tracerPid() != 0 && st.tracerPid() != self) {
             throw new TfixException("process " + pid + " (" + st.name() + ") is already traced by "
                     + ProcStatus.describeTracer(st.tracerPid()) + ": detach that debugger or tracer first");
         }
+    }
+
+    /** Kernels with user shadow stacks list them in /proc/PID/status ("x86_Thread_features: shstk"). */
+    private static boolean shadowStack(int pid) {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc", Integer.toString(pid), "status"))) {
+                if (l.startsWith("x86_Thread_features:") && l.contains("shstk")) {
+                    return true;
+                }
+            }
+        } catch (Exception e) {
+            // Unreadable status: the checks that follow report the process's state.
+        }
+        return false;
     }
 
     private void seizeAll() {

@@ -44,6 +44,11 @@ public final class PatchLoader {
 
     public static boolean isLoaded(Maps maps, Path canonical) {
         String p = canonical.toString();
+        if (maps.entries().stream().anyMatch(m -> m.path().equals(p + " (deleted)"))) {
+            // dlopen would hand back the old copy: the new code would never run.
+            throw new TfixException("an earlier build of " + p + " is loaded in the target and the file has been replaced"
+                    + " since: give the new patch a file name of its own");
+        }
         return maps.entries().stream().anyMatch(m -> m.path().equals(p));
     }
 
