@@ -124,6 +124,8 @@ public final class Applier {
         StackCheck stacks = new StackCheck(memory, maps, () -> tracee.process().maps());
         for (int tid : tracee.threadIds()) {
             Registers regs = tracee.registers(tid);
+            // One read of the thread's stack serves every site of the write.
+            StackCheck.Words words = stacks.words(regs, stackCheck ? StackCheck.FUNCTION_SCAN : StackCheck.SITE_SCAN);
             for (Write w : writes) {
                 SitePlan p = w.plan();
                 if (p.covers(regs.rip())) {
@@ -135,17 +137,16 @@ public final class Applier {
                     return String.format("thread %d will re-issue a system call from inside the bytes of %s being replaced",
                             tid, p.function());
                 }
-                var into = stacks.find(regs, p::covers, StackCheck.SITE_SCAN);
-                if (into.isPresent()) {
+                String into = words.within(p.site() + 1, p.site() + p.length());
+                if (into != null) {
                     return String.format("thread %d will return into the bytes of %s being replaced (%s)", tid,
-                            p.function(), into.get());
+                            p.function(), into);
                 }
                 if (stackCheck && w.replacing()) {
-                    var where = regs.rip() >= p.entry() && p.inFunction(regs.rip()) ? java.util.Optional.of("executing it")
-                            : stacks.find(regs, a -> p.inFunction(a) && a != p.entry(), StackCheck.FUNCTION_SCAN);
-                    if (where.isPresent()) {
-                        return String.format("thread %d has %s on its stack (%s; safety 'stack')", tid, p.function(),
-                                where.get());
+                    String where = p.inFunction(regs.rip()) ? "executing it"
+                            : words.within(p.entry() + 1, p.entry() + Math.max(p.functionSize(), 1));
+                    if (where != null) {
+                        return String.format("thread %d has %s on its stack (%s; safety 'stack')", tid, p.function(), where);
                     }
                 }
             }

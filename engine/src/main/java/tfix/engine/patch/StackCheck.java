@@ -2,8 +2,7 @@ package tfix.engine.patch;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Optional;
-import java.util.function.LongPredicate;
+import java.util.Arrays;
 
 import tfix.engine.process.Maps;
 import tfix.engine.process.MemoryMap;
@@ -11,10 +10,10 @@ import tfix.engine.ptrace.ProcMemory;
 import tfix.engine.ptrace.Registers;
 
 /**
- * What a stopped thread will come back to: its stack's return addresses (walking the
- * frame-pointer chain, then scanning the words nearest the stack pointer, where saved
- * signal contexts also lie). Conservative: a stale word can make tfix wait, never miss a
- * live frame within the scanned depth.
+ * What a stopped thread may come back to: the words of its stack nearest the stack
+ * pointer (return addresses, saved signal contexts) and the return addresses along its
+ * frame-pointer chain, read with one read for the scanned window. Conservative: a stale
+ * word can make tfix wait, never miss a live frame within the scanned depth.
  */
 public final class StackCheck {
     /** Depth scanned for every write: return addresses into the replaced bytes would crash. */
@@ -33,38 +32,89 @@ public final class StackCheck {
         this.reread = reread;
     }
 
-    /** Where the thread's stack holds an address that {@code hit} accepts, in words; empty if nowhere. */
-    public Optional<String> find(Registers regs, LongPredicate hit, int scanBytes) {
-        Optional<MemoryMap> stack = maps.find(regs.rsp());
-        if (stack.isEmpty()) {
+    /** The addresses the thread may return to, with where each was found; sorted by address. */
+    public Words words(Registers regs, int scanBytes) {
+        MemoryMap stack = maps.find(regs.rsp()).orElse(null);
+        if (stack == null) {
             maps = reread.get(); // a thread born since the maps were read
-            stack = maps.find(regs.rsp());
+            stack = maps.find(regs.rsp()).orElse(null);
         }
-        if (stack.isEmpty()) {
-            return Optional.empty();
+        if (stack == null) {
+            return new Words(new long[0], 0, 0, new long[0]);
         }
-        long top = stack.get().end();
+        long from = regs.rsp() & ~7L;
+        int len = (int) Math.min(scanBytes, stack.end() - from) & ~7;
+        ByteBuffer window = ByteBuffer.wrap(memory.read(from, len)).order(ByteOrder.LITTLE_ENDIAN);
+        long[] values = new long[len / 8 + MAX_FRAMES];
+        window.asLongBuffer().get(values, 0, len / 8); // one bulk copy: this runs while the target is stopped
+        int n = len / 8;
+        long[] deeper = new long[MAX_FRAMES];
+        int d = 0;
+        // Deeper frames, through the frame-pointer chain (where the code keeps one).
         long rbp = regs.get(Registers.RBP);
-        for (int i = 0; i < MAX_FRAMES && rbp >= regs.rsp() && rbp + 16 <= top; i++) {
-            long ret = memory.readLong(rbp + 8);
-            if (hit.test(ret)) {
-                return Optional.of(String.format("a frame returning to %#x", ret));
+        for (int i = 0; i < MAX_FRAMES && rbp >= from && rbp + 16 <= stack.end(); i++) {
+            long next;
+            long ret;
+            if (rbp + 16 <= from + len) {
+                next = window.getLong((int) (rbp - from));
+                ret = window.getLong((int) (rbp - from) + 8);
+            } else {
+                next = memory.readLong(rbp);
+                ret = memory.readLong(rbp + 8);
+                values[n++] = ret;
+                deeper[d++] = rbp + 8;
             }
-            long next = memory.readLong(rbp);
             if (next <= rbp) {
                 break;
             }
             rbp = next;
         }
-        long from = regs.rsp() & ~7L;
-        int len = (int) Math.min(scanBytes, top - from);
-        ByteBuffer b = ByteBuffer.wrap(memory.read(from, len)).order(ByteOrder.LITTLE_ENDIAN);
-        for (int off = 0; off + 8 <= len; off += 8) {
-            long w = b.getLong(off);
-            if (hit.test(w)) {
-                return Optional.of(String.format("the word %#x at %#x on its stack", w, from + off));
-            }
+        return new Words(Arrays.copyOf(values, n), from, len / 8, Arrays.copyOf(deeper, d));
+    }
+
+    /** Stack words, sorted by value for range queries over many sites at once (user addresses are positive). */
+    public static final class Words {
+        private final long[] values;
+        private final long windowStart;
+        private final int windowWords;
+        private final long[] deeperPlaces;
+        private long[] sorted;
+        private int queries;
+
+        /** values: the window's words, then return addresses found deeper (at deeperPlaces). */
+        Words(long[] values, long windowStart, int windowWords, long[] deeperPlaces) {
+            this.values = values;
+            this.windowStart = windowStart;
+            this.windowWords = windowWords;
+            this.deeperPlaces = deeperPlaces;
         }
-        return Optional.empty();
+
+        private long place(int k) {
+            return k < windowWords ? windowStart + 8L * k : deeperPlaces[k - windowWords];
+        }
+
+        /** A word in [from, to), as "the word X at Y on its stack", or null. */
+        public String within(long from, long to) {
+            // A few sites: a straight scan. Many (a large transaction): sort once, then binary search.
+            if (++queries > 4 && sorted == null) {
+                sorted = values.clone();
+                Arrays.sort(sorted);
+            }
+            if (sorted != null) {
+                int i = Arrays.binarySearch(sorted, from);
+                i = i >= 0 ? i : -i - 1;
+                if (i >= sorted.length || sorted[i] >= to) {
+                    return null;
+                }
+                from = sorted[i];
+                to = from + 1;
+            }
+            for (int k = 0; k < values.length; k++) {
+                if (values[k] >= from && values[k] < to) {
+                    return String.format("the word %#x at %#x on its stack", values[k], place(k));
+                }
+            }
+            return null;
+        }
     }
 }
