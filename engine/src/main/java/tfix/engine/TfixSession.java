@@ -100,6 +100,7 @@ public final class TfixSession implements AutoCloseable {
     /** Seizes every thread of the process (they keep running) and reads its symbols. */
     public static TfixSession attach(int pid, Engine engine, Options options) {
         TargetProcess process = new TargetProcess(pid);
+        boolean aliveAtStart = process.alive();
         PtraceThread thread = new PtraceThread(pid);
         try {
             return thread.call(() -> {
@@ -119,7 +120,7 @@ public final class TfixSession implements AutoCloseable {
                     if (memory != null) {
                         memory.close();
                     }
-                    if (!process.alive()) {
+                    if (aliveAtStart && !process.alive()) {
                         throw new TfixException("process " + pid + " exited while tfix was attaching", e);
                     }
                     throw e;

@@ -228,6 +228,21 @@ class ScenarioTest extends EngineTest {
         }
     }
 
+    private static void awaitZombie(int pid) {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try {
+                String stat = java.nio.file.Files.readString(Path.of("/proc/" + pid + "/stat"));
+                if (stat.charAt(stat.lastIndexOf(')') + 2) == 'Z') {
+                    return;
+                }
+                Thread.sleep(1);
+            } catch (Exception e) {
+                return;
+            }
+        }
+    }
+
     private static void awaitState(RunningTarget t, char state) throws InterruptedException {
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (t.state().orElse('?') != state && System.nanoTime() < deadline) {
@@ -244,6 +259,7 @@ class ScenarioTest extends EngineTest {
         Path zombieMaker = Targets.exe("zombie.c");
         try (RunningTarget z = RunningTarget.start(zombieMaker)) {
             int zombie = Integer.parseInt(z.output().get(0).replaceAll(".*zombie=(\\d+).*", "$1"));
+            awaitZombie(zombie); // the child may still be on its way out
             e = assertThrows(TfixException.class, () -> TfixSession.attach(zombie, engine, TfixSession.Options.defaults()));
             assertTrue(e.getMessage().contains("zombie"), e.getMessage());
         }
