@@ -121,6 +121,9 @@ public final class RemoteCaller {
                     why.add("thread " + tid + ": " + e.getMessage());
                 }
             }
+            if (!tracee.process().alive()) {
+                throw new TfixException("process " + tracee.pid() + " exited before it could run " + what);
+            }
             if (System.nanoTime() > deadline || cancelled.getAsBoolean()) {
                 throw new TfixException("no thread of process " + tracee.pid() + " could safely run " + what
                         + (why.isEmpty() ? "" : " (" + String.join("; ", why) + ")"));
