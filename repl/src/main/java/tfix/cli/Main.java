@@ -2,7 +2,9 @@ package tfix.cli;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -19,7 +21,8 @@ import tfix.engine.TfixSession;
 /** The tfix command line. */
 @Command(name = "tfix", mixinStandardHelpOptions = true, version = "tfix 0.1.0",
         description = "Replace functions in running Linux processes, verify them, and undo them.",
-        subcommands = {Main.Run.class, Main.Exec.class, Main.Status.class, LogCommand.class, DemoCommand.class,
+        subcommands = {Main.Run.class, Main.Exec.class, Main.Status.class, Main.Revert.class, Main.Verify.class,
+                LogCommand.class, DemoCommand.class,
                 ReplCommand.class, tfix.cli.bench.BenchCommand.class})
 public final class Main implements Callable<Integer> {
 
@@ -89,6 +92,65 @@ public final class Main implements Callable<Integer> {
         @Override
         void run(ScriptRunner runner, Map<String, Object> variables) {
             runner.runText(text, variables);
+        }
+    }
+
+    @Command(name = "revert", mixinStandardHelpOptions = true,
+            description = "Undo replacements in a process: the functions named, a transaction, or every patch in force.")
+    static final class Revert implements Callable<Integer> {
+        @Option(names = "--pid", required = true)
+        int pid;
+
+        @Option(names = "--transaction", description = "Undo every patch of this transaction (status shows the numbers).")
+        Integer transaction;
+
+        @Parameters(paramLabel = "FUNCTION", arity = "0..*", description = "Functions to put back; none means all.")
+        List<String> functions = new ArrayList<>();
+
+        @CommandLine.Mixin
+        Common common;
+
+        @Override
+        public Integer call() {
+            return Cli.guard(common.debug, () -> {
+                // Names travel as variables, never as script text: a quote in a name cannot break anything.
+                Map<String, Object> vars = new HashMap<>(Map.of("pid", pid));
+                StringBuilder script = new StringBuilder("attach pid\n");
+                if (transaction != null) {
+                    vars.put("tx", transaction);
+                    script.append("revert transaction: tx\n");
+                }
+                for (int i = 0; i < functions.size(); i++) {
+                    vars.put("f" + i, functions.get(i));
+                    script.append("revert f").append(i).append('\n');
+                }
+                if (transaction == null && functions.isEmpty()) {
+                    script.append("revert()\n");
+                }
+                script.append("status\ndetach\n");
+                try (TfixContext ctx = Cli.context(common, Path.of("").toAbsolutePath())) {
+                    new ScriptRunner(ctx).runText(script.toString(), vars);
+                }
+            });
+        }
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = "Read every patched site of a process back and compare it with the record; exit 1 if one differs.")
+    static final class Verify implements Callable<Integer> {
+        @Option(names = "--pid", required = true)
+        int pid;
+
+        @CommandLine.Mixin
+        Common common;
+
+        @Override
+        public Integer call() {
+            return Cli.guard(common.debug, () -> {
+                try (TfixContext ctx = Cli.context(common, Path.of("").toAbsolutePath())) {
+                    new ScriptRunner(ctx).runText("attach pid; verify; detach", Map.of("pid", pid));
+                }
+            });
         }
     }
 

@@ -72,10 +72,17 @@ class CliTest {
             assertEquals(0, again.exit(), again.err());
             assertTrue(again.out().contains("already replaced"), again.out());
 
-            Result rv = tfix("exec", "attach " + t.pid() + "; revert 'compute'; detach");
+            Result vf = tfix("verify", "--pid", Integer.toString(t.pid()));
+            assertEquals(0, vf.exit(), vf.err());
+            assertTrue(vf.out().contains("jump in place"), vf.out());
+
+            Result rv = tfix("revert", "--pid", Integer.toString(t.pid()), "compute");
             assertEquals(0, rv.exit(), rv.err());
-            assertTrue(rv.out().contains("reverted compute"), rv.out());
+            assertTrue(rv.out().contains("reverted compute") && rv.out().contains("0 patches in force"), rv.out());
             t.awaitLine("compute=40");
+            Result none = tfix("revert", "--pid", Integer.toString(t.pid()), "compute");
+            assertEquals(1, none.exit());
+            assertTrue(none.err().contains("'compute' is not replaced"), none.err());
             assertFalse(t.traced());
         }
     }
