@@ -195,7 +195,8 @@ public final class TfixContext implements AutoCloseable {
         for (AppliedPatch p : s) {
             out.printf("  #%d %s -> %s (%s) at %#x, since %s%s%n", p.id(), p.function(), p.targetName(), p.patchLibraryName(),
                     p.site(), TIME.format(Instant.ofEpochMilli(p.appliedAt())),
-                    p.transaction() > 0 ? ", transaction " + p.transaction() : "");
+                    (p.transaction() > 0 ? ", transaction " + p.transaction() : "")
+                            + (p.trampoline() != 0 ? String.format(", through a trampoline at %#x", p.trampoline()) : ""));
         }
         return s;
     }
