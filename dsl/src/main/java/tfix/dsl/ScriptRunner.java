@@ -83,22 +83,53 @@ public final class ScriptRunner {
             throw new ScriptError(syntaxMessage(name, e), e);
         }
         try {
-            return script.run();
+            Object result = script.run();
+            context.checkFinished();
+            return result;
         } catch (TfixException e) {
-            throw new ScriptError(where(name, e) + e.getMessage(), e);
+            throw failure(where(name, e) + e.getMessage(), e);
         } catch (MissingMethodException e) {
-            if (e.getType() != null && TfixScript.class.isAssignableFrom(e.getType())) {
-                throw new ScriptError(where(name, e) + unknownVerb(e.getMethod()), e);
+            if (TfixScript.VERBS.contains(e.getMethod())) {
+                throw failure(where(name, e) + "'" + e.getMethod() + "' does not take those arguments: "
+                        + usage(e.getMethod()) + " (quote names and addresses)", e);
             }
-            throw new ScriptError(where(name, e) + "'" + e.getMethod() + "' does not take those arguments: "
-                    + usage(e.getMethod()), e);
+            if (e.getType() != null && TfixScript.class.isAssignableFrom(e.getType())) {
+                throw failure(where(name, e) + unknownVerb(e.getMethod()), e);
+            }
+            throw failure(where(name, e) + "'" + e.getMethod() + "' is not part of a tfix statement: "
+                    + usage("replace"), e);
         } catch (MissingPropertyException e) {
-            throw new ScriptError(where(name, e) + unknownVerb(e.getProperty()), e);
+            throw failure(where(name, e) + unknownWord(e.getProperty()), e);
         } catch (ScriptError e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new ScriptError(where(name, e) + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+            throw failure(where(name, e) + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+        } finally {
+            context.finished();
         }
+    }
+
+    /** The error line, plus what this run left in force: a failure half-way keeps what went before. */
+    private ScriptError failure(String message, Throwable cause) {
+        var kept = context.replacedThisRun();
+        if (context.attached() && !kept.isEmpty() && !context.dryRun()) {
+            message += " (still replaced by this run: " + String.join(", ", kept) + "; revert() undoes them)";
+        }
+        return new ScriptError(message, cause);
+    }
+
+    /** A bare word: a verb that needs more, a name left unquoted, or a misspelt verb. */
+    static String unknownWord(String word) {
+        if (word.equals("revert")) {
+            return "revert needs a name or (): revert 'compute', or revert() for everything";
+        }
+        if (TfixScript.VERBS.contains(word)) {
+            return "'" + word + "' needs more: " + usage(word);
+        }
+        String verb = unknownVerb(word);
+        return verb.contains("did you mean") ? verb
+                : "'" + word + "' is neither a verb nor a variable: quote names, as in replace 'compute' with 'compute_v2'"
+                + " from 'patch.so'";
     }
 
     static String unknownVerb(String word) {

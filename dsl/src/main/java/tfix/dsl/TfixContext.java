@@ -27,6 +27,10 @@ public final class TfixContext implements AutoCloseable {
     private Path baseDir;
     private TfixSession session;
     private final boolean dryRun;
+    /** A replace chain not finished (no `from`): nothing would happen, so it is an error. */
+    private String unfinished;
+    /** Functions this run replaced and has not reverted: told when a later statement fails. */
+    private final java.util.LinkedHashSet<String> replacedThisRun = new java.util.LinkedHashSet<>();
     /** Replacements gathered by a transaction or plan block, instead of applied one by one. */
     private List<ReplaceSpec> collecting;
 
@@ -45,6 +49,28 @@ public final class TfixContext implements AutoCloseable {
 
     public boolean dryRun() {
         return dryRun;
+    }
+
+    void unfinished(String what) {
+        unfinished = what;
+    }
+
+    void finished() {
+        unfinished = null;
+    }
+
+    /** Fails on a replace chain left without `from`, which would otherwise silently do nothing. */
+    public void checkFinished() {
+        if (unfinished != null) {
+            String what = unfinished;
+            unfinished = null;
+            throw new TfixException(what + " is incomplete: write replace 'old' with 'new' from 'patch.so'");
+        }
+    }
+
+    /** What this run replaced and left in force, for the line that reports a failure. */
+    public java.util.Set<String> replacedThisRun() {
+        return java.util.Collections.unmodifiableSet(replacedThisRun);
     }
 
     public PrintStream out() {
@@ -101,6 +127,7 @@ public final class TfixContext implements AutoCloseable {
             return printPlans(List.of(spec));
         }
         Results.Replaced r = session().replace(spec);
+        replacedThisRun.add(r.plan().function());
         out.println(r);
         return r;
     }
@@ -113,6 +140,7 @@ public final class TfixContext implements AutoCloseable {
             return List.of();
         }
         List<Results.Replaced> done = session().transaction(specs);
+        done.forEach(r -> replacedThisRun.add(r.plan().function()));
         done.forEach(out::println);
         return done;
     }
@@ -165,7 +193,11 @@ public final class TfixContext implements AutoCloseable {
             out.println("would revert transaction " + tx + " (dry run: nothing changed)");
             return null;
         }
+        if (collecting != null) {
+            throw new TfixException("revert cannot be part of a transaction or plan block yet: revert before the block");
+        }
         Results.Reverted r = session().revertTransaction(tx);
+        r.patches().forEach(p -> replacedThisRun.remove(p.function()));
         out.println(r);
         return r;
     }
@@ -206,7 +238,11 @@ public final class TfixContext implements AutoCloseable {
             out.println("would revert " + function + " (dry run: nothing changed)");
             return null;
         }
+        if (collecting != null) {
+            throw new TfixException("revert cannot be part of a transaction or plan block yet: revert before the block");
+        }
         Results.Reverted r = session().revert(function);
+        r.patches().forEach(p -> replacedThisRun.remove(p.function()));
         out.println(r);
         return r;
     }
@@ -216,7 +252,11 @@ public final class TfixContext implements AutoCloseable {
             out.println("would revert every patch (dry run: nothing changed)");
             return null;
         }
+        if (collecting != null) {
+            throw new TfixException("revert cannot be part of a transaction or plan block yet: revert before the block");
+        }
         Results.Reverted r = session().revertAll();
+        replacedThisRun.clear();
         out.println(r);
         return r;
     }

@@ -23,17 +23,32 @@ public abstract class TfixScript extends Script {
     }
 
     public Object attach(Object pid) {
-        return tfix().attach(toPid(pid));
+        int p = toPid(pid);
+        Object session = tfix().attach(p);
+        if (!getBinding().hasVariable("pid")) {
+            getBinding().setVariable("pid", p); // so a runbook loaded later can say `attach pid`
+        }
+        return session;
     }
 
     private static int toPid(Object pid) {
-        if (pid instanceof Number n) {
-            return n.intValue();
+        if (pid instanceof Integer || pid instanceof Long) {
+            long v = ((Number) pid).longValue();
+            if (v > 0 && v <= Integer.MAX_VALUE) {
+                return (int) v;
+            }
+        }
+        if (pid instanceof Number) {
+            throw new tfix.engine.TfixException("attach takes a process id (a whole number above 0), not " + pid);
         }
         try {
-            return Integer.parseInt(String.valueOf(pid).trim());
+            int v = Integer.parseInt(String.valueOf(pid).trim());
+            if (v <= 0) {
+                throw new NumberFormatException();
+            }
+            return v;
         } catch (NumberFormatException e) {
-            throw new tfix.engine.TfixException("attach takes a process id, not '" + pid + "'");
+            throw new tfix.engine.TfixException("attach takes a process id (a whole number above 0), not '" + pid + "'");
         }
     }
 
@@ -156,6 +171,7 @@ public abstract class TfixScript extends Script {
             this.ctx = ctx;
             this.oldName = oldName;
             this.library = library;
+            ctx.unfinished("replace '" + oldName + "'");
         }
 
         public Target with(String newName) {
@@ -168,15 +184,18 @@ public abstract class TfixScript extends Script {
 
             Target(String newName) {
                 this.newName = newName;
+                ctx.unfinished("replace '" + oldName + "' with '" + newName + "'");
             }
 
             public Object from(String patchPath) {
+                ctx.finished();
                 return ctx.replace(oldName, library, newName, patchPath, null);
             }
 
             /** {@code ... from 'patch.so', sha256: 'HEX'}: refuses a patch file with another digest. */
             public Object from(Map<String, Object> named, String patchPath) {
                 Object sha = named.get("sha256");
+                ctx.finished();
                 return ctx.replace(oldName, library, newName, patchPath, sha == null ? null : sha.toString());
             }
         }
