@@ -49,6 +49,8 @@ public final class ScriptRunner {
         String text;
         try {
             text = Files.readString(script);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new ScriptError("script " + script + " not found: check the path", e);
         } catch (IOException e) {
             throw new ScriptError("cannot read script " + script + ": " + e.getMessage(), e);
         }
@@ -62,8 +64,13 @@ public final class ScriptRunner {
 
     /** Runs script text (exec); relative paths resolve against the context's folder. Detaches at the end. */
     public Object runText(String text, Map<String, Object> variables) {
+        return runText(text, "exec", variables);
+    }
+
+    /** The same, naming the script as errors should show it ("exec", "status"...). */
+    public Object runText(String text, String name, Map<String, Object> variables) {
         try {
-            return evaluate(text, "exec", variables);
+            return evaluate(text, name, variables);
         } finally {
             context.close();
         }
@@ -72,10 +79,7 @@ public final class ScriptRunner {
     /** Evaluates text in the running session and keeps it attached (the REPL's way). */
     public Object evaluate(String text, String name, Map<String, Object> variables) {
         variables.forEach(binding::setVariable);
-        String scriptName = name.replaceAll("[^A-Za-z0-9_]", "_");
-        if (!Character.isJavaIdentifierStart(scriptName.charAt(0))) {
-            scriptName = "s_" + scriptName;
-        }
+        String scriptName = className(name);
         Script script;
         try {
             script = shell.parse(text, scriptName + ".groovy");
@@ -109,6 +113,14 @@ public final class ScriptRunner {
         }
     }
 
+    /**
+     * The script's class name: prefixed, so a bare verb such as `status` in a script
+     * named "status" is not read as the script's own class.
+     */
+    private static String className(String name) {
+        return "tfix_" + name.replaceAll("[^A-Za-z0-9_]", "_");
+    }
+
     /** The error line, plus what this run left in force: a failure half-way keeps what went before. */
     private ScriptError failure(String message, Throwable cause) {
         var kept = context.replacedThisRun();
@@ -120,6 +132,9 @@ public final class ScriptRunner {
 
     /** A bare word: a verb that needs more, a name left unquoted, or a misspelt verb. */
     static String unknownWord(String word) {
+        if (word.equals("pid")) {
+            return unknownVerb(word);
+        }
         if (word.equals("revert")) {
             return "revert needs a name or (): revert 'compute', or revert() for everything";
         }
@@ -161,7 +176,10 @@ public final class ScriptRunner {
     }
 
     private static String where(String name, Throwable e) {
-        String file = name.replaceAll("[^A-Za-z0-9_]", "_");
+        if (!name.equals("exec") && !name.endsWith(".groovy") && !name.equals("repl")) {
+            return ""; // a command's own script (status, verify...): its lines mean nothing to the user
+        }
+        String file = className(name);
         for (StackTraceElement el : e.getStackTrace()) {
             if (el.getFileName() != null && el.getFileName().startsWith(file) && el.getLineNumber() > 0) {
                 return name + ":" + el.getLineNumber() + ": ";

@@ -171,6 +171,10 @@ public final class TfixContext implements AutoCloseable {
             out.print(session.describe(p));
             out.println(p.ok() ? "  => would be applied" : "  => would be REFUSED");
         }
+        List<String> refused = plans.stream().filter(p -> !p.ok()).map(SitePlan::function).toList();
+        if (!refused.isEmpty() && dryRun) {
+            throw new TfixException("the plan would be refused for " + String.join(", ", refused) + " (see the checks above)");
+        }
         return plans;
     }
 

@@ -38,8 +38,17 @@ final class Inspector {
         return disassemble(f.address(), (int) Math.min(size, 1 << 16));
     }
 
+    private byte[] read(long address, int length) {
+        try {
+            return memory.read(address, length);
+        } catch (java.io.UncheckedIOException e) {
+            throw new TfixException(String.format("cannot read %d bytes at %#x in process %d: not mapped there"
+                    + " (see maps)", length, address, process.pid()));
+        }
+    }
+
     List<String> disassemble(long address, int length) {
-        byte[] code = memory.read(address, length);
+        byte[] code = read(address, length);
         List<String> out = new ArrayList<>();
         for (Instruction i : decoder.decode(code, address)) {
             byte[] b = java.util.Arrays.copyOfRange(code, (int) (i.address() - address), (int) (i.end() - address));
@@ -101,7 +110,7 @@ final class Inspector {
     }
 
     List<String> peek(long address, int length) {
-        byte[] b = memory.read(address, length);
+        byte[] b = read(address, length);
         List<String> out = new ArrayList<>();
         for (int off = 0; off < b.length; off += 16) {
             byte[] row = java.util.Arrays.copyOfRange(b, off, Math.min(b.length, off + 16));

@@ -34,10 +34,11 @@ public final class Results {
                 return "nothing to revert";
             }
             StringBuilder sb = new StringBuilder();
-            for (AppliedPatch p : patches) {
-                sb.append(String.format("reverted %s (was %s from %s)%n", p.function(), p.targetName(), p.patchLibraryName()));
+            for (int i = 0; i < patches.size(); i++) {
+                AppliedPatch p = patches.get(i);
+                sb.append(String.format("reverted %s (was %s from %s)", p.function(), p.targetName(), p.patchLibraryName()));
+                sb.append(i == patches.size() - 1 ? String.format("; target stopped %.3f ms", freezeMillis) : "\n");
             }
-            sb.append(String.format("target stopped %.3f ms", freezeMillis));
             return sb.toString();
         }
     }

@@ -271,6 +271,13 @@ public final class TfixSession implements AutoCloseable {
         }
         FunctionRef old = symbols.resolve(spec.oldName(), spec.library(), patchLibraries());
         Optional<AppliedPatch> existing = inForce().stream().filter(p -> p.entry() == old.address()).findFirst();
+        if (existing.isPresent() && !planOnly
+                && !(existing.get().patchFile().equals(patch.toString()) && existing.get().targetName().equals(spec.newName()))) {
+            // Refused before anything is loaded: a refused statement changes nothing.
+            AppliedPatch e = existing.get();
+            throw new TfixException(old.displayName() + " is already replaced with " + e.targetName() + " from "
+                    + e.patchLibraryName() + ": revert '" + spec.oldName() + "' first");
+        }
 
         boolean loaded = false;
         double loadMillis = 0;
@@ -431,7 +438,13 @@ public final class TfixSession implements AutoCloseable {
     public Results.Reverted revert(String function) {
         return onTracer(() -> {
             List<AppliedPatch> active = inForce();
-            Optional<AppliedPatch> match = active.stream().filter(p -> p.function().equals(function)).findFirst();
+            List<AppliedPatch> named = active.stream().filter(p -> p.function().equals(function)).toList();
+            if (named.size() > 1) {
+                throw new TfixException("'" + function + "' names " + named.size() + " patched functions: " + named.stream()
+                        .map(p -> String.format("%s at %#x in %s", p.function(), p.entry(), p.module()))
+                        .collect(Collectors.joining("; ")) + "; revert one by its address");
+            }
+            Optional<AppliedPatch> match = named.stream().findFirst();
             if (match.isEmpty()) {
                 Set<String> patches = active.stream().map(AppliedPatch::patchFile).collect(Collectors.toSet());
                 FunctionRef f = symbols.resolve(function, null, patches);

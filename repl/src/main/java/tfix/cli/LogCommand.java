@@ -25,6 +25,9 @@ final class LogCommand implements Callable<Integer> {
         return Main.Cli.guard(debug, () -> {
             Journal journal = Journal.standard(new Native().libc().geteuid());
             List<Journal.Entry> entries = journal.read().stream().filter(e -> pid == null || e.pid() == pid).toList();
+            if (last != null && last < 0) {
+                throw new tfix.engine.TfixException("--last takes a number of writes, 0 or more");
+            }
             if (last != null && entries.size() > last) {
                 entries = entries.subList(entries.size() - last, entries.size());
             }

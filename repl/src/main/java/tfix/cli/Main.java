@@ -129,7 +129,7 @@ public final class Main implements Callable<Integer> {
                 }
                 script.append("status\ndetach\n");
                 try (TfixContext ctx = Cli.context(common, Path.of("").toAbsolutePath())) {
-                    new ScriptRunner(ctx).runText(script.toString(), vars);
+                    new ScriptRunner(ctx).runText(script.toString(), "revert", vars);
                 }
             });
         }
@@ -148,7 +148,7 @@ public final class Main implements Callable<Integer> {
         public Integer call() {
             return Cli.guard(common.debug, () -> {
                 try (TfixContext ctx = Cli.context(common, Path.of("").toAbsolutePath())) {
-                    new ScriptRunner(ctx).runText("attach pid; verify; detach", Map.of("pid", pid));
+                    new ScriptRunner(ctx).runText("attach pid; verify; detach", "verify", Map.of("pid", pid));
                 }
             });
         }
@@ -166,7 +166,7 @@ public final class Main implements Callable<Integer> {
         public Integer call() {
             return Cli.guard(common.debug, () -> {
                 try (TfixContext ctx = Cli.context(common, Path.of("").toAbsolutePath())) {
-                    new ScriptRunner(ctx).runText("attach pid; status; detach", Map.of("pid", pid));
+                    new ScriptRunner(ctx).runText("attach pid; status; detach", "status", Map.of("pid", pid));
                 }
             });
         }
@@ -219,7 +219,11 @@ public final class Main implements Callable<Integer> {
     public static void main(String[] args) {
         CommandLine cl = new CommandLine(new Main());
         cl.setParameterExceptionHandler((ex, a) -> {
-            System.err.println("tfix: " + ex.getMessage() + " (see tfix --help)");
+            String hint = "";
+            if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+                hint = "; did you mean " + String.join(" or ", u.getSuggestions()) + "?";
+            }
+            System.err.println("tfix: " + ex.getMessage().lines().findFirst().orElse("") + hint + " (see tfix --help)");
             return 2;
         });
         int code = cl.execute(args);

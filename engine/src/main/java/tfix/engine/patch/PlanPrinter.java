@@ -10,6 +10,14 @@ public final class PlanPrinter {
         this.decoder = decoder;
     }
 
+    /** The jump as written: the absolute jump's address is data, not instructions. */
+    private String jump(byte[] bytes, long at, JumpKind kind, long target) {
+        if (kind == JumpKind.ABS64) {
+            return String.format("jmp qword ptr [rip]; .quad %#x; %d x int3", target, bytes.length - JumpKind.ABS64.length);
+        }
+        return decoder.describe(bytes, at);
+    }
+
     public String print(SitePlan p) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("%s at %#x (%s)%n  -> %s at %#x (%s)%n", p.function(), p.entry(), p.module(),
@@ -19,10 +27,11 @@ public final class PlanPrinter {
         sb.append("  old  ").append(ProcMemory.hex(p.original())).append('\n');
         sb.append("       ").append(decoder.describe(p.original(), p.site())).append('\n');
         sb.append("  new  ").append(ProcMemory.hex(p.patch())).append('\n');
-        sb.append("       ").append(decoder.describe(p.patch(), p.site())).append('\n');
+        sb.append("       ").append(jump(p.patch(), p.site(), p.kind(), p.trampoline() != 0 ? p.trampoline() : p.target()))
+                .append('\n');
         if (p.trampoline() != 0) {
             sb.append(String.format("  trampoline %#x: %s%n", p.trampoline(), ProcMemory.hex(p.trampolineCode())));
-            sb.append("       ").append(decoder.describe(p.trampolineCode(), p.trampoline())).append('\n');
+            sb.append("       ").append(jump(p.trampolineCode(), p.trampoline(), JumpKind.ABS64, p.target())).append('\n');
         }
         for (Check c : p.checks()) {
             sb.append("  ").append(c).append('\n');

@@ -90,7 +90,8 @@ public final class Planner {
     private Check paddingCheck(SiteRequest r, List<Instruction> insns, long site, int need, long size, int covered) {
         long end = r.entry() + size;
         long coveredEnd = site + covered;
-        String tooShort = String.format("%s is %d bytes; a %s needs %d bytes from %#x", r.function(), size,
+        String tooShort = String.format("%s is %d bytes, too short to patch safely: a %s needs %d bytes from %#x"
+                + " (replace its callers instead)", r.function(), size,
                 JumpEncoder.choose(site, r.trampoline() != 0 ? r.trampoline() : r.target()).label(), need, site);
         if (r.size() <= 0 || covered < need) {
             return Check.fail("size", tooShort + " and its extent is unknown");

@@ -45,6 +45,21 @@ public record ProcStatus(int pid, String name, char state, int tracerPid, int ui
 
     /** The name of the tracing program, from its own status, for error messages. */
     public static String describeTracer(int tracerPid) {
-        return of(tracerPid).map(s -> s.name() + " (pid " + tracerPid + ")").orElse("pid " + tracerPid);
+        return of(tracerPid).map(s -> s.name().startsWith("tfix-ptrace")
+                ? "another tfix (thread " + tracerPid + " of process " + tgid(tracerPid) + ", a REPL or a running script)"
+                : s.name() + " (pid " + tracerPid + ")").orElse("pid " + tracerPid);
+    }
+
+    private static String tgid(int tid) {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc", Integer.toString(tid), "status"))) {
+                if (l.startsWith("Tgid:")) {
+                    return l.substring(5).trim();
+                }
+            }
+        } catch (IOException e) {
+            // fall through
+        }
+        return "?";
     }
 }

@@ -77,6 +77,10 @@ public final class Tracee {
         if (st.isZombie()) {
             throw new TfixException("process " + pid + " (" + st.name() + ") has exited (zombie): there is nothing left to patch");
         }
+        if (kernelThread(pid)) {
+            throw new TfixException("process " + pid + " (" + st.name() + ") is a kernel thread or has no memory of its own:"
+                    + " there is no user code to patch");
+        }
         if (shadowStack(pid)) {
             throw new TfixException("process " + pid + " (" + st.name() + ") runs with a CET shadow stack, which tfix's"
                     + " remote calls do not support yet: nothing was changed");
@@ -84,6 +88,17 @@ public final class Tracee {
         if (st.tracerPid() != 0 && st.tracerPid() != self) {
             throw new TfixException("process " + pid + " (" + st.name() + ") is already traced by "
                     + ProcStatus.describeTracer(st.tracerPid()) + ": detach that debugger or tracer first");
+        }
+    }
+
+    /** PF_KTHREAD in /proc/PID/stat's flags: a kernel thread, readable by anyone. */
+    private static boolean kernelThread(int pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[6]) & 0x00200000L) != 0;
+        } catch (Exception e) {
+            return false;
         }
     }
 

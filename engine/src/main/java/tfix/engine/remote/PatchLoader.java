@@ -36,10 +36,33 @@ public final class PatchLoader {
                 throw new TfixException("patch file " + patch + " is not a shared object (ELF type " + head[16]
                         + "): build it with gcc -shared -fPIC");
             }
+            if (hasInterpreter(patch)) {
+                throw new TfixException("patch file " + patch + " is a program, not a shared library: build the patch"
+                        + " with gcc -shared -fPIC");
+            }
             return patch.toRealPath();
         } catch (IOException e) {
             throw new TfixException("cannot read patch file " + patch + ": " + e.getMessage());
         }
+    }
+
+    /** A PT_INTERP program header marks an executable (a PIE is ET_DYN too). */
+    private static boolean hasInterpreter(Path file) throws IOException {
+        try (var ch = java.nio.channels.FileChannel.open(file)) {
+            java.nio.ByteBuffer h = java.nio.ByteBuffer.allocate(64).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            ch.read(h, 0);
+            long phoff = h.getLong(0x20);
+            int phentsize = h.getShort(0x36) & 0xffff, phnum = h.getShort(0x38) & 0xffff;
+            java.nio.ByteBuffer ph = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < phnum; i++) {
+                ph.clear();
+                ch.read(ph, phoff + (long) i * phentsize);
+                if (ph.getInt(0) == 3) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     public static boolean isLoaded(Maps maps, Path canonical) {
