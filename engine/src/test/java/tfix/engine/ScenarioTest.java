@@ -154,6 +154,14 @@ class ScenarioTest extends EngineTest {
                 e = assertThrows(TfixException.class, () -> s.revert("compute"));
                 assertTrue(e.getMessage().contains("is not replaced"), e.getMessage());
 
+                // Replaced once; replacing it with another patch is refused before that patch is loaded.
+                s.replace("compute", null, "compute_v2", patch);
+                Path other = Targets.patch("hammer_patch.c");
+                e = assertThrows(TfixException.class, () -> s.replace("compute", null, "hot_v2", other));
+                assertTrue(e.getMessage().contains("already replaced with compute_v2"), e.getMessage());
+                assertFalse(Targets.mapsMention(t.pid(), other.getFileName().toString()), "a refused statement loads nothing");
+                s.revert("compute");
+
                 assertArrayEquals(before, Targets.peek(t.pid(), compute.address(), 32));
             }
             t.awaitLine("compute=40 static=16|tick", Duration.ofMillis(1)); // nothing new expected; consume

@@ -127,6 +127,20 @@ class CliTest {
             assertEquals(1, debug.exit());
             assertTrue(debug.err().contains("\tat tfix."), "--debug prints the stack trace: " + debug.err());
 
+            Result unfinished = tfix("exec", "attach " + t.pid() + "; replace 'compute' with 'compute_v2'");
+            assertEquals(1, unfinished.exit(), "a replace without from must not pass silently");
+            assertTrue(unfinished.err().contains("is incomplete"), unfinished.err());
+
+            Result program = tfix("exec", "attach " + t.pid() + "; replace 'compute' with 'main' from '" + exe + "'");
+            assertEquals(1, program.exit());
+            assertTrue(program.err().contains("is a program, not a shared library"), program.err());
+
+            Result half = tfix("exec", "attach " + t.pid() + "; replace 'compute' with 'compute_v2' from '" + patch
+                    + "'\nreplace 'nosuch' with 'x' from '" + patch + "'");
+            assertEquals(1, half.exit());
+            assertTrue(half.err().contains("still replaced by this run: compute; revert() undoes them"), half.err());
+            assertEquals(0, tfix("revert", "--pid", Integer.toString(t.pid())).exit());
+
             Result noPid = tfix("exec", "attach pid");
             assertEquals(1, noPid.exit());
             assertTrue(noPid.err().contains("no pid given"), noPid.err());
