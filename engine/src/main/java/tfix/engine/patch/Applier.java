@@ -76,10 +76,13 @@ public final class Applier {
     public Outcome write(List<Write> writes) {
         long deadline = System.nanoTime() + threadTimeout.toNanos();
         long freeze = 0;
+        tfix.engine.process.Maps maps = null;
         int attempt = 0;
         while (true) {
             attempt++;
-            tfix.engine.process.Maps maps = tracee.process().maps(); // before the stop: stacks stay where they are
+            if (maps == null) {
+                maps = tracee.process().maps(); // before the stop: stacks stay where they are
+            }
             long stopped = tracee.stopAll(STOP_TIMEOUT);
             try {
                 long allStopped = System.nanoTime();
