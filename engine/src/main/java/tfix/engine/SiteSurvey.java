@@ -71,6 +71,6 @@ final class SiteSurvey {
             }
         }
         return new SiteRequest(old.displayName(), m.path(), old.address(), size, file, current, targetName, targetModule,
-                target, m.bias() + limit, relocs, foreign, 0);
+                target, m.bias() + limit, relocs, foreign, 0, null);
     }
 }

@@ -231,8 +231,15 @@ public final class TfixSession implements AutoCloseable {
         return new PlanPrinter(decoder).print(plan);
     }
 
-    /** A replacement checked and ready to write. */
-    private record Prepared(SitePlan plan, String patchPath, boolean loaded, double loadMillis) {
+    /** A replacement checked and ready to write; {@code supersedes}: the earlier patch it takes over, or null. */
+    private record Prepared(SitePlan plan, String patchPath, boolean loaded, double loadMillis, AppliedPatch supersedes) {
+        Applier.Write write() {
+            if (supersedes == null) {
+                return Applier.apply(plan);
+            }
+            return new Applier.Write(plan, plan.site(), Planner.expectedOver(supersedes.patch(), plan.original()), plan.patch(),
+                    true);
+        }
     }
 
     private List<Results.Replaced> write(List<ReplaceSpec> specs, boolean asTransaction) {
@@ -271,13 +278,6 @@ public final class TfixSession implements AutoCloseable {
         }
         FunctionRef old = symbols.resolve(spec.oldName(), spec.library(), patchLibraries());
         Optional<AppliedPatch> existing = inForce().stream().filter(p -> p.entry() == old.address()).findFirst();
-        if (existing.isPresent() && !planOnly
-                && !(existing.get().patchFile().equals(patch.toString()) && existing.get().targetName().equals(spec.newName()))) {
-            // Refused before anything is loaded: a refused statement changes nothing.
-            AppliedPatch e = existing.get();
-            throw new TfixException(old.displayName() + " is already replaced with " + e.targetName() + " from "
-                    + e.patchLibraryName() + ": revert '" + spec.oldName() + "' first");
-        }
 
         boolean loaded = false;
         double loadMillis = 0;
@@ -296,8 +296,11 @@ public final class TfixSession implements AutoCloseable {
         Planner planner = new Planner(decoder);
         SiteRequest request = new SiteSurvey(memory, decoder, branchIndexes)
                 .survey(old, fresh.displayName(), fresh.module().path(), fresh.address());
-        if (existing.isPresent() && existing.get().target() == fresh.address()) {
+        AppliedPatch earlier = existing.filter(e -> e.target() != fresh.address()).orElse(null);
+        if (existing.isPresent() && earlier == null) {
             request = request.through(existing.get().trampoline()); // what is in place: recognised as already applied
+        } else if (earlier != null) {
+            request = request.replacing(earlier.patch()); // v2 to v3: one write takes the site over
         }
         SitePlan plan = planner.plan(request);
         boolean waitsForCallers = plan.ok() && planner.callReturnsInside(plan);
@@ -312,18 +315,13 @@ public final class TfixSession implements AutoCloseable {
             }
         }
         if (planOnly) {
-            return new Prepared(plan, patch.toString(), false, 0);
-        }
-        if (existing.isPresent() && !plan.alreadyApplied()) {
-            AppliedPatch e = existing.get();
-            throw new TfixException(old.displayName() + " is already replaced with " + e.targetName() + " from "
-                    + e.patchLibraryName() + ": revert '" + spec.oldName() + "' first");
+            return new Prepared(plan, patch.toString(), false, 0, earlier);
         }
         if (!plan.ok()) {
             throw new TfixException("cannot replace " + old.displayName() + ": "
                     + plan.failures().stream().map(Check::detail).collect(Collectors.joining("; ")));
         }
-        return new Prepared(plan, patch.toString(), loaded, loadMillis);
+        return new Prepared(plan, patch.toString(), loaded, loadMillis, earlier);
     }
 
     /** The patch's symbols as if it were loaded far from everything: for planning without loading it. */
@@ -337,14 +335,15 @@ public final class TfixSession implements AutoCloseable {
     private Applier.Outcome commit(List<Prepared> todo, boolean asTransaction) {
         List<AppliedPatch> entries = book.draft(todo.stream().map(Prepared::plan).toList(),
                 todo.stream().map(Prepared::patchPath).toList(), asTransaction, caller);
-        List<Applier.Write> writes = todo.stream().map(p -> Applier.apply(p.plan())).toList();
+        List<Applier.Write> writes = todo.stream().map(Prepared::write).toList();
         // Trampolines first, while the target runs: nothing jumps to a fresh slot until its site is written.
         for (Prepared p : todo) {
             if (p.plan().trampoline() != 0) {
                 memory.write(p.plan().trampoline(), p.plan().trampolineCode());
             }
         }
-        return book.applying(entries, () -> applier().write(writes));
+        List<AppliedPatch> superseded = todo.stream().map(Prepared::supersedes).filter(java.util.Objects::nonNull).toList();
+        return book.applying(entries, superseded, () -> applier().write(writes));
     }
 
     /** Where warnings go (the journal could not be written...); standard error by default. */

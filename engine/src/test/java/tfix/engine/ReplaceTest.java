@@ -10,6 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import tfix.engine.testing.CTargets;
+import tfix.engine.testing.Targets;
 import tfix.engine.testing.EngineTest;
 import tfix.engine.testing.RunningTarget;
 
@@ -46,6 +47,33 @@ class ReplaceTest extends EngineTest {
             }
             target.awaitLine("compute=40 static=16");
             assertTrue(target.alive());
+            assertFalse(target.traced());
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aSecondPatchTakesOverTheFirstInOneWrite() {
+        Path bin = Targets.exe("scorer.c");
+        Path v2 = Targets.patch("scorer_patch.c");
+        Path v3 = Targets.patch("scorer_patch3.c");
+        try (RunningTarget target = RunningTarget.start(bin)) {
+            target.awaitLine("compute=40 static=16");
+            try (TfixSession s = attach(target)) {
+                s.replace("compute", null, "compute_v2", v2);
+                target.awaitLine("compute=1005");
+                Results.Replaced r = s.replace("compute", null, "compute_v3", v3);
+                assertFalse(r.alreadyApplied());
+                target.awaitLine("compute=3005");
+                assertEquals(1, s.status().size());
+                assertEquals("compute_v3", s.status().get(0).targetName());
+                assertTrue(s.verify().get(0).ok());
+            }
+            try (TfixSession s = attach(target)) {
+                assertEquals(1, s.status().size(), "a later run sees only the patch in force");
+                s.revert("compute");
+                assertTrue(s.status().isEmpty());
+            }
+            target.awaitLine("compute=40");
             assertFalse(target.traced());
         }
     }

@@ -59,6 +59,9 @@ public final class Planner {
         if (len < need) {
             len = need;
         }
+        if (r.replacing() != null && r.replacing().length > len) {
+            len = r.replacing().length; // the earlier, longer jump is overwritten whole
+        }
         byte[] original = Arrays.copyOfRange(file, offset, offset + len);
         byte[] patch = JumpEncoder.encode(kind, site, via, len);
         byte[] trampolineCode = r.trampoline() == 0 ? new byte[0] : JumpEncoder.encode(JumpKind.ABS64, r.trampoline(), r.target(), TRAMPOLINE_SLOT);
@@ -67,6 +70,8 @@ public final class Planner {
         boolean already = Arrays.equals(current, patch);
         if (already) {
             checks.add(Check.pass("bytes", "already jump to " + r.targetName()));
+        } else if (r.replacing() != null && Arrays.equals(current, expectedOver(r.replacing(), original))) {
+            checks.add(Check.pass("bytes", "the earlier patch's jump is in place: this one takes over in the same write"));
         } else if (Arrays.equals(current, original)) {
             checks.add(Check.pass("bytes", "match " + r.module()));
         } else {
@@ -80,6 +85,13 @@ public final class Planner {
         checks.add(branchCheck(r, site, len, size));
         return new SitePlan(r.function(), r.module(), r.entry(), r.size(), site, r.target(), r.targetName(),
                 r.targetModule(), kind, original, patch, List.copyOf(checks), already, r.trampoline(), trampolineCode);
+    }
+
+    /** What a site holds under an earlier patch: its jump, then the original bytes. */
+    public static byte[] expectedOver(byte[] earlierJump, byte[] original) {
+        byte[] b = original.clone();
+        System.arraycopy(earlierJump, 0, b, 0, Math.min(earlierJump.length, b.length));
+        return b;
     }
 
     /**

@@ -14,20 +14,26 @@ import java.util.List;
  * @param foreignBranches  direct branches from elsewhere in the module that land near the entry; null when
  *                         the module was too large to sweep
  * @param trampoline       a slot near the site to jump through (5-byte jump there, absolute jump on), or 0
+ * @param replacing        the jump of a patch in force at the site, which this one takes over in one write; or null
  */
 public record SiteRequest(String function, String module, long entry, long size, byte[] fileBytes, byte[] currentBytes,
                           String targetName, String targetModule, long target, long paddingLimit,
-                          List<Long> relocations, List<Instruction> foreignBranches, long trampoline) {
+                          List<Long> relocations, List<Instruction> foreignBranches, long trampoline, byte[] replacing) {
 
     public SiteRequest through(long slot) {
         return new SiteRequest(function, module, entry, size, fileBytes, currentBytes, targetName, targetModule, target,
-                paddingLimit, relocations, foreignBranches, slot);
+                paddingLimit, relocations, foreignBranches, slot, replacing);
+    }
+
+    public SiteRequest replacing(byte[] jump) {
+        return new SiteRequest(function, module, entry, size, fileBytes, currentBytes, targetName, targetModule, target,
+                paddingLimit, relocations, foreignBranches, trampoline, jump);
     }
 
     /** A request with no padding allowed and no module facts: the function alone. */
     public static SiteRequest alone(String function, String module, long entry, long size, byte[] fileBytes,
                                     byte[] currentBytes, String targetName, String targetModule, long target) {
         return new SiteRequest(function, module, entry, size, fileBytes, currentBytes, targetName, targetModule, target,
-                entry + size, List.of(), List.of(), 0);
+                entry + size, List.of(), List.of(), 0, null);
     }
 }

@@ -83,9 +83,12 @@ public final class PatchBook {
         record.append(PatchLog.islandEvent(address, size));
     }
 
-    /** Records the entries around {@code write}: "apply" before, "applied" or "aborted" after, then the journal. */
-    public <T> T applying(List<AppliedPatch> entries, Supplier<T> write) {
-        return around(entries, "apply", "applied", write);
+    /** Records the entries around {@code write}: "apply" before, "applied" after, then the journal. */
+    public <T> T applying(List<AppliedPatch> entries, List<AppliedPatch> superseded, Supplier<T> write) {
+        T result = around(entries, "apply", "applied", write);
+        // The earlier patches these took over are no longer in force (their sites now hold the new jumps).
+        record.appendAll(superseded.stream().map(p -> PatchLog.event("superseded", p.id())).toList());
+        return result;
     }
 
     /** Records a revert around {@code write}: "revert" before, "reverted" after, then the journal. */

@@ -86,12 +86,15 @@ public final class PatchLog {
                     for (AppliedPatch q : patches.values()) {
                         if (q.site() == p.site() && state.get(q.id()).equals("apply")) {
                             state.put(q.id(), "superseded");
+                        } else if (q.site() == p.site() && state.get(q.id()).equals("applied")) {
+                            // A later patch takes this site over: until its write is settled, the bytes decide.
+                            state.put(q.id(), "apply");
                         }
                     }
                     patches.put(p.id(), p);
                     state.put(p.id(), "apply");
                 }
-                case "applied", "revert", "reverted", "aborted" -> state.put(Integer.parseInt(e[1]), e[0]);
+                case "applied", "revert", "reverted", "aborted", "superseded" -> state.put(Integer.parseInt(e[1]), e[0]);
                 default -> {
                     // An event from a newer tfix: ignored, the rest still reads.
                 }

@@ -82,25 +82,25 @@ class PlannerTest {
     void paddingAfterAShortFunctionIsUsedOnlyWhenItIsPadding() {
         byte[] lea = hex("8d0437 c3 0f1f4000 0f1f440000 cccccc 55"); // lea; ret; nop4; nop5; int3 x3 | next function
         SiteRequest ok = new SiteRequest("f", "/bin/x", 0x401000, 4, lea, lea.clone(), "g", "/p.so", 0x402000,
-                0x401010, List.of(), List.of(), 0);
+                0x401010, List.of(), List.of(), 0, null);
         SitePlan p = planner.plan(ok);
         assertTrue(p.ok(), p.describe());
         assertEquals(8, p.length()); // lea(3) + ret(1) + nop4 covers the 5-byte jump
 
         SiteRequest nextSymbol = new SiteRequest("f", "/bin/x", 0x401000, 4, lea, lea.clone(), "g", "/p.so", 0x402000,
-                0x401004, List.of(), List.of(), 0);
+                0x401004, List.of(), List.of(), 0, null);
         SitePlan refused = planner.plan(nextSymbol);
         assertFalse(refused.ok());
         assertTrue(refused.describe().contains("next symbol or boundary is at 0x401004"), refused.describe());
 
         byte[] code = hex("8d0437 c3 4889e5 c3 cccccccccccccccc"); // real code after the ret
         SitePlan notPadding = planner.plan(new SiteRequest("f", "/bin/x", 0x401000, 4, code, code.clone(), "g", "/p.so",
-                0x402000, 0x401010, List.of(), List.of(), 0));
+                0x402000, 0x401010, List.of(), List.of(), 0, null));
         assertFalse(notPadding.ok());
         assertTrue(notPadding.describe().contains("not padding"), notPadding.describe());
 
         SitePlan relocated = planner.plan(new SiteRequest("f", "/bin/x", 0x401000, 4, lea, lea.clone(), "g", "/p.so",
-                0x402000, 0x401010, List.of(0x401005L), List.of(), 0));
+                0x402000, 0x401010, List.of(0x401005L), List.of(), 0, null));
         assertFalse(relocated.ok());
     }
 
@@ -108,7 +108,7 @@ class PlannerTest {
     void aBranchFromElsewhereIntoTheReplacedBytesIsRefused() {
         Instruction foreign = new Instruction(0x400800, 2, "jmp", "0x401003", java.util.OptionalLong.of(0x401003));
         SitePlan p = planner.plan(new SiteRequest("f", "/bin/x", 0x401000, 26, FUNC, FUNC.clone(), "g", "/p.so", 0x402000,
-                0x401020, List.of(), List.of(foreign), 0));
+                0x401020, List.of(), List.of(foreign), 0, null));
         assertFalse(p.ok());
         assertTrue(p.describe().contains("jmp at 0x400800 jumps to 0x401003"), p.describe());
     }
