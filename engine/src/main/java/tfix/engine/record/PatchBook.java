@@ -85,7 +85,7 @@ public final class PatchBook {
 
     /** Records the entries around {@code write}: "apply" before, "applied" after, then the journal. */
     public <T> T applying(List<AppliedPatch> entries, List<AppliedPatch> superseded, Supplier<T> write) {
-        T result = around(entries, "apply", "applied", write);
+        T result = around(entries, "apply", "applied", superseded, write);
         // The earlier patches these took over are no longer in force (their sites now hold the new jumps).
         record.appendAll(superseded.stream().map(p -> PatchLog.event("superseded", p.id())).toList());
         return result;
@@ -96,22 +96,23 @@ public final class PatchBook {
         if (record == null) {
             throw new TfixException("process " + pid + " has no tfix record: nothing to revert");
         }
-        return around(patches, "revert", "reverted", write);
+        return around(patches, "revert", "reverted", List.of(), write);
     }
 
-    private <T> T around(List<AppliedPatch> entries, String before, String after, Supplier<T> write) {
+    private <T> T around(List<AppliedPatch> entries, String before, String after, List<AppliedPatch> superseded,
+                         Supplier<T> write) {
         record.appendAll(entries.stream().map(e -> before.equals("apply") ? PatchLog.applyEvent(e)
                 : PatchLog.event(before, e.id())).toList());
         // If the write fails, the events stay open: whatever the site holds then decides (the failure may
         // come after the bytes were written, while resuming the threads).
         T result = write.get();
         record.appendAll(entries.stream().map(e -> PatchLog.event(after, e.id())).toList());
-        journal(entries, before);
+        journal(entries, before, superseded);
         return result;
     }
 
     /** Notes the writes just made; after the target runs again, never in its stop. */
-    private void journal(List<AppliedPatch> patches, String action) {
+    private void journal(List<AppliedPatch> patches, String action, List<AppliedPatch> superseded) {
         Map<String, String> digests = new HashMap<>();
         List<Journal.Entry> entries = new ArrayList<>();
         for (AppliedPatch p : patches) {
@@ -123,7 +124,10 @@ public final class PatchBook {
                 }
             });
             boolean apply = action.equals("apply");
-            entries.add(Journal.entry(pid, action, p.function(), p.site(), apply ? p.original() : p.patch(),
+            // A takeover overwrote the earlier patch's jump, not the original code.
+            byte[] was = superseded.stream().filter(q -> q.site() == p.site()).findFirst()
+                    .map(q -> tfix.engine.patch.Planner.expectedOver(q.patch(), p.original())).orElse(p.original());
+            entries.add(Journal.entry(pid, action, p.function(), p.site(), apply ? was : p.patch(),
                     apply ? p.patch() : p.original(), p.patchFile(), sha));
         }
         try {
