@@ -112,26 +112,22 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return Cli.guard(common.debug, () -> {
-                // Names travel as variables, never as script text: a quote in a name cannot break anything.
-                Map<String, Object> vars = new HashMap<>(Map.of("pid", pid));
-                StringBuilder script = new StringBuilder("attach pid\n");
-                if (transaction != null) {
-                    vars.put("tx", transaction);
-                    script.append("revert transaction: tx\n");
-                }
-                for (int i = 0; i < functions.size(); i++) {
-                    vars.put("f" + i, functions.get(i));
-                    script.append("revert f").append(i).append('\n');
-                }
-                if (transaction == null && functions.isEmpty()) {
-                    script.append("revert()\n");
-                }
-                script.append("status\ndetach\n");
-                try (TfixContext ctx = Cli.context(common, Path.of("").toAbsolutePath())) {
-                    new ScriptRunner(ctx).runText(script.toString(), "revert", vars);
-                }
-            });
+            // Names travel as variables, never as script text: a quote in a name cannot break anything.
+            Map<String, Object> vars = new HashMap<>(Map.of("pid", pid));
+            StringBuilder script = new StringBuilder("attach pid\n");
+            if (transaction != null) {
+                vars.put("tx", transaction);
+                script.append("revert transaction: tx\n");
+            }
+            for (int i = 0; i < functions.size(); i++) {
+                vars.put("f" + i, functions.get(i));
+                script.append("revert f").append(i).append('\n');
+            }
+            if (transaction == null && functions.isEmpty()) {
+                script.append("revert()\n");
+            }
+            script.append("status\ndetach\n");
+            return Cli.runScript(common, "revert", script.toString(), vars);
         }
     }
 
@@ -146,11 +142,7 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return Cli.guard(common.debug, () -> {
-                try (TfixContext ctx = Cli.context(common, Path.of("").toAbsolutePath())) {
-                    new ScriptRunner(ctx).runText("attach pid; verify; detach", "verify", Map.of("pid", pid));
-                }
-            });
+            return Cli.runScript(common, "verify", "attach pid; verify; detach", Map.of("pid", pid));
         }
     }
 
@@ -164,11 +156,7 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return Cli.guard(common.debug, () -> {
-                try (TfixContext ctx = Cli.context(common, Path.of("").toAbsolutePath())) {
-                    new ScriptRunner(ctx).runText("attach pid; status; detach", "status", Map.of("pid", pid));
-                }
-            });
+            return Cli.runScript(common, "status", "attach pid; status; detach", Map.of("pid", pid));
         }
     }
 
@@ -184,6 +172,15 @@ public final class Main implements Callable<Integer> {
                 vars.put("pid", pid);
             }
             return vars;
+        }
+
+        /** A command's own short script over one context, failures as one line and exit 1. */
+        static int runScript(Common common, String name, String text, Map<String, Object> vars) {
+            return guard(common.debug, () -> {
+                try (TfixContext ctx = context(common, Path.of("").toAbsolutePath())) {
+                    new ScriptRunner(ctx).runText(text, name, vars);
+                }
+            });
         }
 
         static TfixContext context(Common common, Path baseDir) {
