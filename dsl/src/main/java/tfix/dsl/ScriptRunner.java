@@ -16,7 +16,7 @@ import groovy.lang.GroovyShell;
 import groovy.lang.MissingMethodException;
 import groovy.lang.MissingPropertyException;
 import groovy.lang.Script;
-import tfix.engine.TfixException;
+import tfix.engine.failure.TfixException;
 
 /**
  * Runs tfix scripts over a {@link TfixContext}. A failure becomes one {@link ScriptError}

@@ -8,9 +8,10 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 
-import tfix.engine.ReplaceSpec;
+import tfix.engine.patch.ReplaceSpec;
 import tfix.engine.Results;
-import tfix.engine.TfixException;
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
 import tfix.engine.TfixSession;
 import tfix.engine.patch.SitePlan;
 import tfix.engine.record.AppliedPatch;
@@ -64,7 +65,7 @@ public final class TfixContext implements AutoCloseable {
         if (unfinished != null) {
             String what = unfinished;
             unfinished = null;
-            throw new TfixException(what + " is incomplete: write replace 'old' with 'new' from 'patch.so'");
+            throw new TfixException(Reason.BAD_INPUT, what + " is incomplete: write replace 'old' with 'new' from 'patch.so'");
         }
     }
 
@@ -91,7 +92,7 @@ public final class TfixContext implements AutoCloseable {
 
     public TfixSession session() {
         if (session == null || !session.attached()) {
-            throw new TfixException("not attached to a process: start with `attach PID`");
+            throw new TfixException(Reason.NOT_ATTACHED, "not attached to a process: start with `attach PID`");
         }
         return session;
     }
@@ -152,7 +153,7 @@ public final class TfixContext implements AutoCloseable {
 
     private List<ReplaceSpec> collect(Runnable body) {
         if (collecting != null) {
-            throw new TfixException("transaction and plan blocks do not nest");
+            throw new TfixException(Reason.BAD_INPUT, "transaction and plan blocks do not nest");
         }
         session();
         collecting = new ArrayList<>();
@@ -173,7 +174,7 @@ public final class TfixContext implements AutoCloseable {
         }
         List<String> refused = plans.stream().filter(p -> !p.ok()).map(SitePlan::function).toList();
         if (!refused.isEmpty() && dryRun) {
-            throw new TfixException("the plan would be refused for " + String.join(", ", refused) + " (see the checks above)");
+            throw new TfixException(Reason.UNSAFE_SITE, "the plan would be refused for " + String.join(", ", refused) + " (see the checks above)");
         }
         return plans;
     }
@@ -182,7 +183,7 @@ public final class TfixContext implements AutoCloseable {
         switch (level) {
             case "stack" -> session().stackCheck(true);
             case "default", "none" -> session().stackCheck(false);
-            default -> throw new TfixException("unknown safety level '" + level + "': use 'stack' or 'default'");
+            default -> throw new TfixException(Reason.BAD_INPUT, "unknown safety level '" + level + "': use 'stack' or 'default'");
         }
         out.println("safety: " + (level.equals("stack") ? "refuse while a thread has the old function on its stack" : "default checks"));
     }
@@ -198,7 +199,7 @@ public final class TfixContext implements AutoCloseable {
             return null;
         }
         if (collecting != null) {
-            throw new TfixException("revert cannot be part of a transaction or plan block yet: revert before the block");
+            throw new TfixException(Reason.BAD_INPUT, "revert cannot be part of a transaction or plan block yet: revert before the block");
         }
         Results.Reverted r = session().revertTransaction(tx);
         r.patches().forEach(p -> replacedThisRun.remove(p.function()));
@@ -219,7 +220,7 @@ public final class TfixContext implements AutoCloseable {
         v.forEach(out::println);
         List<Results.Verified> bad = v.stream().filter(x -> !x.ok()).toList();
         if (!bad.isEmpty()) {
-            throw new TfixException("verify failed for " + bad.size() + " site(s): "
+            throw new TfixException(Reason.VERIFY_FAILED, "verify failed for " + bad.size() + " site(s): "
                     + bad.stream().map(b -> b.patch().function()).toList() + "; someone changed the patched code");
         }
         return v;
@@ -243,7 +244,7 @@ public final class TfixContext implements AutoCloseable {
             return null;
         }
         if (collecting != null) {
-            throw new TfixException("revert cannot be part of a transaction or plan block yet: revert before the block");
+            throw new TfixException(Reason.BAD_INPUT, "revert cannot be part of a transaction or plan block yet: revert before the block");
         }
         Results.Reverted r = session().revert(function);
         r.patches().forEach(p -> replacedThisRun.remove(p.function()));
@@ -257,7 +258,7 @@ public final class TfixContext implements AutoCloseable {
             return null;
         }
         if (collecting != null) {
-            throw new TfixException("revert cannot be part of a transaction or plan block yet: revert before the block");
+            throw new TfixException(Reason.BAD_INPUT, "revert cannot be part of a transaction or plan block yet: revert before the block");
         }
         Results.Reverted r = session().revertAll();
         replacedThisRun.clear();

@@ -2,6 +2,8 @@ package tfix.dsl;
 
 import java.util.List;
 import java.util.Map;
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
 
 import groovy.lang.Script;
 
@@ -39,7 +41,7 @@ public abstract class TfixScript extends Script {
             }
         }
         if (pid instanceof Number) {
-            throw new tfix.engine.TfixException("attach takes a process id (a whole number above 0), not " + pid);
+            throw new TfixException(Reason.BAD_INPUT, "attach takes a process id (a whole number above 0), not " + pid);
         }
         try {
             int v = Integer.parseInt(String.valueOf(pid).trim());
@@ -48,7 +50,7 @@ public abstract class TfixScript extends Script {
             }
             return v;
         } catch (NumberFormatException e) {
-            throw new tfix.engine.TfixException("attach takes a process id (a whole number above 0), not '" + pid + "'");
+            throw new TfixException(Reason.BAD_INPUT, "attach takes a process id (a whole number above 0), not '" + pid + "'");
         }
     }
 
@@ -79,7 +81,7 @@ public abstract class TfixScript extends Script {
     public Object revert(Map<String, Object> named) {
         Object tx = named.get("transaction");
         if (tx == null) {
-            throw new tfix.engine.TfixException("revert takes a function name, transaction: N, or nothing (all)");
+            throw new TfixException(Reason.BAD_INPUT, "revert takes a function name, transaction: N, or nothing (all)");
         }
         return tfix().revertTransaction(((Number) tx).intValue());
     }
@@ -104,7 +106,7 @@ public abstract class TfixScript extends Script {
     public Object expect(Map<String, Object> named) {
         Object id = named.get("buildId");
         if (id == null) {
-            throw new tfix.engine.TfixException("expect takes buildId: 'HEX' (and lib: 'name' for a library)");
+            throw new TfixException(Reason.BAD_INPUT, "expect takes buildId: 'HEX' (and lib: 'name' for a library)");
         }
         Object lib = named.get("lib");
         tfix().expectBuildId(lib == null ? null : lib.toString(), id.toString());
@@ -113,17 +115,17 @@ public abstract class TfixScript extends Script {
 
     /** {@code disas 'func'}: the function as the process holds it now. */
     public Object disas(String function) {
-        return tfix().print(tfix().session().disassemble(function));
+        return tfix().print(tfix().session().inspect(i -> i.disassemble(function)));
     }
 
     /** {@code disas 0x401000, 32} */
     public Object disas(Number address, Number length) {
-        return tfix().print(tfix().session().disassemble(address.longValue(), length.intValue()));
+        return tfix().print(tfix().session().inspect(i -> i.disassemble(address.longValue(), length.intValue())));
     }
 
     /** {@code symbols ~/regex/} */
     public Object symbols(java.util.regex.Pattern pattern) {
-        return tfix().print(tfix().session().symbols(pattern));
+        return tfix().print(tfix().session().inspect(i -> i.symbols(pattern)));
     }
 
     public Object symbols(String regex) {
@@ -131,16 +133,16 @@ public abstract class TfixScript extends Script {
     }
 
     public Object maps() {
-        return tfix().print(tfix().session().maps());
+        return tfix().print(tfix().session().inspect(i -> i.maps()));
     }
 
     public Object threads() {
-        return tfix().print(tfix().session().threads());
+        return tfix().print(tfix().session().inspect(i -> i.threads()));
     }
 
     /** {@code peek 0x7ffd1000, 64}: a hex dump of the target's memory. */
     public Object peek(Number address, Number length) {
-        return tfix().print(tfix().session().peek(address.longValue(), length.intValue()));
+        return tfix().print(tfix().session().inspect(i -> i.peek(address.longValue(), length.intValue())));
     }
 
     /** {@code revert()}: every patch in force. */

@@ -12,7 +12,7 @@ public final class Results {
 
     /** A replace: the plan, whether anything changed, and the target's stop (freeze) time. */
     public record Replaced(SitePlan plan, boolean alreadyApplied, boolean libraryLoaded, double loadMillis,
-                           double freezeMillis, tfix.engine.patch.Applier.Phases phases) {
+                           double freezeMillis, tfix.engine.apply.Applier.Phases phases) {
         @Override
         public String toString() {
             if (alreadyApplied) {

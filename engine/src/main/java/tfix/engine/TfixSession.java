@@ -3,47 +3,41 @@ package tfix.engine;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
+import tfix.engine.apply.Applier;
+import tfix.engine.apply.Installer;
 import tfix.engine.elf.Demangler;
-import tfix.engine.elf.ElfImage;
 import tfix.engine.elf.ElfCache;
-import tfix.engine.elf.FunctionRef;
-import tfix.engine.elf.LoadedModule;
 import tfix.engine.elf.ProcessSymbols;
-import tfix.engine.guard.Journal;
-import tfix.engine.guard.PatchFileGuard;
-import tfix.engine.patch.Applier;
-import tfix.engine.patch.Check;
-import tfix.engine.patch.JumpEncoder;
-import tfix.engine.patch.JumpKind;
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
+import tfix.engine.inspect.Inspector;
 import tfix.engine.patch.PlanPrinter;
 import tfix.engine.patch.Planner;
+import tfix.engine.patch.ReplaceSpec;
 import tfix.engine.patch.SitePlan;
-import tfix.engine.patch.SiteRequest;
-import tfix.engine.patch.X86Decoder;
-import tfix.engine.process.Maps;
-import tfix.engine.process.MemoryMap;
+import tfix.engine.prepare.Pins;
+import tfix.engine.prepare.Prepared;
+import tfix.engine.prepare.Preparer;
+import tfix.engine.process.ProcMemory;
 import tfix.engine.process.TargetProcess;
-import tfix.engine.ptrace.ProcMemory;
 import tfix.engine.ptrace.Ptrace;
 import tfix.engine.ptrace.PtraceThread;
 import tfix.engine.ptrace.Tracee;
 import tfix.engine.record.AppliedPatch;
-import tfix.engine.record.PatchBook;
-import tfix.engine.remote.PatchLoader;
-import tfix.engine.remote.RemoteCaller;
-import tfix.engine.remote.TrampolineIslands;
+import tfix.engine.record.PatchSelection;
 import tfix.engine.sys.Native;
+import tfix.engine.x86.X86Decoder;
 
 /**
- * One attached process and everything tfix does to it. Each operation is all or
- * nothing, and runs on the process's own ptrace thread.
+ * One attached process. Attaches and detaches, runs every operation on the process's own
+ * ptrace thread, all or nothing, and hands the work to the layer that does it: the
+ * {@link Preparer} plans, the {@link Installer} writes, the {@link Inspector} reads.
  */
 public final class TfixSession implements AutoCloseable {
     /** Time limits: how long a remote call may run, how long to wait for threads to leave a site. */
@@ -53,29 +47,26 @@ public final class TfixSession implements AutoCloseable {
         }
     }
 
+    /** Shared, expensive pieces: libc binding, demangler, decoder, parsed ELF files. */
+    public record Engine(Native nat, ElfCache elfCache, Demangler demangler, X86Decoder decoder) {
+        public static Engine create() {
+            return new Engine(new Native(), new ElfCache(), Demangler.load(), new X86Decoder());
+        }
+    }
+
     private final TargetProcess process;
     private final Options options;
     private final PtraceThread thread;
     private final Tracee tracee;
     private final ProcMemory memory;
-    private final ElfCache elfCache;
-    private final Demangler demangler;
-    private final X86Decoder decoder;
-    private ProcessSymbols symbols;
-    private RemoteCaller caller;
-    private PatchBook book;
+    private final Engine engine;
+    private final Preparer preparer;
+    private final AttachedTarget target;
     private boolean closed;
     private boolean stackCheck;
-    private final int euid;
-    private java.util.function.Consumer<String> warnings = w -> System.err.println("tfix: warning: " + w);
+    private Consumer<String> warnings = w -> System.err.println("tfix: warning: " + w);
     /** Set from any thread (Ctrl-C in the REPL); waits give up, nothing half-done is left. */
     private volatile boolean cancelRequested;
-    /** Trampoline slots handed to sites of the write being prepared (recorded only once applied). */
-    private final Set<Long> slotsTaken = new java.util.HashSet<>();
-    /** Patch files whose carried build-id pin has been checked in this session. */
-    private final Set<String> pinsChecked = new java.util.HashSet<>();
-    /** Direct branches of modules swept for static functions, kept for the session. */
-    private final java.util.Map<String, tfix.engine.patch.BranchIndex> branchIndexes = new java.util.HashMap<>();
 
     private TfixSession(TargetProcess process, Options options, PtraceThread thread, Tracee tracee, ProcMemory memory,
                         Engine engine) {
@@ -84,17 +75,11 @@ public final class TfixSession implements AutoCloseable {
         this.thread = thread;
         this.tracee = tracee;
         this.memory = memory;
-        this.elfCache = engine.elfCache();
-        this.euid = engine.nat().libc().geteuid();
-        this.demangler = engine.demangler();
-        this.decoder = engine.decoder();
-    }
-
-    /** Shared, expensive pieces: libc binding, demangler, decoder, parsed ELF files. */
-    public record Engine(Native nat, ElfCache elfCache, Demangler demangler, X86Decoder decoder) {
-        public static Engine create() {
-            return new Engine(new Native(), new ElfCache(), Demangler.load(), new X86Decoder());
-        }
+        this.engine = engine;
+        this.target = new AttachedTarget(process, tracee, memory, engine, options.callTimeout(), () -> cancelRequested,
+                w -> warnings.accept(w));
+        this.preparer = new Preparer(process, memory, target, engine.elfCache(), engine.demangler(), engine.decoder(),
+                engine.nat().libc().geteuid());
     }
 
     /** Seizes every thread of the process (they keep running) and reads its symbols. */
@@ -112,7 +97,6 @@ public final class TfixSession implements AutoCloseable {
                 try {
                     memory = new ProcMemory(pid);
                     TfixSession s = new TfixSession(process, options, thread, tracee, memory, engine);
-                    s.refresh();
                     thread.whileIdle(tracee::pump);
                     return s;
                 } catch (RuntimeException e) {
@@ -121,7 +105,7 @@ public final class TfixSession implements AutoCloseable {
                         memory.close();
                     }
                     if (aliveAtStart && !process.alive()) {
-                        throw new TfixException("process " + pid + " exited while tfix was attaching", e);
+                        throw new TfixException(Reason.PROCESS_GONE, "process " + pid + " exited while tfix was attaching", e);
                     }
                     throw e;
                 }
@@ -142,47 +126,28 @@ public final class TfixSession implements AutoCloseable {
 
     private <T> T onTracer(Callable<T> task) {
         if (closed) {
-            throw new TfixException("not attached: use `attach PID` first");
+            throw new TfixException(Reason.NOT_ATTACHED, "not attached: use `attach PID` first");
         }
         cancelRequested = false;
         return thread.call(() -> {
             if (tracee.exited()) {
-                throw new TfixException("process " + process.pid() + " has exited");
+                throw new TfixException(Reason.PROCESS_GONE, "process " + process.pid() + " has exited");
             }
             try {
                 return task.call();
             } catch (RuntimeException e) {
                 // Whatever failed, a target that died meanwhile is the cause worth telling.
-                if (exiting()) {
-                    throw new TfixException("process " + process.pid() + " exited while tfix was working on it", e);
+                if (process.exitingOrGone()) {
+                    throw new TfixException(Reason.PROCESS_GONE, "process " + process.pid()
+                            + " exited while tfix was working on it", e);
                 }
                 throw e;
             }
         });
     }
 
-    private void refresh() {
-        Maps maps = process.maps();
-        symbols = ProcessSymbols.load(process.pid(), maps, process::openableFile, elfCache, demangler);
-        caller = new RemoteCaller(tracee, memory, symbols, options.callTimeout(), () -> cancelRequested);
-        if (book == null) {
-            book = new PatchBook(process.pid(), maps, memory, Journal.standard(euid), w -> warnings.accept(w));
-        }
-    }
-
     public int pid() {
         return process.pid();
-    }
-
-    /** Gone, or on its way out: an exit takes a moment to show in /proc, so look a few times. */
-    private boolean exiting() {
-        for (int i = 0; i < 20; i++) {
-            if (!process.alive() || process.maps().entries().isEmpty()) {
-                return true;
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
-        }
-        return false;
     }
 
     public int threadCount() {
@@ -190,7 +155,7 @@ public final class TfixSession implements AutoCloseable {
     }
 
     public ProcessSymbols symbols() {
-        return onTracer(() -> symbols);
+        return onTracer(target::symbols);
     }
 
     /** Replaces {@code oldName} (optionally in {@code library}) with {@code newName} from the patch library. */
@@ -207,10 +172,7 @@ public final class TfixSession implements AutoCloseable {
      * site fails its checks, nothing is written. Reverted together by transaction id.
      */
     public List<Results.Replaced> transaction(List<ReplaceSpec> specs) {
-        if (specs.isEmpty()) {
-            return List.of();
-        }
-        return write(specs, true);
+        return specs.isEmpty() ? List.of() : write(specs, true);
     }
 
     /**
@@ -221,41 +183,29 @@ public final class TfixSession implements AutoCloseable {
         return onTracer(() -> {
             List<SitePlan> plans = new ArrayList<>();
             for (ReplaceSpec spec : specs) {
-                plans.add(prepare(spec, true).plan());
+                plans.add(preparer.prepare(spec, true).plan());
             }
             return plans;
         });
     }
 
     public String describe(SitePlan plan) {
-        return new PlanPrinter(decoder).print(plan);
-    }
-
-    /** A replacement checked and ready to write; {@code supersedes}: the earlier patch it takes over, or null. */
-    private record Prepared(SitePlan plan, String patchPath, boolean loaded, double loadMillis, AppliedPatch supersedes) {
-        Applier.Write write() {
-            if (supersedes == null) {
-                return Applier.apply(plan);
-            }
-            return new Applier.Write(plan, plan.site(), Planner.expectedOver(supersedes.patch(), plan.original()), plan.patch(),
-                    true);
-        }
+        return new PlanPrinter(engine.decoder()).print(plan);
     }
 
     private List<Results.Replaced> write(List<ReplaceSpec> specs, boolean asTransaction) {
         return onTracer(() -> {
-            slotsTaken.clear();
+            preparer.startWrite();
             List<Prepared> ready = new ArrayList<>();
             for (ReplaceSpec spec : specs) {
                 try {
-                    ready.add(prepare(spec, false));
+                    ready.add(preparer.prepare(spec, false));
                 } catch (TfixException e) {
-                    throw asTransaction ? new TfixException("transaction not applied, nothing was written: "
-                            + e.getMessage(), e) : e;
+                    throw asTransaction ? e.prefixed("transaction not applied, nothing was written: ") : e;
                 }
             }
             List<Prepared> todo = ready.stream().filter(p -> !p.plan().alreadyApplied()).toList();
-            Applier.Outcome written = todo.isEmpty() ? null : commit(todo, asTransaction);
+            Applier.Outcome written = todo.isEmpty() ? null : installer().install(todo, asTransaction);
             List<Results.Replaced> out = new ArrayList<>();
             for (Prepared p : ready) {
                 boolean skip = p.plan().alreadyApplied();
@@ -266,88 +216,8 @@ public final class TfixSession implements AutoCloseable {
         });
     }
 
-    /** Resolves, loads the patch (unless only planning), surveys and plans one replacement; changes no code. */
-    private Prepared prepare(ReplaceSpec spec, boolean planOnly) {
-        Path patch = PatchLoader.canonical(spec.patchFile());
-        PatchFileGuard.check(patch, euid);
-        Pins.checkSha256(patch, spec.sha256());
-        ElfImage patchImage = elfCache.get(patch.toString(), patch, patch.toFile().lastModified()).orElseThrow(() ->
-                new TfixException("cannot read patch file " + patch + " as an ELF shared object"));
-        if (pinsChecked.add(patch + "#" + patch.toFile().lastModified())) {
-            Pins.checkCarried(symbols, patchImage);
-        }
-        FunctionRef old = symbols.resolve(spec.oldName(), spec.library(), patchLibraries());
-        Optional<AppliedPatch> existing = inForce().stream().filter(p -> p.entry() == old.address()).findFirst();
-
-        boolean loaded = false;
-        double loadMillis = 0;
-        FunctionRef fresh;
-        if (planOnly && !PatchLoader.isLoaded(process.maps(), patch)) {
-            fresh = unloaded(patch, patchImage).resolve(spec.newName(), null, Set.of());
-        } else {
-            long loadStart = System.nanoTime();
-            loaded = new PatchLoader(caller).load(process.maps(), patch);
-            loadMillis = (System.nanoTime() - loadStart) / 1e6;
-            if (loaded) {
-                refresh();
-            }
-            fresh = symbols.resolve(spec.newName(), patch.toString(), Set.of());
-        }
-        Planner planner = new Planner(decoder);
-        SiteRequest request = new SiteSurvey(memory, decoder, branchIndexes)
-                .survey(old, fresh.displayName(), fresh.module().path(), fresh.address());
-        AppliedPatch earlier = existing.filter(e -> e.target() != fresh.address()).orElse(null);
-        if (existing.isPresent() && earlier == null) {
-            request = request.through(existing.get().trampoline()); // what is in place: recognised as already applied
-        } else if (earlier != null) {
-            request = request.replacing(earlier.patch()); // v2 to v3: one write takes the site over
-        }
-        SitePlan plan = planner.plan(request);
-        boolean waitsForCallers = plan.ok() && planner.callReturnsInside(plan);
-        if ((!plan.ok() || waitsForCallers) && plan.kind() == JumpKind.ABS64 && request.trampoline() == 0) {
-            // The absolute jump does not fit safely, or a call inside it would make the write wait for
-            // every thread in the callee: a 5-byte jump to a trampoline near the site might not.
-            long hypothetical = TrampolineIslands.hypotheticalSlot(old.address());
-            SitePlan trial = planner.plan(request.through(hypothetical));
-            if (trial.ok() && !(waitsForCallers && planner.callReturnsInside(trial))) {
-                long slot = planOnly ? hypothetical : TrampolineIslands.slotNear(old.address(), book, caller, slotsTaken);
-                plan = planner.plan(request.through(slot));
-            }
-        }
-        if (planOnly) {
-            return new Prepared(plan, patch.toString(), false, 0, earlier);
-        }
-        if (!plan.ok()) {
-            throw new TfixException("cannot replace " + old.displayName() + ": "
-                    + plan.failures().stream().map(Check::detail).collect(Collectors.joining("; ")));
-        }
-        return new Prepared(plan, patch.toString(), loaded, loadMillis, earlier);
-    }
-
-    /** The patch's symbols as if it were loaded far from everything: for planning without loading it. */
-    private ProcessSymbols unloaded(Path patch, ElfImage image) {
-        long base = 0x7e0000000000L;
-        MemoryMap map = new MemoryMap(base, base + (1L << 32), "r-xp", 0, "00:00", 0, patch.toString());
-        return new ProcessSymbols(process.pid(), List.of(new LoadedModule(patch.toString(), List.of(map), image)), demangler);
-    }
-
-    /** Writes prepared sites in one stop, recorded before and after. */
-    private Applier.Outcome commit(List<Prepared> todo, boolean asTransaction) {
-        List<AppliedPatch> entries = book.draft(todo.stream().map(Prepared::plan).toList(),
-                todo.stream().map(Prepared::patchPath).toList(), asTransaction, caller);
-        List<Applier.Write> writes = todo.stream().map(Prepared::write).toList();
-        // Trampolines first, while the target runs: nothing jumps to a fresh slot until its site is written.
-        for (Prepared p : todo) {
-            if (p.plan().trampoline() != 0) {
-                memory.write(p.plan().trampoline(), p.plan().trampolineCode());
-            }
-        }
-        List<AppliedPatch> superseded = todo.stream().map(Prepared::supersedes).filter(java.util.Objects::nonNull).toList();
-        return book.applying(entries, superseded, () -> applier().write(writes));
-    }
-
     /** Where warnings go (the journal could not be written...); standard error by default. */
-    public void onWarning(java.util.function.Consumer<String> sink) {
+    public void onWarning(Consumer<String> sink) {
         this.warnings = sink;
     }
 
@@ -359,73 +229,44 @@ public final class TfixSession implements AutoCloseable {
     /** Refuses to go on unless the executable (or the named library) has this GNU build-id. */
     public void expectBuildId(String library, String buildId) {
         onTracer(() -> {
-            Pins.checkBuildId(symbols, library, buildId, "this runbook was written for another build of it");
+            Pins.checkBuildId(target.symbols(), library, buildId, "this runbook was written for another build of it");
             return null;
         });
     }
 
-    public List<String> disassemble(String function) {
-        return onTracer(() -> inspector().disassemble(symbols.resolve(function, null, Set.of())));
-    }
-
-    public List<String> disassemble(long address, int length) {
-        return onTracer(() -> inspector().disassemble(address, length));
-    }
-
-    public List<String> symbols(java.util.regex.Pattern pattern) {
-        return onTracer(() -> inspector().symbols(pattern, Set.of(), 200));
-    }
-
-    public List<String> maps() {
-        return onTracer(() -> inspector().maps());
-    }
-
-    public List<String> threads() {
-        return onTracer(() -> inspector().threads(tid -> {
-            tracee.stopThread(tid, Duration.ofSeconds(1));
+    /** Runs a read-only view of the process (disas, symbols, maps, threads, peek) on the tracer thread. */
+    public <T> T inspect(Function<Inspector, T> view) {
+        return onTracer(() -> view.apply(new Inspector(process, target.symbols(), memory, engine.decoder(), tid -> {
+            tracee.stopThread(tid, Duration.ofSeconds(1)); // a running thread, for the moment it takes to read its rip
             try {
                 return tracee.registers(tid).rip();
             } finally {
                 tracee.resumeThread(tid);
             }
-        }));
+        })));
     }
 
-    public List<String> peek(long address, int length) {
-        return onTracer(() -> inspector().peek(address, length));
-    }
-
-    private Inspector inspector() {
-        return new Inspector(process, symbols, memory, decoder);
-    }
-
-    private Applier applier() {
-        return new Applier(tracee, memory, symbols, options.threadTimeout(), stackCheck, () -> cancelRequested);
-    }
-
-    private Set<String> patchLibraries() {
-        return book.patchFiles();
-    }
-
-    private List<AppliedPatch> inForce() {
-        return book.inForce();
+    private Installer installer() {
+        Applier applier = new Applier(tracee, memory, target.symbols(), options.threadTimeout(), stackCheck,
+                () -> cancelRequested);
+        return new Installer(applier, memory, target.book(), target.libc());
     }
 
     /** The patches in force, read from the process's own record. */
     public List<AppliedPatch> status() {
-        return onTracer(this::inForce);
+        return onTracer(() -> target.book().inForce());
     }
 
-    /** Reads every patched site back and compares it with the record. */
+    /** Reads every patched site (and its trampoline) back and compares it with the record. */
     public List<Results.Verified> verify() {
         return onTracer(() -> {
             List<Results.Verified> out = new ArrayList<>();
-            for (AppliedPatch p : inForce()) {
+            for (AppliedPatch p : target.book().inForce()) {
                 byte[] now = memory.read(p.site(), p.patch().length);
-                boolean ok = java.util.Arrays.equals(now, p.patch());
+                boolean ok = Arrays.equals(now, p.patch());
                 if (p.trampoline() != 0) {
-                    byte[] slot = JumpEncoder.encode(JumpKind.ABS64, p.trampoline(), p.target(), Planner.TRAMPOLINE_SLOT);
-                    ok &= java.util.Arrays.equals(memory.read(p.trampoline(), slot.length), slot);
+                    byte[] slot = Planner.trampolineCode(p.trampoline(), p.target());
+                    ok &= Arrays.equals(memory.read(p.trampoline(), slot.length), slot);
                 }
                 out.add(new Results.Verified(p, ok, now));
             }
@@ -435,58 +276,25 @@ public final class TfixSession implements AutoCloseable {
 
     /** Undoes the replacement of one function, found by name or address. */
     public Results.Reverted revert(String function) {
-        return onTracer(() -> {
-            List<AppliedPatch> active = inForce();
-            List<AppliedPatch> named = active.stream().filter(p -> p.function().equals(function)).toList();
-            if (named.size() > 1) {
-                throw new TfixException("'" + function + "' names " + named.size() + " patched functions: " + named.stream()
-                        .map(p -> String.format("%s at %#x in %s", p.function(), p.entry(), p.module()))
-                        .collect(Collectors.joining("; ")) + "; revert one by its address");
-            }
-            Optional<AppliedPatch> match = named.stream().findFirst();
-            if (match.isEmpty()) {
-                Set<String> patches = active.stream().map(AppliedPatch::patchFile).collect(Collectors.toSet());
-                FunctionRef f = symbols.resolve(function, null, patches);
-                match = active.stream().filter(p -> p.entry() == f.address()).findFirst();
-            }
-            AppliedPatch p = match.orElseThrow(() -> new TfixException("'" + function
-                    + "' is not replaced in process " + process.pid() + ": `status` lists the patches in force"));
-            return revertAll(List.of(p));
-        });
+        return onTracer(() -> uninstall(List.of(
+                PatchSelection.byFunction(target.book().inForce(), function, target.symbols(), process.pid()))));
     }
 
     /** Undoes every patch of one transaction, in one stop. */
     public Results.Reverted revertTransaction(int transaction) {
-        return onTracer(() -> {
-            List<AppliedPatch> tx = new ArrayList<>(inForce().stream().filter(p -> p.transaction() == transaction).toList());
-            if (tx.isEmpty()) {
-                throw new TfixException("no patch of transaction " + transaction + " is in force: `status` lists them");
-            }
-            Collections.reverse(tx);
-            return revertAll(tx);
-        });
+        return onTracer(() -> uninstall(PatchSelection.byTransaction(target.book().inForce(), transaction)));
     }
 
     /** Undoes every patch in force, in one stop, newest first. */
     public Results.Reverted revertAll() {
-        return onTracer(() -> {
-            List<AppliedPatch> active = new ArrayList<>(inForce());
-            Collections.reverse(active);
-            return revertAll(active);
-        });
+        return onTracer(() -> uninstall(PatchSelection.newestFirst(target.book().inForce())));
     }
 
-    private Results.Reverted revertAll(List<AppliedPatch> patches) {
+    private Results.Reverted uninstall(List<AppliedPatch> patches) {
         if (patches.isEmpty()) {
             return new Results.Reverted(List.of(), 0);
         }
-        List<Applier.Write> writes = new ArrayList<>();
-        for (AppliedPatch p : patches) {
-            SitePlan plan = new SitePlan(p.function(), p.module(), p.entry(), 0, p.site(), p.target(), p.targetName(),
-                    p.patchFile(), JumpKind.REL32, p.original(), p.patch(), List.of(), true, p.trampoline(), new byte[0]);
-            writes.add(Applier.revert(plan));
-        }
-        Applier.Outcome out = book.reverting(patches, () -> applier().write(writes));
+        Applier.Outcome out = installer().uninstall(patches);
         return new Results.Reverted(List.copyOf(patches), out.freezeMillis());
     }
 

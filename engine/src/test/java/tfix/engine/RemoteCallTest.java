@@ -12,11 +12,12 @@ import tfix.engine.elf.Demangler;
 import tfix.engine.elf.ElfCache;
 import tfix.engine.elf.ProcessSymbols;
 import tfix.engine.process.TargetProcess;
-import tfix.engine.ptrace.ProcMemory;
+import tfix.engine.process.ProcMemory;
 import tfix.engine.ptrace.Ptrace;
 import tfix.engine.ptrace.PtraceThread;
 import tfix.engine.ptrace.Tracee;
 import tfix.engine.remote.RemoteCaller;
+import tfix.engine.remote.RemoteLibc;
 import tfix.engine.sys.Native;
 import tfix.engine.testing.CTargets;
 import tfix.engine.testing.RunningTarget;
@@ -44,7 +45,7 @@ class RemoteCallTest {
     }
 
     static long atoi(RemoteCaller caller, String text) {
-        return caller.call("atoi", caller.libcFunction("atoi"), RemoteCaller.string(text));
+        return new RemoteLibc(caller).call("atoi", "atoi", RemoteCaller.string(text));
     }
 
     @Test

@@ -17,6 +17,9 @@ import tfix.engine.patch.SitePlan;
 import tfix.engine.testing.EngineTest;
 import tfix.engine.testing.RunningTarget;
 import tfix.engine.testing.Targets;
+import tfix.engine.failure.TfixException;
+import tfix.engine.guard.FileDigest;
+import tfix.engine.patch.ReplaceSpec;
 
 /** The corners of issue 3: each is patched safely or refused with the reason, and the target runs on. */
 class SafetyTest extends EngineTest {
@@ -206,7 +209,7 @@ class SafetyTest extends EngineTest {
                         s.replace("tiny", null, "tiny_v2", Targets.patch("pinned_patch.c")));
                 assertTrue(carried.getMessage().contains("made for another build"), carried.getMessage());
 
-                String real = Pins.sha256(patch());
+                String real = FileDigest.sha256(patch());
                 s.replace(new ReplaceSpec("tiny", null, "tiny_v2", patch(), real));
                 t.awaitLine("tiny=105");
             }

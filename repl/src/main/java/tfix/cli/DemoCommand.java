@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import tfix.dsl.ScriptRunner;
 import tfix.dsl.TfixContext;
-import tfix.engine.TfixException;
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
 
 /**
  * The sample story: a game server with a scoring bug keeps its players and its
@@ -66,7 +67,7 @@ final class DemoCommand implements Callable<Integer> {
             Matcher fixed = server.await(STREAK_LINE, Duration.ofSeconds(20));
             System.out.println("  " + fixed.group(0));
             if (Integer.parseInt(fixed.group(3)) <= 0) {
-                throw new TfixException("the fix did not take effect: " + fixed.group(0));
+                throw new TfixException(Reason.VERIFY_FAILED, "the fix did not take effect: " + fixed.group(0));
             }
 
             step("State kept: same process, same players, counters carried on, same client connection");
@@ -87,7 +88,7 @@ final class DemoCommand implements Callable<Integer> {
     private static int port(ServiceProcess server) {
         Matcher m = java.util.regex.Pattern.compile("port=(\\d+)").matcher(server.readyLine());
         if (!m.find()) {
-            throw new TfixException("the game server did not say its port: " + server.readyLine());
+            throw new TfixException(Reason.IO, "the game server did not say its port: " + server.readyLine());
         }
         return Integer.parseInt(m.group(1));
     }
@@ -120,7 +121,7 @@ final class DemoCommand implements Callable<Integer> {
     private static void run(List<String> cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).inheritIO().start();
         if (p.waitFor() != 0) {
-            throw new TfixException("`" + String.join(" ", cmd) + "` failed with exit code " + p.exitValue());
+            throw new TfixException(Reason.IO, "`" + String.join(" ", cmd) + "` failed with exit code " + p.exitValue());
         }
     }
 }

@@ -5,6 +5,8 @@ import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
 import tfix.engine.guard.Journal;
 import tfix.engine.sys.Native;
 
@@ -26,7 +28,7 @@ final class LogCommand implements Callable<Integer> {
             Journal journal = Journal.standard(new Native().libc().geteuid());
             List<Journal.Entry> entries = journal.read().stream().filter(e -> pid == null || e.pid() == pid).toList();
             if (last != null && last < 0) {
-                throw new tfix.engine.TfixException("--last takes a number of writes, 0 or more");
+                throw new TfixException(Reason.BAD_INPUT, "--last takes a number of writes, 0 or more");
             }
             if (last != null && entries.size() > last) {
                 entries = entries.subList(entries.size() - last, entries.size());

@@ -15,7 +15,7 @@ import picocli.CommandLine.Parameters;
 import tfix.dsl.ScriptError;
 import tfix.dsl.ScriptRunner;
 import tfix.dsl.TfixContext;
-import tfix.engine.TfixException;
+import tfix.engine.failure.TfixException;
 import tfix.engine.TfixSession;
 
 /** The tfix command line. */

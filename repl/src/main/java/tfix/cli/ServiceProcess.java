@@ -10,7 +10,8 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import tfix.engine.TfixException;
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
 
 /**
  * A service process tfix starts for the demo and the benchmarks: detached with setsid
@@ -39,7 +40,7 @@ public final class ServiceProcess implements AutoCloseable {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         p.getInputStream().readAllBytes();
         if (p.waitFor() != 0) {
-            throw new TfixException("cannot start " + binary);
+            throw new TfixException(Reason.IO, "cannot start " + binary);
         }
         return new ServiceProcess(log);
     }
@@ -70,7 +71,7 @@ public final class ServiceProcess implements AutoCloseable {
                 }
             }
             if (System.nanoTime() > deadline) {
-                throw new TfixException("the process printed no line matching '" + regex + "' within "
+                throw new TfixException(Reason.IO, "the process printed no line matching '" + regex + "' within "
                         + timeout.toSeconds() + " s (see " + log + ")");
             }
             pause();
@@ -90,7 +91,7 @@ public final class ServiceProcess implements AutoCloseable {
             Thread.sleep(2);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new TfixException("interrupted");
+            throw new TfixException(Reason.CANCELLED, "interrupted");
         }
     }
 

@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
-import tfix.engine.TfixException;
+import tfix.engine.failure.TfixException;
 
 /** Parsed ELF files, kept for a session: a library shared by many processes is read once. */
 public final class ElfCache {

@@ -15,7 +15,8 @@ import net.fornwall.jelf.ElfSection;
 import net.fornwall.jelf.ElfSegment;
 import net.fornwall.jelf.ElfSymbol;
 import net.fornwall.jelf.ElfSymbolTableSection;
-import tfix.engine.TfixException;
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
 
 /** One ELF file: its type, loadable segments, function symbols and GNU build-id. */
 public final class ElfImage {
@@ -55,10 +56,10 @@ public final class ElfImage {
             contents = Files.readAllBytes(file);
             elf = ElfFile.from(contents);
         } catch (IOException | RuntimeException e) {
-            throw new TfixException("cannot read ELF file " + file + ": " + e.getMessage());
+            throw new TfixException(Reason.IO, "cannot read ELF file " + file + ": " + e.getMessage());
         }
         if (elf.e_machine != ElfFile.ARCH_X86_64 || elf.ei_class != ElfFile.CLASS_64) {
-            throw new TfixException(file + " is not an x86-64 ELF file: tfix patches x86-64 processes only");
+            throw new TfixException(Reason.UNSUPPORTED, file + " is not an x86-64 ELF file: tfix patches x86-64 processes only");
         }
         List<Segment> segs = new ArrayList<>();
         for (int i = 0; i < elf.e_phnum; i++) {
@@ -150,10 +151,10 @@ public final class ElfImage {
 
     /** The bytes the file holds for a link-time address range: what an untouched process has there. */
     public byte[] bytesAt(long vaddr, int length) {
-        long off = fileOffset(vaddr).orElseThrow(() -> new TfixException(
+        long off = fileOffset(vaddr).orElseThrow(() -> new TfixException(Reason.NOT_FOUND,
                 String.format("address %#x is not in a loadable segment of %s", vaddr, file)));
         if (off + length > contents.length) {
-            throw new TfixException(String.format("%s ends before %#x + %d", file, vaddr, length));
+            throw new TfixException(Reason.NOT_FOUND, String.format("%s ends before %#x + %d", file, vaddr, length));
         }
         return java.util.Arrays.copyOfRange(contents, (int) off, (int) off + length);
     }

@@ -11,7 +11,8 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
-import tfix.engine.TfixException;
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
 import tfix.engine.process.Maps;
 import tfix.engine.process.MemoryMap;
 
@@ -100,10 +101,10 @@ public final class ProcessSymbols {
                 .filter(m -> libFilter == null ? !excluded.contains(m.path()) : m.matchesLibrary(libFilter))
                 .toList();
         if (scope.isEmpty() && lib == null) {
-            throw new TfixException("process " + pid + " has no mapped program files: it may be exiting");
+            throw new TfixException(Reason.PROCESS_GONE, "process " + pid + " has no mapped program files: it may be exiting");
         }
         if (scope.isEmpty()) {
-            throw new TfixException("no library matching '" + lib + "' is loaded in process " + pid
+            throw new TfixException(Reason.NOT_FOUND, "no library matching '" + lib + "' is loaded in process " + pid
                     + ": see the loaded files with `maps` or /proc/" + pid + "/maps");
         }
         Map<Long, FunctionRef> found = new LinkedHashMap<>();
@@ -132,12 +133,12 @@ public final class ProcessSymbols {
                     .map(f -> String.format("%s!%s at %#x%s", f.module().fileName(), f.displayName(), f.address(),
                             f.symbol().isLocal() ? " (static)" : ""))
                     .collect(Collectors.joining("; "));
-            throw new TfixException("'" + query + "' names " + found.size() + " functions: " + list
+            throw new TfixException(Reason.AMBIGUOUS, "'" + query + "' names " + found.size() + " functions: " + list
                     + "; name one as 'library!name' or by its address");
         }
         FunctionRef f = found.values().iterator().next();
         if (f.symbol().type() == Symbol.STT_GNU_IFUNC) {
-            throw new TfixException("'" + query + "' is an IFUNC (a resolver that picks an implementation at load time):"
+            throw new TfixException(Reason.UNSUPPORTED, "'" + query + "' is an IFUNC (a resolver that picks an implementation at load time):"
                     + " patch the implementation the process uses instead");
         }
         return f;
@@ -160,10 +161,10 @@ public final class ProcessSymbols {
     }
 
     private FunctionRef resolveAddress(long address) {
-        LoadedModule m = moduleAt(address).orElseThrow(() -> new TfixException(
+        LoadedModule m = moduleAt(address).orElseThrow(() -> new TfixException(Reason.NOT_FOUND,
                 String.format("address %#x is not in any mapped file of process %d", address, pid)));
         Symbol s = m.symbolAt(address).filter(sym -> m.runtimeAddress(sym) == address).orElseThrow(() ->
-                new TfixException(String.format("no function starts at %#x (%s): give a function's entry address", address,
+                new TfixException(Reason.NOT_FOUND, String.format("no function starts at %#x (%s): give a function's entry address", address,
                         describe(address))));
         return new FunctionRef(m, s, address, displayName(s));
     }
@@ -183,6 +184,6 @@ public final class ProcessSymbols {
                 ? ": check the spelling (nm -C lists a file's functions); a stripped binary has no names for its static functions"
                 : ": the compiler may have renamed it; did you mean " + Set.copyOf(near).stream().sorted().limit(5)
                         .map(n -> "'" + n + "'").collect(Collectors.joining(", ")) + "?";
-        return new TfixException("function '" + query + "' not found in " + where + hint);
+        return new TfixException(Reason.NOT_FOUND, "function '" + query + "' not found in " + where + hint);
     }
 }

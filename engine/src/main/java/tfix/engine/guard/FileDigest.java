@@ -8,7 +8,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-import tfix.engine.TfixException;
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
 
 /** SHA-256 of a file, as pins and the journal name patch files. */
 public final class FileDigest {
@@ -25,7 +26,7 @@ public final class FileDigest {
             }
             return HexFormat.of().formatHex(md.digest());
         } catch (IOException e) {
-            throw new TfixException("cannot read " + file + ": " + e.getMessage());
+            throw new TfixException(Reason.IO, "cannot read " + file + ": " + e.getMessage());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

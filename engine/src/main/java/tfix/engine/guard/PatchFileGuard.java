@@ -5,7 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 
-import tfix.engine.TfixException;
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
 
 /**
  * Run as root, tfix loads code into other processes: a patch file that another user
@@ -35,17 +36,17 @@ public final class PatchFileGuard {
                 int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
                 String what = file ? "patch file " + resolved : "folder " + p + " above the patch " + resolved;
                 if (uid != 0 && uid != euid) {
-                    throw new TfixException(what + " belongs to uid " + uid + ", who could change the code tfix"
+                    throw new TfixException(Reason.PERMISSION, what + " belongs to uid " + uid + ", who could change the code tfix"
                             + " loads as root: give it to root (chown root) or use a copy in a root-owned folder");
                 }
                 boolean sticky = !file && (mode & S_ISVTX) != 0;
                 if ((mode & (S_IWGRP | S_IWOTH)) != 0 && !sticky) {
-                    throw new TfixException(what + " is writable by " + ((mode & S_IWOTH) != 0 ? "any user" : "its group")
+                    throw new TfixException(Reason.PERMISSION, what + " is writable by " + ((mode & S_IWOTH) != 0 ? "any user" : "its group")
                             + String.format(" (mode %04o), who could change the code tfix loads as root:", mode & 07777)
                             + " chmod go-w it");
                 }
             } catch (IOException e) {
-                throw new TfixException("cannot check the ownership of " + p + ": " + e.getMessage());
+                throw new TfixException(Reason.BAD_PATCH_FILE, "cannot check the ownership of " + p + ": " + e.getMessage());
             }
             p = p.getParent();
             file = false;

@@ -1,6 +1,8 @@
 package tfix.engine.patch;
 
-import tfix.engine.ptrace.ProcMemory;
+import tfix.engine.x86.CodeWriter;
+import tfix.engine.x86.X86Decoder;
+import tfix.engine.x86.JumpKind;
 
 /** A plan in words: per site, the old and new bytes with their disassembly, the jump, every check. */
 public final class PlanPrinter {
@@ -24,13 +26,13 @@ public final class PlanPrinter {
                 p.targetName(), p.target(), p.targetModule()));
         sb.append(String.format("  site %#x: %d bytes, %s%s%n", p.site(), p.length(), p.jumpLabel(),
                 p.alreadyApplied() ? " (already in place)" : ""));
-        sb.append("  old  ").append(ProcMemory.hex(p.original())).append('\n');
+        sb.append("  old  ").append(CodeWriter.hex(p.original())).append('\n');
         sb.append("       ").append(decoder.describe(p.original(), p.site())).append('\n');
-        sb.append("  new  ").append(ProcMemory.hex(p.patch())).append('\n');
+        sb.append("  new  ").append(CodeWriter.hex(p.patch())).append('\n');
         sb.append("       ").append(jump(p.patch(), p.site(), p.kind(), p.trampoline() != 0 ? p.trampoline() : p.target()))
                 .append('\n');
         if (p.trampoline() != 0) {
-            sb.append(String.format("  trampoline %#x: %s%n", p.trampoline(), ProcMemory.hex(p.trampolineCode())));
+            sb.append(String.format("  trampoline %#x: %s%n", p.trampoline(), CodeWriter.hex(p.trampolineCode())));
             sb.append("       ").append(jump(p.trampolineCode(), p.trampoline(), JumpKind.ABS64, p.target())).append('\n');
         }
         for (Check c : p.checks()) {

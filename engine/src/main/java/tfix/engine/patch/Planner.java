@@ -4,12 +4,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import tfix.engine.x86.CodeWriter;
+import tfix.engine.x86.X86Decoder;
+import tfix.engine.x86.Instruction;
+import tfix.engine.x86.JumpKind;
+
 /**
  * Turns a {@link SiteRequest} into a {@link SitePlan}: chooses the jump, covers whole
  * instructions, and runs every check that needs no live process. Pure: no I/O.
  */
 public final class Planner {
-    static final byte[] ENDBR64 = {(byte) 0xf3, 0x0f, 0x1e, (byte) 0xfa};
     /** Bytes a trampoline slot takes: a 14-byte absolute jump, padded. */
     public static final int TRAMPOLINE_SLOT = 16;
     private final X86Decoder decoder;
@@ -21,11 +25,11 @@ public final class Planner {
     public SitePlan plan(SiteRequest r) {
         List<Check> checks = new ArrayList<>();
         byte[] file = r.fileBytes();
-        boolean endbr = file.length >= 4 && Arrays.equals(Arrays.copyOf(file, 4), ENDBR64);
-        long site = r.entry() + (endbr ? 4 : 0);
+        boolean endbr = CodeWriter.startsWithEndbr64(file);
+        long site = r.entry() + (endbr ? CodeWriter.endbr64Length() : 0);
         // Through a trampoline the site only needs to reach the slot; the slot reaches anywhere.
         long via = r.trampoline() != 0 ? r.trampoline() : r.target();
-        JumpKind kind = JumpEncoder.choose(site, via);
+        JumpKind kind = CodeWriter.siteJump(site, via);
         int need = kind.length;
         if (r.trampoline() != 0 && kind != JumpKind.REL32) {
             checks.add(Check.fail("trampoline", String.format("the trampoline at %#x is out of a 5-byte jump's reach", via)));
@@ -63,8 +67,8 @@ public final class Planner {
             len = r.replacing().length; // the earlier, longer jump is overwritten whole
         }
         byte[] original = Arrays.copyOfRange(file, offset, offset + len);
-        byte[] patch = JumpEncoder.encode(kind, site, via, len);
-        byte[] trampolineCode = r.trampoline() == 0 ? new byte[0] : JumpEncoder.encode(JumpKind.ABS64, r.trampoline(), r.target(), TRAMPOLINE_SLOT);
+        byte[] patch = CodeWriter.jumpAt(site, kind, via, len);
+        byte[] trampolineCode = r.trampoline() == 0 ? new byte[0] : trampolineCode(r.trampoline(), r.target());
 
         byte[] current = Arrays.copyOfRange(r.currentBytes(), offset, Math.min(r.currentBytes().length, offset + len));
         boolean already = Arrays.equals(current, patch);
@@ -87,6 +91,11 @@ public final class Planner {
                 r.targetModule(), kind, original, patch, List.copyOf(checks), already, r.trampoline(), trampolineCode);
     }
 
+    /** What a trampoline slot holds: an absolute jump on to the new function, padded. */
+    public static byte[] trampolineCode(long slot, long target) {
+        return CodeWriter.jumpAt(slot, JumpKind.ABS64, target, TRAMPOLINE_SLOT);
+    }
+
     /** What a site holds under an earlier patch: its jump, then the original bytes. */
     public static byte[] expectedOver(byte[] earlierJump, byte[] original) {
         byte[] b = original.clone();
@@ -104,7 +113,7 @@ public final class Planner {
         long coveredEnd = site + covered;
         String tooShort = String.format("%s is %d bytes, too short to patch safely: a %s needs %d bytes from %#x"
                 + " (replace its callers instead)", r.function(), size,
-                JumpEncoder.choose(site, r.trampoline() != 0 ? r.trampoline() : r.target()).label(), need, site);
+                CodeWriter.siteJump(site, r.trampoline() != 0 ? r.trampoline() : r.target()).label(), need, site);
         if (r.size() <= 0 || covered < need) {
             return Check.fail("size", tooShort + " and its extent is unknown");
         }

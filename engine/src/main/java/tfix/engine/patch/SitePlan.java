@@ -2,7 +2,8 @@ package tfix.engine.patch;
 
 import java.util.List;
 
-import tfix.engine.ptrace.ProcMemory;
+import tfix.engine.x86.CodeWriter;
+import tfix.engine.x86.JumpKind;
 
 /**
  * Everything needed to write (and undo) one jump: where, which bytes before and after,
@@ -43,8 +44,8 @@ public record SitePlan(String function, String module, long entry, long function
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("%s at %#x (%s) -> %s at %#x (%s)%n", function, entry, module, targetName, target, targetModule));
         sb.append(String.format("  site %#x, %d bytes, %s%n", site, patch.length, jumpLabel()));
-        sb.append("  old: ").append(ProcMemory.hex(original)).append('\n');
-        sb.append("  new: ").append(ProcMemory.hex(patch)).append('\n');
+        sb.append("  old: ").append(CodeWriter.hex(original)).append('\n');
+        sb.append("  new: ").append(CodeWriter.hex(patch)).append('\n');
         for (Check c : checks) {
             sb.append("  ").append(c).append('\n');
         }

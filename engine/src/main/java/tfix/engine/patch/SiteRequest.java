@@ -1,6 +1,7 @@
 package tfix.engine.patch;
 
 import java.util.List;
+import tfix.engine.x86.Instruction;
 
 /**
  * What the planner needs to know about one replacement: the old function as its ELF file
@@ -20,12 +21,12 @@ public record SiteRequest(String function, String module, long entry, long size,
                           String targetName, String targetModule, long target, long paddingLimit,
                           List<Long> relocations, List<Instruction> foreignBranches, long trampoline, byte[] replacing) {
 
-    public SiteRequest through(long slot) {
+    public SiteRequest viaTrampoline(long slot) {
         return new SiteRequest(function, module, entry, size, fileBytes, currentBytes, targetName, targetModule, target,
                 paddingLimit, relocations, foreignBranches, slot, replacing);
     }
 
-    public SiteRequest replacing(byte[] jump) {
+    public SiteRequest takingOver(byte[] jump) {
         return new SiteRequest(function, module, entry, size, fileBytes, currentBytes, targetName, targetModule, target,
                 paddingLimit, relocations, foreignBranches, trampoline, jump);
     }

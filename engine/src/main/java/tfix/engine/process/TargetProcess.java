@@ -52,6 +52,17 @@ public record TargetProcess(int pid) {
         return proc().resolve("root").resolve(mapping.path().substring(1));
     }
 
+    /** Gone, or on its way out: an exit takes a moment to show in /proc, so look a few times. */
+    public boolean exitingOrGone() {
+        for (int i = 0; i < 20; i++) {
+            if (!alive() || maps().entries().isEmpty()) {
+                return true;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+        }
+        return false;
+    }
+
     public String commandName() {
         return ProcStatus.of(pid).map(ProcStatus::name).orElse("?");
     }

@@ -1,8 +1,14 @@
 package tfix.engine.ptrace;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
+import static tfix.engine.sys.Errno.RAX_EINTR;
+import static tfix.engine.sys.Errno.RAX_ERESTARTNOHAND;
+import static tfix.engine.sys.Errno.RAX_ERESTARTNOINTR;
+import static tfix.engine.sys.Errno.RAX_ERESTARTSYS;
+import static tfix.engine.sys.Errno.RAX_ERESTART_RESTARTBLOCK;
+
 import java.util.Optional;
+
+import tfix.engine.sys.Syscalls;
 
 /**
  * How a thread stopped inside a system call carries on as if it had never been
@@ -11,10 +17,6 @@ import java.util.Optional;
  * sigtimedwait... return EINTR when their thread is stopped, see signal(7)).
  */
 public final class SyscallRestart {
-    static final long EINTR = -4, ERESTARTSYS = -512, ERESTARTNOINTR = -513, ERESTARTNOHAND = -514,
-            ERESTART_RESTARTBLOCK = -516;
-    static final long SYS_RESTART_SYSCALL = 219;
-
     private SyscallRestart() {
     }
 
@@ -29,17 +31,31 @@ public final class SyscallRestart {
         }
         long rax = regs.rax();
         long again;
-        if (rax == ERESTARTSYS || rax == ERESTARTNOINTR || rax == ERESTARTNOHAND) {
+        if (rax == RAX_ERESTARTSYS || rax == RAX_ERESTARTNOINTR || rax == RAX_ERESTARTNOHAND) {
             again = regs.origRax();
-        } else if (rax == ERESTART_RESTARTBLOCK) {
-            again = SYS_RESTART_SYSCALL;
-        } else if (rax == EINTR && !signalPending && waitsForever(regs)) {
+        } else if (rax == RAX_ERESTART_RESTARTBLOCK) {
+            again = Syscalls.RESTART_SYSCALL;
+        } else if (rax == RAX_EINTR && !signalPending && waitsForever(regs)) {
             again = regs.origRax();
         } else {
             return Optional.empty();
         }
         return Optional.of(regs.with(Registers.RIP, regs.rip() - 2).with(Registers.RAX, again)
                 .with(Registers.ORIG_RAX, -1));
+    }
+
+    /**
+     * Whether a handler running in the middle of the call turns it into EINTR: calls the
+     * kernel restarts only when no handler runs (ERESTARTNOHAND, or restart_syscall,
+     * whose state the handler's return resets), and an EINTR itself.
+     */
+    public static boolean failsAfterHandler(long rax) {
+        return rax == RAX_ERESTARTNOHAND || rax == RAX_ERESTART_RESTARTBLOCK || rax == RAX_EINTR;
+    }
+
+    /** Whether rax holds an EINTR answer. */
+    public static boolean interrupted(long rax) {
+        return rax == RAX_EINTR;
     }
 
     /**
@@ -50,29 +66,12 @@ public final class SyscallRestart {
     static boolean waitsForever(Registers r) {
         long a3 = r.get(Registers.RDX), a4 = r.get(Registers.R10), a5 = r.get(Registers.R8);
         return switch ((int) r.origRax()) {
-            case 232, 281 -> (int) a4 == -1;          // epoll_wait, epoll_pwait: timeout -1
-            case 441, 220 -> a4 == 0;                 // epoll_pwait2, semtimedop: no timeout
-            case 128 -> a3 == 0;                      // rt_sigtimedwait: no timeout
-            case 208 -> a5 == 0;                      // io_getevents: no timeout
-            case 0, 65, 69, 70 -> true;               // read (inotify), semop, msgsnd, msgrcv
+            case Syscalls.EPOLL_WAIT, Syscalls.EPOLL_PWAIT -> (int) a4 == -1;   // timeout -1
+            case Syscalls.EPOLL_PWAIT2, Syscalls.SEMTIMEDOP -> a4 == 0;         // no timeout
+            case Syscalls.RT_SIGTIMEDWAIT -> a3 == 0;                           // no timeout
+            case Syscalls.IO_GETEVENTS -> a5 == 0;                              // no timeout
+            case Syscalls.READ, Syscalls.SEMOP, Syscalls.MSGSND, Syscalls.MSGRCV -> true; // read (inotify)...
             default -> false;
         };
-    }
-
-    /** Whether an unblocked signal is pending for the thread (from /proc: SigPnd, ShdPnd, SigBlk). */
-    public static boolean signalPending(int pid, int tid) {
-        try {
-            long pending = 0, blocked = 0;
-            for (String l : Files.readAllLines(Path.of("/proc", Integer.toString(pid), "task", Integer.toString(tid), "status"))) {
-                if (l.startsWith("SigPnd:") || l.startsWith("ShdPnd:")) {
-                    pending |= Long.parseUnsignedLong(l.substring(7).trim(), 16);
-                } else if (l.startsWith("SigBlk:")) {
-                    blocked = Long.parseUnsignedLong(l.substring(7).trim(), 16);
-                }
-            }
-            return (pending & ~blocked) != 0;
-        } catch (Exception e) {
-            return true; // unknown: leave the call's result alone
-        }
     }
 }

@@ -1,12 +1,14 @@
 package tfix.engine.ptrace;
 
+import static tfix.engine.sys.Signals.SIGSTOP;
+import static tfix.engine.sys.Signals.SIGTRAP;
+import static tfix.engine.sys.Signals.SIGTSTP;
+import static tfix.engine.sys.Signals.SIGTTIN;
+import static tfix.engine.sys.Signals.SIGTTOU;
+
 /** A decoded waitpid status for one thread. */
 public record WaitStatus(int tid, int raw) {
-    public static final int SIGTRAP = 5;
-    public static final int SIGSTOP = 19;
-    public static final int SIGTSTP = 20;
-    public static final int SIGTTIN = 21;
-    public static final int SIGTTOU = 22;
+    /** PTRACE_EVENT_CLONE and PTRACE_EVENT_STOP, in bits 16-31 of a ptrace-stop's status. */
     public static final int EVENT_CLONE = 3;
     public static final int EVENT_STOP = 128;
 

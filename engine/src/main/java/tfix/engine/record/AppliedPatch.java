@@ -10,6 +10,18 @@ public record AppliedPatch(int id, int transaction, String function, String modu
 
     private static final HexFormat HEX = HexFormat.of();
 
+    /** A patch about to be written, before the record gives it an id. */
+    public static AppliedPatch draft(String function, String module, long entry, long site, byte[] original, byte[] patch,
+                                     String targetName, long target, String patchFile, long trampoline) {
+        return new AppliedPatch(0, 0, function, module, entry, site, original, patch, targetName, target, patchFile,
+                System.currentTimeMillis(), trampoline);
+    }
+
+    AppliedPatch numbered(int newId, int newTransaction) {
+        return new AppliedPatch(newId, newTransaction, function, module, entry, site, original, patch, targetName, target,
+                patchFile, appliedAt, trampoline);
+    }
+
     String encode() {
         return String.join("\t", List.of(Integer.toString(id), Integer.toString(transaction), esc(function), esc(module),
                 Long.toHexString(entry), Long.toHexString(site), HEX.formatHex(original), HEX.formatHex(patch),

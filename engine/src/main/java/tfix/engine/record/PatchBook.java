@@ -10,13 +10,13 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
-import tfix.engine.TfixException;
+import tfix.engine.failure.TfixException;
 import tfix.engine.guard.FileDigest;
 import tfix.engine.guard.Journal;
-import tfix.engine.patch.SitePlan;
 import tfix.engine.process.Maps;
-import tfix.engine.ptrace.ProcMemory;
-import tfix.engine.remote.RemoteCaller;
+import tfix.engine.process.ProcMemory;
+import tfix.engine.remote.RemoteLibc;
+import tfix.engine.failure.Reason;
 
 /**
  * The books kept around every write: the record in the target (events before and after,
@@ -49,21 +49,23 @@ public final class PatchBook {
         return inForce().stream().map(AppliedPatch::patchFile).collect(Collectors.toSet());
     }
 
-    /** Entries for plans about to be written, with fresh ids (and a transaction id when asked). */
-    public List<AppliedPatch> draft(List<SitePlan> plans, List<String> patchFiles, boolean transaction, RemoteCaller caller) {
-        if (record == null) {
-            record = RecordStore.create(caller, memory);
-        }
-        PatchLog log = record.read();
+    /** The drafts numbered with fresh ids (and one transaction id for all of them when asked). */
+    public List<AppliedPatch> number(List<AppliedPatch> drafts, boolean transaction, RemoteLibc libc) {
+        PatchLog log = open(libc).read();
         int id = log.nextId();
         int tx = transaction ? log.nextTransaction() : 0;
         List<AppliedPatch> out = new ArrayList<>();
-        for (int i = 0; i < plans.size(); i++) {
-            SitePlan p = plans.get(i);
-            out.add(new AppliedPatch(id++, tx, p.function(), p.module(), p.entry(), p.site(), p.original(), p.patch(),
-                    p.targetName(), p.target(), patchFiles.get(i), System.currentTimeMillis(), p.trampoline()));
+        for (AppliedPatch d : drafts) {
+            out.add(d.numbered(id++, tx));
         }
         return out;
+    }
+
+    private RecordStore open(RemoteLibc libc) {
+        if (record == null) {
+            record = RecordStore.create(libc, memory);
+        }
+        return record;
     }
 
     /** Trampoline islands recorded in the target, and the slots already handed out. */
@@ -76,16 +78,16 @@ public final class PatchBook {
     }
 
     /** Notes a new island, so later runs find and fill it. */
-    public void addIsland(long address, long size, RemoteCaller caller) {
-        if (record == null) {
-            record = RecordStore.create(caller, memory);
-        }
-        record.append(PatchLog.islandEvent(address, size));
+    public void addIsland(long address, long size, RemoteLibc libc) {
+        open(libc).append(PatchLog.islandEvent(address, size));
     }
 
-    /** Records the entries around {@code write}: "apply" before, "applied" after, then the journal. */
-    public <T> T applying(List<AppliedPatch> entries, List<AppliedPatch> superseded, Supplier<T> write) {
-        T result = around(entries, "apply", "applied", superseded, write);
+    /**
+     * Records the entries around {@code write}: "apply" before, "applied" after, then the journal.
+     * {@code was}: what each site held before (the original code, or an earlier patch's jump).
+     */
+    public <T> T applying(List<AppliedPatch> entries, List<byte[]> was, List<AppliedPatch> superseded, Supplier<T> write) {
+        T result = around(entries, "apply", "applied", was, write);
         // The earlier patches these took over are no longer in force (their sites now hold the new jumps).
         record.appendAll(superseded.stream().map(p -> PatchLog.event("superseded", p.id())).toList());
         return result;
@@ -94,28 +96,28 @@ public final class PatchBook {
     /** Records a revert around {@code write}: "revert" before, "reverted" after, then the journal. */
     public <T> T reverting(List<AppliedPatch> patches, Supplier<T> write) {
         if (record == null) {
-            throw new TfixException("process " + pid + " has no tfix record: nothing to revert");
+            throw new TfixException(Reason.NOT_FOUND, "process " + pid + " has no tfix record: nothing to revert");
         }
-        return around(patches, "revert", "reverted", List.of(), write);
+        return around(patches, "revert", "reverted", patches.stream().map(AppliedPatch::patch).toList(), write);
     }
 
-    private <T> T around(List<AppliedPatch> entries, String before, String after, List<AppliedPatch> superseded,
-                         Supplier<T> write) {
+    private <T> T around(List<AppliedPatch> entries, String before, String after, List<byte[]> was, Supplier<T> write) {
         record.appendAll(entries.stream().map(e -> before.equals("apply") ? PatchLog.applyEvent(e)
                 : PatchLog.event(before, e.id())).toList());
         // If the write fails, the events stay open: whatever the site holds then decides (the failure may
         // come after the bytes were written, while resuming the threads).
         T result = write.get();
         record.appendAll(entries.stream().map(e -> PatchLog.event(after, e.id())).toList());
-        journal(entries, before, superseded);
+        journal(entries, before, was);
         return result;
     }
 
     /** Notes the writes just made; after the target runs again, never in its stop. */
-    private void journal(List<AppliedPatch> patches, String action, List<AppliedPatch> superseded) {
+    private void journal(List<AppliedPatch> patches, String action, List<byte[]> was) {
         Map<String, String> digests = new HashMap<>();
         List<Journal.Entry> entries = new ArrayList<>();
-        for (AppliedPatch p : patches) {
+        for (int i = 0; i < patches.size(); i++) {
+            AppliedPatch p = patches.get(i);
             String sha = digests.computeIfAbsent(p.patchFile(), f -> {
                 try {
                     return FileDigest.sha256(Path.of(f));
@@ -123,12 +125,8 @@ public final class PatchBook {
                     return null;
                 }
             });
-            boolean apply = action.equals("apply");
-            // A takeover overwrote the earlier patch's jump, not the original code.
-            byte[] was = superseded.stream().filter(q -> q.site() == p.site()).findFirst()
-                    .map(q -> tfix.engine.patch.Planner.expectedOver(q.patch(), p.original())).orElse(p.original());
-            entries.add(Journal.entry(pid, action, p.function(), p.site(), apply ? was : p.patch(),
-                    apply ? p.patch() : p.original(), p.patchFile(), sha));
+            byte[] now = action.equals("apply") ? p.patch() : p.original();
+            entries.add(Journal.entry(pid, action, p.function(), p.site(), was.get(i), now, p.patchFile(), sha));
         }
         try {
             journal.append(entries);

@@ -7,11 +7,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
-import tfix.engine.TfixException;
+import tfix.engine.failure.TfixException;
 import tfix.engine.process.Maps;
 import tfix.engine.process.MemoryMap;
-import tfix.engine.ptrace.ProcMemory;
-import tfix.engine.remote.RemoteCaller;
+import tfix.engine.process.ProcMemory;
+import tfix.engine.remote.RemoteLibc;
+import tfix.engine.sys.Mman;
+import tfix.engine.failure.Reason;
 
 /**
  * The record of applied patches, kept in the target itself: a private mapping of a
@@ -26,7 +28,6 @@ public final class RecordStore {
     static final byte[] MAGIC = "TFIXREC1".getBytes(StandardCharsets.US_ASCII);
     static final int HEADER = 16;
     static final long CAPACITY = 1 << 20;
-    private static final int MFD_CLOEXEC = 1, PROT_RW = 3, MAP_PRIVATE = 2;
 
     private final ProcMemory memory;
     private final long base;
@@ -52,21 +53,19 @@ public final class RecordStore {
     }
 
     /** Makes the record inside the target with remote calls: memfd_create, ftruncate, mmap, close. */
-    public static RecordStore create(RemoteCaller caller, ProcMemory memory) {
-        long fd = caller.call("memfd_create", caller.libcFunction("memfd_create"), RemoteCaller.string(NAME),
-                RemoteCaller.value(MFD_CLOEXEC));
+    public static RecordStore create(RemoteLibc libc, ProcMemory memory) {
+        long fd = libc.memfdCreate(NAME, Mman.MFD_CLOEXEC);
         if (fd < 0 || fd > Integer.MAX_VALUE) {
-            throw new TfixException("the target could not create its patch record (memfd_create failed)");
+            throw new TfixException(Reason.TARGET_REFUSED, "the target could not create its patch record (memfd_create failed)");
         }
         try {
-            long r = caller.call("ftruncate", caller.libcFunction("ftruncate"), RemoteCaller.value(fd), RemoteCaller.value(CAPACITY));
-            if (r != 0) {
-                throw new TfixException("the target could not size its patch record (ftruncate failed)");
+            if (libc.ftruncate(fd, CAPACITY) != 0) {
+                throw new TfixException(Reason.TARGET_REFUSED, "the target could not size its patch record (ftruncate failed)");
             }
-            long addr = caller.call("mmap", caller.libcFunction("mmap"), RemoteCaller.value(0), RemoteCaller.value(CAPACITY),
-                    RemoteCaller.value(PROT_RW), RemoteCaller.value(MAP_PRIVATE), RemoteCaller.value(fd), RemoteCaller.value(0));
-            if (addr == -1 || addr == 0) {
-                throw new TfixException("the target could not map its patch record (mmap failed)");
+            long addr = libc.mmapFile("mmap of the patch record", CAPACITY, Mman.PROT_READ | Mman.PROT_WRITE,
+                    Mman.MAP_PRIVATE, fd);
+            if (addr == Mman.MAP_FAILED || addr == 0) {
+                throw new TfixException(Reason.TARGET_REFUSED, "the target could not map its patch record (mmap failed)");
             }
             RecordStore store = new RecordStore(memory, addr, CAPACITY);
             ByteBuffer header = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
@@ -74,7 +73,7 @@ public final class RecordStore {
             memory.write(addr, header.array());
             return store;
         } finally {
-            caller.call("close", caller.libcFunction("close"), RemoteCaller.value(fd));
+            libc.close(fd);
         }
     }
 
@@ -89,7 +88,7 @@ public final class RecordStore {
     public PatchLog read() {
         long used = used();
         if (used < 0 || used > capacity - HEADER) {
-            throw new TfixException(String.format("the patch record at %#x is damaged (length %d)", base, used));
+            throw new TfixException(Reason.RECORD, String.format("the patch record at %#x is damaged (length %d)", base, used));
         }
         byte[] text = used == 0 ? new byte[0] : memory.read(base + HEADER, (int) used);
         return PatchLog.parse(new String(text, StandardCharsets.UTF_8));
@@ -98,7 +97,7 @@ public final class RecordStore {
     public void append(byte[] line) {
         long used = used();
         if (HEADER + used + line.length > capacity) {
-            throw new TfixException("the patch record is full (" + capacity + " bytes); revert patches to free it");
+            throw new TfixException(Reason.RECORD, "the patch record is full (" + capacity + " bytes); revert patches to free it");
         }
         memory.write(base + HEADER + used, line);
         ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(used + line.length);

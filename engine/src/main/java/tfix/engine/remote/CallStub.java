@@ -5,6 +5,8 @@ import java.nio.ByteOrder;
 import java.util.Map;
 
 import tfix.engine.ptrace.Registers;
+import tfix.engine.sys.Syscalls;
+import tfix.engine.x86.CodeWriter;
 
 /**
  * A self-restoring call stub. A borrowed thread runs it to call one function; the
@@ -31,36 +33,36 @@ import tfix.engine.ptrace.Registers;
  * </pre>
  */
 public final class CallStub {
-    static final int SYS_GETPID = 39;
+    static final int SYS_GETPID = Syscalls.GETPID;
     /** The frame starts this far below the thread's stack pointer; ret's immediate relies on it. */
     public static final int FRAME_DISTANCE = 32 * 1024;
     /** Frame slots, in 8-byte units; rip first (lowest) so nothing tfix still needs lies below rsp after the lea. */
     static final int RIP = 0, RBX = 1, RFLAGS = 2, FUNC = 3, XSAVE = 4, ARG0 = 5, GPR0 = 11;
     public static final int FRAME_SIZE = (GPR0 + Registers.GENERAL.length) * 8;
-    private static final int[] ARG_REGS = {X86Writer.RDI, X86Writer.RSI, X86Writer.RDX, X86Writer.RCX, X86Writer.R8, X86Writer.R9};
+    private static final int[] ARG_REGS = {CodeWriter.RDI, CodeWriter.RSI, CodeWriter.RDX, CodeWriter.RCX, CodeWriter.R8, CodeWriter.R9};
     private static final Map<Integer, Integer> WRITER_REG = Map.ofEntries(
-            Map.entry(Registers.RAX, X86Writer.RAX), Map.entry(Registers.RBX, X86Writer.RBX),
-            Map.entry(Registers.RCX, X86Writer.RCX), Map.entry(Registers.RDX, X86Writer.RDX),
-            Map.entry(Registers.RSI, X86Writer.RSI), Map.entry(Registers.RDI, X86Writer.RDI),
-            Map.entry(Registers.RBP, X86Writer.RBP), Map.entry(Registers.R8, X86Writer.R8),
-            Map.entry(Registers.R9, X86Writer.R9), Map.entry(Registers.R10, X86Writer.R10),
-            Map.entry(Registers.R11, X86Writer.R11), Map.entry(Registers.R12, X86Writer.R12),
-            Map.entry(Registers.R13, X86Writer.R13), Map.entry(Registers.R14, X86Writer.R14),
-            Map.entry(Registers.R15, X86Writer.R15));
+            Map.entry(Registers.RAX, CodeWriter.RAX), Map.entry(Registers.RBX, CodeWriter.RBX),
+            Map.entry(Registers.RCX, CodeWriter.RCX), Map.entry(Registers.RDX, CodeWriter.RDX),
+            Map.entry(Registers.RSI, CodeWriter.RSI), Map.entry(Registers.RDI, CodeWriter.RDI),
+            Map.entry(Registers.RBP, CodeWriter.RBP), Map.entry(Registers.R8, CodeWriter.R8),
+            Map.entry(Registers.R9, CodeWriter.R9), Map.entry(Registers.R10, CodeWriter.R10),
+            Map.entry(Registers.R11, CodeWriter.R11), Map.entry(Registers.R12, CodeWriter.R12),
+            Map.entry(Registers.R13, CodeWriter.R13), Map.entry(Registers.R14, CodeWriter.R14),
+            Map.entry(Registers.R15, CodeWriter.R15));
 
     private final byte[] code;
     private final int markerOffset;
 
     public CallStub() {
-        X86Writer w = new X86Writer();
-        w.loadRbx(X86Writer.RCX, XSAVE * 8).movImm32(X86Writer.RAX, -1).movImm32(X86Writer.RDX, -1).xsaveRcx();
+        CodeWriter w = new CodeWriter(0); // position-independent: the origin is irrelevant
+        w.loadRbx(CodeWriter.RCX, XSAVE * 8).movImm32(CodeWriter.RAX, -1).movImm32(CodeWriter.RDX, -1).xsaveRcx();
         for (int i = 0; i < 6; i++) {
             w.loadRbx(ARG_REGS[i], (ARG0 + i) * 8);
         }
-        w.xorEaxEax().callRbx(FUNC * 8).movRdiRax().movImm32(X86Writer.RAX, SYS_GETPID);
+        w.xorEaxEax().callRbx(FUNC * 8).movRdiRax().movImm32(CodeWriter.RAX, SYS_GETPID);
         markerOffset = w.offset();
         w.syscall();
-        w.loadRbx(X86Writer.RCX, XSAVE * 8).movImm32(X86Writer.RAX, -1).movImm32(X86Writer.RDX, -1).xrstorRcx();
+        w.loadRbx(CodeWriter.RCX, XSAVE * 8).movImm32(CodeWriter.RAX, -1).movImm32(CodeWriter.RDX, -1).xrstorRcx();
         w.pushRbx(RFLAGS * 8).popfq();
         for (int i = 0; i < Registers.GENERAL.length; i++) {
             int reg = Registers.GENERAL[i];
@@ -68,11 +70,8 @@ public final class CallStub {
                 w.loadRbx(WRITER_REG.get(reg), (GPR0 + i) * 8);
             }
         }
-        w.leaRspRbx(RIP * 8).loadRbx(X86Writer.RBX, RBX * 8).retImm16(FRAME_DISTANCE - 8);
-        while (w.offset() % 16 != 0) {
-            w.int3();
-        }
-        code = w.bytes();
+        w.leaRspRbx(RIP * 8).loadRbx(CodeWriter.RBX, RBX * 8).retImm16(FRAME_DISTANCE - 8);
+        code = w.alignWithInt3(16).bytes();
     }
 
     /** Where in the frame the stub keeps the value it restores into {@code register} (a Registers index). */

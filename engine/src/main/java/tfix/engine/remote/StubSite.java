@@ -4,7 +4,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
-import tfix.engine.TfixException;
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
 import tfix.engine.elf.ElfImage;
 import tfix.engine.elf.LoadedModule;
 import tfix.engine.process.MemoryMap;
@@ -38,7 +39,7 @@ public record StubSite(long address, int length, String module) {
                 }
             }
         }
-        throw new TfixException("no executable mapping of the target has " + length
+        throw new TfixException(Reason.UNSUPPORTED, "no executable mapping of the target has " + length
                 + " spare bytes after its code for tfix's call stub");
     }
 

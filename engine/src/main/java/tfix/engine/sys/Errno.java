@@ -14,6 +14,13 @@ public final class Errno {
     public static final int EBUSY = 16;
     public static final int EINVAL = 22;
 
+    /**
+     * What a system call interrupted by a stop or a signal leaves in rax (negated), telling
+     * whether and how the kernel restarts it (see the kernel's errno.h).
+     */
+    public static final long RAX_EINTR = -EINTR, RAX_ERESTARTSYS = -512, RAX_ERESTARTNOINTR = -513,
+            RAX_ERESTARTNOHAND = -514, RAX_ERESTART_RESTARTBLOCK = -516;
+
     private Errno() {
     }
 

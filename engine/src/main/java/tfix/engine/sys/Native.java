@@ -10,7 +10,6 @@ import jnr.ffi.Runtime;
  * the expensive part, calls are cheap.
  */
 public final class Native {
-    private static final long SYS_GETTID = 186;
     private final LibC libc;
     private final Runtime runtime;
 
@@ -37,6 +36,6 @@ public final class Native {
 
     /** The calling OS thread's id: what /proc shows as TracerPid for the threads it traces. */
     public int gettid() {
-        return (int) libc.syscall(SYS_GETTID, 0, 0, 0);
+        return (int) libc.syscall(Syscalls.GETTID, 0, 0, 0);
     }
 }

@@ -7,8 +7,8 @@ import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 
-import tfix.engine.patch.Instruction;
-import tfix.engine.patch.X86Decoder;
+import tfix.engine.x86.Instruction;
+import tfix.engine.x86.X86Decoder;
 
 /** The hand-encoded stub, read back by an independent disassembler. */
 class CallStubTest {

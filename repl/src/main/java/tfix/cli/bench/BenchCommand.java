@@ -8,9 +8,9 @@ import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import tfix.engine.ReplaceSpec;
+import tfix.engine.patch.ReplaceSpec;
 import tfix.engine.Results;
-import tfix.engine.TfixException;
+import tfix.engine.failure.TfixException;
 import tfix.engine.TfixSession;
 
 /**

@@ -9,7 +9,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import tfix.cli.ServiceProcess;
-import tfix.engine.TfixException;
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
 
 /** A benchmark target: a {@link ServiceProcess} whose watcher thread reports its clock gaps. */
 final class BenchTarget implements AutoCloseable {
@@ -61,13 +62,13 @@ final class BenchTarget implements AutoCloseable {
                 return max / 1000.0;
             }
             if (System.nanoTime() > deadline) {
-                throw new TfixException("benchmark target stopped reporting its clock gaps (log " + process.log() + ")");
+                throw new TfixException(Reason.IO, "benchmark target stopped reporting its clock gaps (log " + process.log() + ")");
             }
             try {
                 Thread.sleep(5);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new TfixException("interrupted");
+                throw new TfixException(Reason.CANCELLED, "interrupted");
             }
         }
     }

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import tfix.engine.TfixException;
+import tfix.engine.failure.TfixException;
 import tfix.engine.TfixSession;
 import tfix.engine.elf.ProcessSymbols;
 

@@ -8,7 +8,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import tfix.engine.TfixException;
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
 
 /** Builds the benchmark's targets and patches with gcc, in a work folder. */
 final class Toolchain {
@@ -27,7 +28,7 @@ final class Toolchain {
         Path out = dir.resolve(name);
         try (InputStream in = Toolchain.class.getResourceAsStream("/bench/" + name)) {
             if (in == null) {
-                throw new TfixException("benchmark source " + name + " is missing from tfix's jar");
+                throw new TfixException(Reason.IO, "benchmark source " + name + " is missing from tfix's jar");
             }
             Files.write(out, in.readAllBytes());
         }
@@ -52,7 +53,7 @@ final class Toolchain {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {
-            throw new TfixException("`" + String.join(" ", cmd.subList(0, Math.min(cmd.size(), 6))) + " ...` failed: "
+            throw new TfixException(Reason.IO, "`" + String.join(" ", cmd.subList(0, Math.min(cmd.size(), 6))) + " ...` failed: "
                     + out.lines().limit(5).reduce("", (a, b) -> a + " " + b));
         }
         return out;

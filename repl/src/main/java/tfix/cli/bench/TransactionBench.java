@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import tfix.engine.ReplaceSpec;
+import tfix.engine.patch.ReplaceSpec;
 import tfix.engine.Results;
 import tfix.engine.TfixSession;
 

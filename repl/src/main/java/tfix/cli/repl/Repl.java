@@ -26,7 +26,7 @@ import org.jline.utils.AttributedStyle;
 import tfix.dsl.ScriptError;
 import tfix.dsl.ScriptRunner;
 import tfix.dsl.TfixContext;
-import tfix.engine.TfixException;
+import tfix.engine.failure.TfixException;
 import tfix.engine.TfixSession;
 import tfix.engine.elf.ProcessSymbols;
 import tfix.engine.record.AppliedPatch;

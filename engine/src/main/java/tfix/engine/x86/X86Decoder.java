@@ -1,4 +1,4 @@
-package tfix.engine.patch;
+package tfix.engine.x86;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -6,7 +6,8 @@ import java.util.OptionalLong;
 import java.util.regex.Pattern;
 
 import capstone.Capstone;
-import tfix.engine.TfixException;
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
 
 /** x86-64 decoding through Capstone (Debian's libcapstone4, via the JNA binding). */
 public final class X86Decoder implements AutoCloseable {
@@ -18,7 +19,7 @@ public final class X86Decoder implements AutoCloseable {
         try {
             c = new Capstone(Capstone.CS_ARCH_X86, Capstone.CS_MODE_64);
         } catch (UnsatisfiedLinkError e) {
-            throw new TfixException("cannot load the Capstone disassembler: install it with `apt-get install -y libcapstone4`");
+            throw new TfixException(Reason.UNSUPPORTED, "cannot load the Capstone disassembler: install it with `apt-get install -y libcapstone4`");
         }
         this.cs = c;
     }

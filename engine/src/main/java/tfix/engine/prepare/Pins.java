@@ -1,11 +1,14 @@
-package tfix.engine;
+package tfix.engine.prepare;
 
 import java.nio.file.Path;
 import java.util.Optional;
 
 import tfix.engine.elf.ElfImage;
+import tfix.engine.failure.Reason;
+import tfix.engine.guard.FileDigest;
 import tfix.engine.elf.LoadedModule;
 import tfix.engine.elf.ProcessSymbols;
+import tfix.engine.failure.TfixException;
 
 /**
  * Pins that tie a patch to what it was made for: the patch file's SHA-256, and the
@@ -13,23 +16,19 @@ import tfix.engine.elf.ProcessSymbols;
  * build-id pin as a string symbol {@value #PATCH_SYMBOL} ("HEX" for the executable,
  * "library!HEX" for a library).
  */
-final class Pins {
+public final class Pins {
     static final String PATCH_SYMBOL = "tfix_target_build_id";
 
     private Pins() {
     }
 
-    static String sha256(Path file) {
-        return tfix.engine.guard.FileDigest.sha256(file);
-    }
-
-    static void checkSha256(Path patch, String expected) {
+    public static void checkSha256(Path patch, String expected) {
         if (expected == null) {
             return;
         }
-        String actual = sha256(patch);
+        String actual = FileDigest.sha256(patch);
         if (!actual.equalsIgnoreCase(expected.trim())) {
-            throw new TfixException("patch file " + patch + " has SHA-256 " + actual + ", not the pinned " + expected
+            throw new TfixException(Reason.BAD_PATCH_FILE, "patch file " + patch + " has SHA-256 " + actual + ", not the pinned " + expected
                     + ": it is not the file the runbook was written for");
         }
     }
@@ -40,22 +39,22 @@ final class Pins {
             return symbols.modules().get(0);
         }
         return symbols.modules().stream().filter(m -> m.matchesLibrary(library)).findFirst().orElseThrow(() ->
-                new TfixException("no library matching '" + library + "' is loaded, so its build-id cannot be checked"));
+                new TfixException(Reason.NOT_FOUND, "no library matching '" + library + "' is loaded, so its build-id cannot be checked"));
     }
 
-    static void checkBuildId(ProcessSymbols symbols, String library, String expected, String consequence) {
+    public static void checkBuildId(ProcessSymbols symbols, String library, String expected, String consequence) {
         LoadedModule m = module(symbols, library);
         Optional<String> actual = m.image().buildId();
         if (actual.isEmpty()) {
-            throw new TfixException(m.path() + " has no GNU build-id, so the pinned " + expected + " cannot be checked");
+            throw new TfixException(Reason.WRONG_BUILD, m.path() + " has no GNU build-id, so the pinned " + expected + " cannot be checked");
         }
         if (!actual.get().equalsIgnoreCase(expected.trim())) {
-            throw new TfixException(m.path() + " has build-id " + actual.get() + ", not " + expected + ": " + consequence);
+            throw new TfixException(Reason.WRONG_BUILD, m.path() + " has build-id " + actual.get() + ", not " + expected + ": " + consequence);
         }
     }
 
     /** The pin a patch library carries, checked against the process. */
-    static void checkCarried(ProcessSymbols symbols, ElfImage patch) {
+    public static void checkCarried(ProcessSymbols symbols, ElfImage patch) {
         Optional<String> pin = patch.stringSymbol(PATCH_SYMBOL);
         if (pin.isEmpty()) {
             return;

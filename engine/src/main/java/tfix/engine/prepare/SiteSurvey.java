@@ -1,4 +1,4 @@
-package tfix.engine;
+package tfix.engine.prepare;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -8,30 +8,31 @@ import java.util.OptionalLong;
 import tfix.engine.elf.FunctionRef;
 import tfix.engine.elf.LoadedModule;
 import tfix.engine.patch.BranchIndex;
-import tfix.engine.patch.Instruction;
+import tfix.engine.x86.Instruction;
 import tfix.engine.patch.SiteRequest;
-import tfix.engine.patch.X86Decoder;
-import tfix.engine.ptrace.ProcMemory;
+import tfix.engine.x86.X86Decoder;
+import tfix.engine.process.ProcMemory;
+import tfix.engine.failure.TfixException;
 
 /**
  * Gathers what the planner needs about a function: its bytes in the file and in the
  * process, the padding after it, relocations near it, and (for static functions)
  * branches into it from the rest of its module. Reads only.
  */
-final class SiteSurvey {
+public final class SiteSurvey {
     /** How far past the entry the facts reach: beyond any jump plus a trailing instruction. */
     static final int WINDOW = 48;
     private final ProcMemory memory;
     private final X86Decoder decoder;
     private final Map<String, BranchIndex> branchIndexes;
 
-    SiteSurvey(ProcMemory memory, X86Decoder decoder, Map<String, BranchIndex> branchIndexes) {
+    public SiteSurvey(ProcMemory memory, X86Decoder decoder, Map<String, BranchIndex> branchIndexes) {
         this.memory = memory;
         this.decoder = decoder;
         this.branchIndexes = branchIndexes;
     }
 
-    SiteRequest survey(FunctionRef old, String targetName, String targetModule, long target) {
+    public SiteRequest survey(FunctionRef old, String targetName, String targetModule, long target) {
         LoadedModule m = old.module();
         long size = old.size();
         long link = old.symbol().value();

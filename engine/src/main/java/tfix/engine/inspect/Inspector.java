@@ -1,9 +1,8 @@
-package tfix.engine;
+package tfix.engine.inspect;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -11,29 +10,41 @@ import tfix.engine.elf.FunctionRef;
 import tfix.engine.elf.LoadedModule;
 import tfix.engine.elf.ProcessSymbols;
 import tfix.engine.elf.Symbol;
-import tfix.engine.patch.Instruction;
-import tfix.engine.patch.X86Decoder;
+import tfix.engine.x86.Instruction;
+import tfix.engine.x86.X86Decoder;
+import tfix.engine.x86.CodeWriter;
 import tfix.engine.process.MemoryMap;
 import tfix.engine.process.TargetProcess;
 import tfix.engine.process.ThreadSyscall;
-import tfix.engine.ptrace.ProcMemory;
+import tfix.engine.process.ProcMemory;
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
 
 /** Read-only views of the target for the inspection verbs: nothing here stops or changes it. */
-final class Inspector {
+public final class Inspector {
     private final TargetProcess process;
     private final ProcessSymbols symbols;
     private final ProcMemory memory;
     private final X86Decoder decoder;
+    private final java.util.function.IntToLongFunction runningRip;
 
-    Inspector(TargetProcess process, ProcessSymbols symbols, ProcMemory memory, X86Decoder decoder) {
+    /** {@code runningRip}: reads a running thread's instruction pointer (stopping it for that moment). */
+    public Inspector(TargetProcess process, ProcessSymbols symbols, ProcMemory memory, X86Decoder decoder,
+                     java.util.function.IntToLongFunction runningRip) {
+        this.runningRip = runningRip;
         this.process = process;
         this.symbols = symbols;
         this.memory = memory;
         this.decoder = decoder;
     }
 
+    /** A function's instructions as the process holds them now, found by name. */
+    public List<String> disassemble(String function) {
+        return disassemble(symbols.resolve(function, null, java.util.Set.of()));
+    }
+
     /** A function's instructions as the process holds them now. */
-    List<String> disassemble(FunctionRef f) {
+    public List<String> disassemble(FunctionRef f) {
         long size = f.size() > 0 ? f.size() : 64;
         return disassemble(f.address(), (int) Math.min(size, 1 << 16));
     }
@@ -42,23 +53,27 @@ final class Inspector {
         try {
             return memory.read(address, length);
         } catch (java.io.UncheckedIOException e) {
-            throw new TfixException(String.format("cannot read %d bytes at %#x in process %d: not mapped there"
+            throw new TfixException(Reason.NOT_FOUND, String.format("cannot read %d bytes at %#x in process %d: not mapped there"
                     + " (see maps)", length, address, process.pid()));
         }
     }
 
-    List<String> disassemble(long address, int length) {
+    public List<String> disassemble(long address, int length) {
         byte[] code = read(address, length);
         List<String> out = new ArrayList<>();
         for (Instruction i : decoder.decode(code, address)) {
             byte[] b = java.util.Arrays.copyOfRange(code, (int) (i.address() - address), (int) (i.end() - address));
-            out.add(String.format("%#014x  %-30s %s %s", i.address(), ProcMemory.hex(b), i.mnemonic(), i.operands()).stripTrailing());
+            out.add(String.format("%#014x  %-30s %s %s", i.address(), CodeWriter.hex(b), i.mnemonic(), i.operands()).stripTrailing());
         }
         return out;
     }
 
     /** Function symbols whose name (or source name) matches, with their module and address. */
-    List<String> symbols(Pattern pattern, Collection<String> skip, int limit) {
+    public List<String> symbols(Pattern pattern) {
+        return symbols(pattern, 200);
+    }
+
+    private List<String> symbols(Pattern pattern, int limit) {
         List<String> out = new ArrayList<>();
         java.util.Set<String> seen = new java.util.HashSet<>();
         for (LoadedModule m : symbols.modules()) {
@@ -78,7 +93,7 @@ final class Inspector {
         return out;
     }
 
-    List<String> maps() {
+    public List<String> maps() {
         return process.maps().entries().stream().map(MemoryMap::toString).toList();
     }
 
@@ -86,7 +101,7 @@ final class Inspector {
      * Each thread with its state and the function it is in: from /proc for a thread in a
      * system call; a running thread is stopped for the moment it takes to read its rip.
      */
-    List<String> threads(java.util.function.IntFunction<Long> runningRip) {
+    public List<String> threads() {
         List<String> out = new ArrayList<>();
         for (int tid : process.threadIds()) {
             Path task = process.proc().resolve("task").resolve(Integer.toString(tid));
@@ -101,7 +116,7 @@ final class Inspector {
             }
             final int id = tid;
             String where = ThreadSyscall.read(process.pid(), tid).map(sc -> sc.number() == ThreadSyscall.RUNNING
-                    ? symbols.describe(runningRip.apply(id)) + " (running)"
+                    ? symbols.describe(runningRip.applyAsLong(id)) + " (running)"
                     : symbols.describe(sc.instructionPointer()) + (sc.blockedInSyscall() ? " (syscall " + sc.number() + ")" : ""))
                     .orElse("?");
             out.add(String.format("%7d %c %-16s %s", tid, state, name, where));
@@ -109,7 +124,7 @@ final class Inspector {
         return out;
     }
 
-    List<String> peek(long address, int length) {
+    public List<String> peek(long address, int length) {
         byte[] b = read(address, length);
         List<String> out = new ArrayList<>();
         for (int off = 0; off < b.length; off += 16) {
@@ -118,7 +133,7 @@ final class Inspector {
             for (byte x : row) {
                 ascii.append(x >= 32 && x < 127 ? (char) x : '.');
             }
-            out.add(String.format("%#014x  %-47s  %s", address + off, ProcMemory.hex(row), ascii));
+            out.add(String.format("%#014x  %-47s  %s", address + off, CodeWriter.hex(row), ascii));
         }
         return out;
     }

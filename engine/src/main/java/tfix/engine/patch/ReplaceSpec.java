@@ -1,4 +1,4 @@
-package tfix.engine;
+package tfix.engine.patch;
 
 import java.nio.file.Path;
 

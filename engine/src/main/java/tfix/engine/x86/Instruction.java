@@ -1,4 +1,4 @@
-package tfix.engine.patch;
+package tfix.engine.x86;
 
 import java.util.OptionalLong;
 

@@ -1,4 +1,4 @@
-package tfix.engine.ptrace;
+package tfix.engine.process;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

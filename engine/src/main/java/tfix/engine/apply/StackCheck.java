@@ -1,4 +1,4 @@
-package tfix.engine.patch;
+package tfix.engine.apply;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -6,7 +6,7 @@ import java.util.Arrays;
 
 import tfix.engine.process.Maps;
 import tfix.engine.process.MemoryMap;
-import tfix.engine.ptrace.ProcMemory;
+import tfix.engine.process.ProcMemory;
 import tfix.engine.ptrace.Registers;
 
 /**

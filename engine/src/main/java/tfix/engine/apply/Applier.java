@@ -1,0 +1,134 @@
+package tfix.engine.apply;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+import tfix.engine.elf.ProcessSymbols;
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
+import tfix.engine.process.Maps;
+import tfix.engine.process.ProcMemory;
+import tfix.engine.ptrace.Tracee;
+import tfix.engine.x86.CodeWriter;
+
+/**
+ * The only code that changes patch sites. Applies a set of writes in one stop of the
+ * whole process, all or nothing, and reports how long the process was stopped. Only
+ * the tracer thread may use it.
+ */
+public final class Applier {
+    /** How long every thread may take to stop: a thread in uninterruptible sleep must not freeze the rest for long. */
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(1);
+    private final Tracee tracee;
+    private final ProcMemory memory;
+    private final Duration threadTimeout;
+    private final BooleanSupplier cancelled;
+    private final ThreadCheck threads;
+
+    /** Where the freeze went: stopping every thread, the thread checks, the writes, resuming. */
+    public record Phases(long stopNanos, long checkNanos, long writeNanos, long resumeNanos) {
+        @Override
+        public String toString() {
+            return String.format("stop %.2f + check %.2f + write %.2f + resume %.2f ms", stopNanos / 1e6, checkNanos / 1e6,
+                    writeNanos / 1e6, resumeNanos / 1e6);
+        }
+    }
+
+    /**
+     * The stop that wrote the sites (the outage the target saw) and the stops of all
+     * attempts together; between attempts the target runs.
+     */
+    public record Outcome(long freezeNanos, long allStopsNanos, int attempts, Phases phases) {
+        public double freezeMillis() {
+            return freezeNanos / 1e6;
+        }
+    }
+
+    /** {@code stackCheck}: also refuse while a thread has an old function on its stack (replacements only). */
+    public Applier(Tracee tracee, ProcMemory memory, ProcessSymbols symbols, Duration threadTimeout, boolean stackCheck,
+                   BooleanSupplier cancelled) {
+        this.tracee = tracee;
+        this.memory = memory;
+        this.threadTimeout = threadTimeout;
+        this.cancelled = cancelled;
+        this.threads = new ThreadCheck(tracee, memory, symbols, stackCheck);
+    }
+
+    /**
+     * Stops every thread, checks no thread is inside bytes about to change (else lets
+     * the process run a moment and tries again, up to the time-out), writes, reads back,
+     * and resumes. On any failure the sites already written are put back.
+     */
+    public Outcome apply(List<Write> writes) {
+        tracee.requireTracerThread();
+        long deadline = System.nanoTime() + threadTimeout.toNanos();
+        long freeze = 0;
+        Maps maps = tracee.process().maps(); // before the stop: stacks stay where they are
+        int attempt = 0;
+        while (true) {
+            attempt++;
+            long stopped = tracee.stopAll(STOP_TIMEOUT);
+            try {
+                long allStopped = System.nanoTime();
+                String busy = threads.busyThread(writes, maps);
+                if (busy == null) {
+                    long checked = System.nanoTime();
+                    writeAll(writes);
+                    long written = System.nanoTime();
+                    tracee.resumeAll();
+                    long resumed = System.nanoTime();
+                    long last = resumed - stopped;
+                    return new Outcome(last, freeze + last, attempt, new Phases(allStopped - stopped, checked - allStopped,
+                            written - checked, resumed - written));
+                }
+                tracee.resumeAll();
+                freeze += System.nanoTime() - stopped;
+                if (cancelled.getAsBoolean()) {
+                    throw new TfixException(Reason.CANCELLED, "cancelled while waiting: " + busy + "; nothing was changed");
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new TfixException(Reason.THREAD_BUSY, busy + " for " + threadTimeout.toMillis()
+                            + " ms; nothing was changed, try again when it is idle or with a longer time-out");
+                }
+                // Let the thread leave the site; it usually does within microseconds.
+                LockSupport.parkNanos(Math.min(2_000_000L, 50_000L * attempt));
+            } catch (RuntimeException e) {
+                if (!tracee.exited()) {
+                    tracee.resumeAll();
+                }
+                throw e;
+            }
+        }
+    }
+
+    private void writeAll(List<Write> writes) {
+        for (Write w : writes) {
+            byte[] now = memory.read(w.address(), w.before().length);
+            if (!Arrays.equals(now, w.before()) && !Arrays.equals(now, w.after())) {
+                throw new TfixException(Reason.UNSAFE_SITE, String.format("the bytes of %s at %#x changed since they were"
+                        + " checked (now %s); nothing was changed", w.function(), w.address(), CodeWriter.hex(now)));
+            }
+        }
+        List<Write> done = new ArrayList<>();
+        try {
+            for (Write w : writes) {
+                memory.write(w.address(), w.after());
+                done.add(w);
+                byte[] back = memory.read(w.address(), w.after().length);
+                if (!Arrays.equals(back, w.after())) {
+                    throw new TfixException(Reason.UNSAFE_SITE, String.format("read-back of %s at %#x gave %s instead of"
+                            + " %s; rolled back", w.function(), w.address(), CodeWriter.hex(back), CodeWriter.hex(w.after())));
+                }
+            }
+        } catch (RuntimeException e) {
+            for (Write w : done) {
+                memory.write(w.address(), w.before());
+            }
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package tfix.engine.apply;
+
+import java.util.List;
+
+import tfix.engine.elf.ProcessSymbols;
+import tfix.engine.process.Maps;
+import tfix.engine.process.ProcMemory;
+import tfix.engine.ptrace.Registers;
+import tfix.engine.ptrace.Tracee;
+
+/**
+ * Whether any stopped thread could run into the middle of the bytes about to change:
+ * executing there, about to re-issue a system call whose instruction is there, or
+ * holding a return address into them (a call made from those bytes, a signal context).
+ * With {@code safety 'stack'}, also one with the old function anywhere on its stack.
+ */
+final class ThreadCheck {
+    private final Tracee tracee;
+    private final ProcMemory memory;
+    private final ProcessSymbols symbols;
+    private final boolean stackCheck;
+
+    ThreadCheck(Tracee tracee, ProcMemory memory, ProcessSymbols symbols, boolean stackCheck) {
+        this.tracee = tracee;
+        this.memory = memory;
+        this.symbols = symbols;
+        this.stackCheck = stackCheck;
+    }
+
+    /** The first thread in the way, in words, or null when every thread is clear. Threads must be stopped. */
+    String busyThread(List<Write> writes, Maps maps) {
+        StackCheck stacks = new StackCheck(memory, maps, () -> tracee.process().maps());
+        for (int tid : tracee.threadIds()) {
+            Registers regs = tracee.registers(tid);
+            // One read of the thread's stack serves every site of the write.
+            StackCheck.Words words = stacks.words(regs, stackCheck ? StackCheck.FUNCTION_SCAN : StackCheck.SITE_SCAN);
+            for (Write w : writes) {
+                String busy = busy(tid, regs, words, w);
+                if (busy != null) {
+                    return busy;
+                }
+            }
+        }
+        return null;
+    }
+
+    private String busy(int tid, Registers regs, StackCheck.Words words, Write w) {
+        if (w.covers(regs.rip())) {
+            return String.format("thread %d is executing inside the bytes of %s being replaced (at %s)",
+                    tid, w.function(), symbols.describe(regs.rip()));
+        }
+        long restart = regs.rip() - 2;
+        if (regs.origRax() >= 0 && restart >= w.address() && restart < w.address() + w.length()) {
+            return String.format("thread %d will re-issue a system call from inside the bytes of %s being replaced",
+                    tid, w.function());
+        }
+        String into = words.within(w.address() + 1, w.address() + w.length());
+        if (into != null) {
+            return String.format("thread %d will return into the bytes of %s being replaced (%s)", tid, w.function(), into);
+        }
+        if (stackCheck && w.replacing()) {
+            String where = w.inFunction(regs.rip()) ? "executing it"
+                    : words.within(w.entry() + 1, w.entry() + Math.max(w.functionSize(), 1));
+            if (where != null) {
+                return String.format("thread %d has %s on its stack (%s; safety 'stack')", tid, w.function(), where);
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,45 @@
+package tfix.engine.apply;
+
+import tfix.engine.patch.Planner;
+import tfix.engine.patch.SitePlan;
+import tfix.engine.record.AppliedPatch;
+
+/**
+ * One change of code at {@code address}: expect {@code before}, leave {@code after}.
+ * {@code entry} and {@code functionSize} say which function the bytes belong to, for the
+ * thread checks; {@code replacing}: the old function's code goes out of use (a replace,
+ * not a revert), so {@code safety 'stack'} applies.
+ */
+public record Write(String function, long address, byte[] before, byte[] after, long entry, long functionSize,
+                    boolean replacing) {
+
+    /** The jump of a plan over the original code. */
+    public static Write installing(SitePlan p) {
+        return new Write(p.function(), p.site(), p.original(), p.patch(), p.entry(), p.functionSize(), true);
+    }
+
+    /** The jump of a plan over an earlier patch's jump at the same site, in one write. */
+    public static Write takingOver(SitePlan p, byte[] earlierJump) {
+        return new Write(p.function(), p.site(), Planner.expectedOver(earlierJump, p.original()), p.patch(), p.entry(),
+                p.functionSize(), true);
+    }
+
+    /** The original code back over a recorded patch's jump. */
+    public static Write undoing(AppliedPatch p) {
+        return new Write(p.function(), p.site(), p.patch(), p.original(), p.entry(), 0, false);
+    }
+
+    public int length() {
+        return after.length;
+    }
+
+    /** Whether an address lies inside the changed bytes, past their first (where a thread may safely be). */
+    public boolean covers(long a) {
+        return a > address && a < address + after.length;
+    }
+
+    /** Whether an address lies in the old function (for the stack check). */
+    public boolean inFunction(long a) {
+        return a >= entry && a < entry + Math.max(functionSize, after.length + (address - entry));
+    }
+}

@@ -1,0 +1,17 @@
+package tfix.engine.prepare;
+
+import tfix.engine.patch.SitePlan;
+import tfix.engine.record.AppliedPatch;
+
+/**
+ * A replacement checked and ready to write. {@code supersedes}: the earlier patch in force
+ * at the site that this one takes over in the same write, or null.
+ */
+public record Prepared(SitePlan plan, String patchPath, boolean loaded, double loadMillis, AppliedPatch supersedes) {
+
+    /** The record's entry for it, before the record numbers it. */
+    public AppliedPatch draft() {
+        return AppliedPatch.draft(plan.function(), plan.module(), plan.entry(), plan.site(), plan.original(), plan.patch(),
+                plan.targetName(), plan.target(), patchPath, plan.trampoline());
+    }
+}

@@ -1,0 +1,129 @@
+package tfix.engine.prepare;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import tfix.engine.elf.Demangler;
+import tfix.engine.elf.ElfCache;
+import tfix.engine.elf.ElfImage;
+import tfix.engine.elf.FunctionRef;
+import tfix.engine.elf.LoadedModule;
+import tfix.engine.elf.ProcessSymbols;
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
+import tfix.engine.guard.PatchFileGuard;
+import tfix.engine.guard.PatchFiles;
+import tfix.engine.patch.BranchIndex;
+import tfix.engine.patch.Check;
+import tfix.engine.patch.JumpChoice;
+import tfix.engine.patch.Planner;
+import tfix.engine.patch.ReplaceSpec;
+import tfix.engine.patch.SitePlan;
+import tfix.engine.patch.SiteRequest;
+import tfix.engine.process.MemoryMap;
+import tfix.engine.process.ProcMemory;
+import tfix.engine.process.TargetProcess;
+import tfix.engine.record.AppliedPatch;
+import tfix.engine.remote.PatchLoader;
+import tfix.engine.x86.X86Decoder;
+
+/**
+ * Turns what the user asked for into a checked plan, ready to write: checks the patch
+ * file and its pins, resolves both functions, loads the patch (unless only planning),
+ * surveys the site, takes over an earlier patch there, and lets {@link JumpChoice} pick
+ * the jump (mapping a trampoline island when it needs one). Changes no code.
+ */
+public final class Preparer {
+    private final TargetProcess process;
+    private final ProcMemory memory;
+    private final Attached target;
+    private final ElfCache elfCache;
+    private final Demangler demangler;
+    private final X86Decoder decoder;
+    private final int euid;
+    /** Trampoline slots handed to sites of the write being prepared (recorded only once applied). */
+    private final Set<Long> slotsTaken = new HashSet<>();
+    /** Patch files whose carried build-id pin has been checked in this session. */
+    private final Set<String> pinsChecked = new HashSet<>();
+    /** Direct branches of modules swept for static functions, kept for the session. */
+    private final Map<String, BranchIndex> branchIndexes = new HashMap<>();
+
+    public Preparer(TargetProcess process, ProcMemory memory, Attached target, ElfCache elfCache, Demangler demangler,
+                    X86Decoder decoder, int euid) {
+        this.process = process;
+        this.memory = memory;
+        this.target = target;
+        this.elfCache = elfCache;
+        this.demangler = demangler;
+        this.decoder = decoder;
+        this.euid = euid;
+    }
+
+    /** A new write begins: trampoline slots handed out for an earlier one are settled by the record. */
+    public void startWrite() {
+        slotsTaken.clear();
+    }
+
+    /** Resolves, loads the patch (unless {@code planOnly}), surveys and plans one replacement; changes no code. */
+    public Prepared prepare(ReplaceSpec spec, boolean planOnly) {
+        Path patch = PatchFiles.canonical(spec.patchFile());
+        PatchFileGuard.check(patch, euid);
+        Pins.checkSha256(patch, spec.sha256());
+        ElfImage patchImage = elfCache.get(patch.toString(), patch, patch.toFile().lastModified()).orElseThrow(() ->
+                new TfixException(Reason.BAD_PATCH_FILE, "cannot read patch file " + patch + " as an ELF shared object"));
+        if (pinsChecked.add(patch + "#" + patch.toFile().lastModified())) {
+            Pins.checkCarried(target.symbols(), patchImage);
+        }
+        List<AppliedPatch> inForce = target.book().inForce();
+        FunctionRef old = target.symbols().resolve(spec.oldName(), spec.library(), patchFiles(inForce));
+        Optional<AppliedPatch> existing = inForce.stream().filter(p -> p.entry() == old.address()).findFirst();
+
+        boolean loaded = false;
+        double loadMillis = 0;
+        FunctionRef fresh;
+        if (planOnly && !PatchLoader.isLoaded(process.maps(), patch)) {
+            fresh = unloaded(patch, patchImage).resolve(spec.newName(), null, Set.of());
+        } else {
+            long loadStart = System.nanoTime();
+            loaded = new PatchLoader(target.libc()).load(process.maps(), patch);
+            loadMillis = (System.nanoTime() - loadStart) / 1e6;
+            if (loaded) {
+                target.reload();
+            }
+            fresh = target.symbols().resolve(spec.newName(), patch.toString(), Set.of());
+        }
+        SiteRequest request = new SiteSurvey(memory, decoder, branchIndexes)
+                .survey(old, fresh.displayName(), fresh.module().path(), fresh.address());
+        AppliedPatch earlier = existing.filter(e -> e.target() != fresh.address()).orElse(null);
+        if (existing.isPresent() && earlier == null) {
+            request = request.viaTrampoline(existing.get().trampoline()); // what is in place: recognised as already applied
+        } else if (earlier != null) {
+            request = request.takingOver(earlier.patch()); // v2 to v3: one write takes the site over
+        }
+        SitePlan plan = new JumpChoice(new Planner(decoder)).plan(request, () -> planOnly
+                ? JumpChoice.hypotheticalSlot(old.address())
+                : TrampolineIslands.slotNear(old.address(), target.book(), target.libc(), slotsTaken));
+        if (!planOnly && !plan.ok()) {
+            throw new TfixException(Reason.UNSAFE_SITE, "cannot replace " + old.displayName() + ": "
+                    + plan.failures().stream().map(Check::detail).collect(Collectors.joining("; ")));
+        }
+        return new Prepared(plan, patch.toString(), loaded, loadMillis, earlier);
+    }
+
+    private static Set<String> patchFiles(List<AppliedPatch> inForce) {
+        return inForce.stream().map(AppliedPatch::patchFile).collect(Collectors.toSet());
+    }
+
+    /** The patch's symbols as if it were loaded far from everything: for planning without loading it. */
+    private ProcessSymbols unloaded(Path patch, ElfImage image) {
+        long base = 0x7e0000000000L;
+        MemoryMap map = new MemoryMap(base, base + (1L << 32), "r-xp", 0, "00:00", 0, patch.toString());
+        return new ProcessSymbols(process.pid(), List.of(new LoadedModule(patch.toString(), List.of(map), image)), demangler);
+    }
+}

@@ -1,0 +1,49 @@
+package tfix.engine.ptrace;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
+
+/**
+ * Waits until threads asked to stop are in a ptrace-stop, handling every other event
+ * meanwhile (one waitpid per event, whichever thread it is from: cheap with hundreds
+ * of threads). Threads that exit instead of stopping are forgotten.
+ */
+final class StopWait {
+    private final Tracee tracee;
+    /** The threads waited for; null for every thread, including those born meanwhile (they arrive stopped). */
+    private final Collection<TracedThread> which;
+
+    StopWait(Tracee tracee, Collection<TracedThread> which) {
+        this.tracee = tracee;
+        this.which = which;
+    }
+
+    void await(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Backoff backoff = new Backoff();
+        int rounds = 0;
+        while (true) {
+            WaitStatus ws;
+            while ((ws = tracee.ptrace().pollAny()) != null) {
+                tracee.handle(ws);
+                backoff.reset();
+            }
+            Collection<TracedThread> waited = which == null ? tracee.threads.values() : which;
+            if (waited.stream().allMatch(t -> t.stopped || !tracee.threads.containsKey(t.tid))) {
+                return;
+            }
+            if (++rounds % 64 == 0 && new Seizer(tracee).dropExited(List.copyOf(waited))) {
+                continue;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TfixException(Reason.TIMEOUT, "process " + tracee.pid() + " did not stop within "
+                        + timeout.toMillis() + " ms: a thread may be in uninterruptible sleep (state D); try again");
+            }
+            backoff.pause();
+        }
+    }
+}

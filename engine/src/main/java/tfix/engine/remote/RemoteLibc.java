@@ -1,0 +1,106 @@
+package tfix.engine.remote;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Comparator;
+import java.util.Optional;
+
+import tfix.engine.elf.LoadedModule;
+import tfix.engine.elf.Symbol;
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
+import tfix.engine.sys.Mman;
+
+/** The target's own libc, called by name through a {@link RemoteCaller}: one method per call tfix makes. */
+public final class RemoteLibc {
+    private final RemoteCaller caller;
+
+    public RemoteLibc(RemoteCaller caller) {
+        this.caller = caller;
+    }
+
+    /** The address of an exported libc function, by its default version. */
+    public Optional<Long> symbol(String name) {
+        for (LoadedModule m : caller.symbols().modules()) {
+            if (!m.fileName().startsWith("libc.so") && !m.fileName().startsWith("libc-")) {
+                continue;
+            }
+            Optional<Symbol> s = m.named(name).stream()
+                    .filter(Symbol::isFunction)
+                    .min(Comparator.comparingInt(sym -> sym.name().contains("@@") || !sym.name().contains("@") ? 0 : 1));
+            if (s.isPresent()) {
+                return Optional.of(m.runtimeAddress(s.get()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    public long function(String name) {
+        return symbol(name).orElseThrow(() -> new TfixException(Reason.UNSUPPORTED,
+                "libc of process " + caller.pid() + " has no " + name));
+    }
+
+    /** Calls a libc function by name; {@code what} names the call in messages. */
+    public long call(String what, String function, RemoteCaller.Arg... args) {
+        return caller.call(what, function(function), args);
+    }
+
+    /** mmap(hint, length, prot, flags, -1, 0) of anonymous memory; returns the address or {@link Mman#MAP_FAILED}. */
+    public long mmapAnonymous(String what, long hint, long length, int prot, int flags) {
+        return call(what, "mmap", RemoteCaller.value(hint), RemoteCaller.value(length), RemoteCaller.value(prot),
+                RemoteCaller.value(flags | Mman.MAP_ANONYMOUS), RemoteCaller.value(-1), RemoteCaller.value(0));
+    }
+
+    /** mmap(0, length, prot, flags, fd, 0); returns the address or {@link Mman#MAP_FAILED}. */
+    public long mmapFile(String what, long length, int prot, int flags, long fd) {
+        return call(what, "mmap", RemoteCaller.value(0), RemoteCaller.value(length), RemoteCaller.value(prot),
+                RemoteCaller.value(flags), RemoteCaller.value(fd), RemoteCaller.value(0));
+    }
+
+    public long munmap(long address, long length) {
+        return call("munmap", "munmap", RemoteCaller.value(address), RemoteCaller.value(length));
+    }
+
+    public long memfdCreate(String name, int flags) {
+        return call("memfd_create", "memfd_create", RemoteCaller.string(name), RemoteCaller.value(flags));
+    }
+
+    public long ftruncate(long fd, long length) {
+        return call("ftruncate", "ftruncate", RemoteCaller.value(fd), RemoteCaller.value(length));
+    }
+
+    public long close(long fd) {
+        return call("close", "close", RemoteCaller.value(fd));
+    }
+
+    /** dlopen(path, flags), or glibc's older __libc_dlopen_mode; returns the handle, 0 on failure. */
+    public long dlopen(String path, int flags) {
+        long dlopen = symbol("dlopen").or(() -> symbol("__libc_dlopen_mode")).orElseThrow(() ->
+                new TfixException(Reason.UNSUPPORTED, "the target's libc has neither dlopen nor __libc_dlopen_mode:"
+                        + " is it statically linked?"));
+        return caller.call("dlopen of " + path, dlopen, RemoteCaller.string(path), RemoteCaller.value(flags));
+    }
+
+    /** The target's dlerror() text, or "no reason given". */
+    public String dlerror() {
+        return symbol("dlerror").map(f -> {
+            long msg = caller.call("dlerror", f);
+            return msg == 0 ? "no reason given" : readString(msg, 4096);
+        }).orElse("no reason given");
+    }
+
+    /** Reads a NUL-terminated string of at most {@code max} bytes from the target. */
+    public String readString(long address, int max) {
+        StringBuilder sb = new StringBuilder();
+        for (int off = 0; off < max; off += 256) {
+            byte[] b = caller.memory().read(address + off, 256);
+            for (int i = 0; i < b.length; i++) {
+                if (b[i] == 0) {
+                    sb.append(new String(b, 0, i, StandardCharsets.UTF_8));
+                    return sb.toString();
+                }
+            }
+            sb.append(new String(b, StandardCharsets.UTF_8));
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,187 @@
+package tfix.engine.x86;
+
+import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
+import java.util.HexFormat;
+
+/**
+ * Writes x86-64 code meant to run at a known address, so it picks a jump's form itself:
+ * short (2 bytes) or near (5 bytes) when the target is within reach, else the absolute
+ * {@code jmp [rip+0]} with the address inline (14 bytes, changes no register). Also the
+ * few instructions tfix's call stub needs; their memory operands are [rbx + disp32] or
+ * [rcx], so that code never depends on where it runs.
+ */
+public final class CodeWriter {
+    /** Register numbers as in the ModRM encoding. */
+    public static final int RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP = 4, RBP = 5, RSI = 6, RDI = 7,
+            R8 = 8, R9 = 9, R10 = 10, R11 = 11, R12 = 12, R13 = 13, R14 = 14, R15 = 15;
+    private static final int INT3 = 0xcc;
+    private static final byte[] ENDBR64 = {(byte) 0xf3, 0x0f, 0x1e, (byte) 0xfa};
+
+    private final long origin;
+    private final ByteArrayOutputStream code = new ByteArrayOutputStream();
+
+    /** {@code origin}: the address the first byte will have in the target. */
+    public CodeWriter(long origin) {
+        this.origin = origin;
+    }
+
+    /** The one reach rule: whether a jump of {@code kind} at {@code from} can reach {@code to}. */
+    public static boolean reaches(JumpKind kind, long from, long to) {
+        long disp = to - (from + kind.length);
+        return switch (kind) {
+            case SHORT -> disp == (byte) disp;
+            case REL32 -> disp == (int) disp;
+            case ABS64 -> true;
+        };
+    }
+
+    /** The jump a patch site gets: near when the target is within ±2 GiB, else absolute. */
+    public static JumpKind siteJump(long site, long target) {
+        return reaches(JumpKind.REL32, site, target) ? JumpKind.REL32 : JumpKind.ABS64;
+    }
+
+    /** The jump from {@code site} to {@code target}, padded with int3 to {@code length} bytes. */
+    public static byte[] jumpAt(long site, JumpKind kind, long target, int length) {
+        return new CodeWriter(site).jump(kind, target).padWithInt3(length).bytes();
+    }
+
+    /** Code bytes as plans and messages print them: "e9 12 34 56 78". */
+    public static String hex(byte[] bytes) {
+        return HexFormat.ofDelimiter(" ").formatHex(bytes);
+    }
+
+    /** Whether the bytes start with endbr64, which stays in place at a patched entry. */
+    public static boolean startsWithEndbr64(byte[] bytes) {
+        return bytes.length >= ENDBR64.length && Arrays.equals(bytes, 0, ENDBR64.length, ENDBR64, 0, ENDBR64.length);
+    }
+
+    public static int endbr64Length() {
+        return ENDBR64.length;
+    }
+
+    public int offset() {
+        return code.size();
+    }
+
+    /** The address of the next byte written. */
+    public long pc() {
+        return origin + code.size();
+    }
+
+    public byte[] bytes() {
+        return code.toByteArray();
+    }
+
+    private CodeWriter emit(int... bytes) {
+        for (int b : bytes) {
+            code.write(b);
+        }
+        return this;
+    }
+
+    private CodeWriter le(long v, int n) {
+        for (int i = 0; i < n; i++) {
+            code.write((int) (v >>> (8 * i)) & 0xff);
+        }
+        return this;
+    }
+
+    /** The shortest jump from here that reaches {@code target}. */
+    public CodeWriter jump(long target) {
+        JumpKind kind = reaches(JumpKind.SHORT, pc(), target) ? JumpKind.SHORT
+                : reaches(JumpKind.REL32, pc(), target) ? JumpKind.REL32 : JumpKind.ABS64;
+        return jump(kind, target);
+    }
+
+    /** A jump of the given form; fails when that form cannot reach. */
+    public CodeWriter jump(JumpKind kind, long target) {
+        if (!reaches(kind, pc(), target)) {
+            throw new IllegalArgumentException(String.format("a %s at %#x cannot reach %#x", kind.label(), pc(), target));
+        }
+        long disp = target - (pc() + kind.length);
+        return switch (kind) {
+            case SHORT -> emit(0xeb).le(disp, 1);
+            case REL32 -> emit(0xe9).le(disp, 4);
+            case ABS64 -> emit(0xff, 0x25).le(0, 4).le(target, 8);
+        };
+    }
+
+    /** int3 up to {@code length} bytes in all: leftovers of replaced instructions trap if ever reached. */
+    public CodeWriter padWithInt3(int length) {
+        while (code.size() < length) {
+            code.write(INT3);
+        }
+        return this;
+    }
+
+    /** int3 up to the next multiple of {@code alignment}. */
+    public CodeWriter alignWithInt3(int alignment) {
+        return padWithInt3((code.size() + alignment - 1) / alignment * alignment);
+    }
+
+    private CodeWriter disp32(int d) {
+        return le(d, 4);
+    }
+
+    /** ModRM for [rbx + disp32] with the given reg field. */
+    private static int rbxDisp32(int regField) {
+        return 0x80 | ((regField & 7) << 3) | RBX;
+    }
+
+    /** mov r32, imm32 (zero-extends into the 64-bit register). */
+    public CodeWriter movImm32(int reg, int imm) {
+        return emit(0xb8 + reg).disp32(imm);
+    }
+
+    /** mov reg64, [rbx + disp] */
+    public CodeWriter loadRbx(int reg, int disp) {
+        return emit(0x48 | (reg >= 8 ? 0x04 : 0), 0x8b, rbxDisp32(reg)).disp32(disp);
+    }
+
+    /** lea rsp, [rbx + disp] (leaves the flags alone) */
+    public CodeWriter leaRspRbx(int disp) {
+        return emit(0x48, 0x8d, rbxDisp32(RSP)).disp32(disp);
+    }
+
+    /** call qword [rbx + disp] */
+    public CodeWriter callRbx(int disp) {
+        return emit(0xff, rbxDisp32(2)).disp32(disp);
+    }
+
+    /** push qword [rbx + disp] */
+    public CodeWriter pushRbx(int disp) {
+        return emit(0xff, rbxDisp32(6)).disp32(disp);
+    }
+
+    public CodeWriter popfq() {
+        return emit(0x9d);
+    }
+
+    public CodeWriter xorEaxEax() {
+        return emit(0x31, 0xc0);
+    }
+
+    public CodeWriter movRdiRax() {
+        return emit(0x48, 0x89, 0xc7);
+    }
+
+    public CodeWriter syscall() {
+        return emit(0x0f, 0x05);
+    }
+
+    /** xsave64 [rcx], mask in edx:eax. */
+    public CodeWriter xsaveRcx() {
+        return emit(0x48, 0x0f, 0xae, 0x21);
+    }
+
+    /** xrstor64 [rcx], mask in edx:eax. */
+    public CodeWriter xrstorRcx() {
+        return emit(0x48, 0x0f, 0xae, 0x29);
+    }
+
+    /** ret imm16: pops rip, then adds imm16 to rsp. */
+    public CodeWriter retImm16(int imm) {
+        return emit(0xc2, imm & 0xff, (imm >> 8) & 0xff);
+    }
+}
