@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -142,7 +143,8 @@ class StackCheckWordsTest {
                 long to = from + (rnd.nextInt(8) == 0 ? -rnd.nextInt(16) : rnd.nextInt(0x200));
                 String want = reference(v, windowWords, deeper, from, to);
                 String got = w.within(from, to);
-                String where = String.format("trial %d query %d [%#x, %#x)", trial, q, from, to);
+                int t = trial, n = q;
+                Supplier<String> where = () -> String.format("trial %d query %d [%#x, %#x) -> %s", t, n, from, to, got);
                 if (want == null) {
                     assertNull(got, where);
                     continue;
@@ -160,18 +162,18 @@ class StackCheckWordsTest {
                 }
                 loose++;
                 Matcher m = ANSWER.matcher(got);
-                assertTrue(m.matches(), got);
+                assertTrue(m.matches(), where);
                 long word = Long.parseUnsignedLong(m.group(1), 16);
                 long place = Long.parseUnsignedLong(m.group(2), 16);
-                assertTrue(word >= from && word < to, where + ": " + got);
+                assertTrue(word >= from && word < to, where);
                 int k = place >= WINDOW && place < WINDOW + 8L * windowWords ? (int) ((place - WINDOW) / 8) : -1;
                 if (k < 0) {
                     for (int d = 0; d < deeperWords; d++) {
                         k = deeper[d] == place ? windowWords + d : k;
                     }
                 }
-                assertTrue(k >= 0 && v[k] == word, where + ": " + got + " is not where that word is");
-                assertEquals(reference(v, windowWords, deeper, word, word + 1), got, where + ": not its first place");
+                assertTrue(k >= 0 && v[k] == word, where); // the word is where the answer says
+                assertEquals(reference(v, windowWords, deeper, word, word + 1), got, where); // at its first place
             }
         }
         assertEquals(4800, queries);
