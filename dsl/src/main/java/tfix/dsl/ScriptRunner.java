@@ -2,20 +2,21 @@ package tfix.dsl;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
-
-import org.codehaus.groovy.control.CompilerConfiguration;
-import org.codehaus.groovy.control.MultipleCompilationErrorsException;
-import org.codehaus.groovy.control.messages.SyntaxErrorMessage;
 
 import groovy.lang.Binding;
 import groovy.lang.GroovyShell;
 import groovy.lang.MissingMethodException;
 import groovy.lang.MissingPropertyException;
 import groovy.lang.Script;
+import org.codehaus.groovy.control.CompilerConfiguration;
+import org.codehaus.groovy.control.MultipleCompilationErrorsException;
+import org.codehaus.groovy.control.messages.SyntaxErrorMessage;
+import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 
 /**
@@ -49,10 +50,10 @@ public final class ScriptRunner {
         String text;
         try {
             text = Files.readString(script);
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new ScriptError("script " + script + " not found: check the path", e);
+        } catch (NoSuchFileException e) {
+            throw new ScriptError(Reason.BAD_INPUT, script.toString(), 0, "script " + script + " not found: check the path", e);
         } catch (IOException e) {
-            throw new ScriptError("cannot read script " + script + ": " + e.getMessage(), e);
+            throw new ScriptError(Reason.IO, script.toString(), 0, "cannot read script " + script + ": " + e.getMessage(), e);
         }
         context.baseDir(script.toAbsolutePath().getParent());
         try {
@@ -84,30 +85,30 @@ public final class ScriptRunner {
         try {
             script = shell.parse(text, scriptName + ".groovy");
         } catch (MultipleCompilationErrorsException e) {
-            throw new ScriptError(syntaxMessage(name, e), e);
+            throw syntaxError(name, e);
         }
         try {
             Object result = script.run();
             context.checkFinished();
             return result;
         } catch (TfixException e) {
-            throw failure(where(name, e) + e.getMessage(), e);
+            throw failure(e.reason(), name, e, e.getMessage());
         } catch (MissingMethodException e) {
             if (TfixScript.VERBS.contains(e.getMethod())) {
-                throw failure(where(name, e) + "'" + e.getMethod() + "' does not take those arguments: "
-                        + usage(e.getMethod()) + " (quote names and addresses)", e);
+                throw failure(Reason.BAD_INPUT, name, e, "'" + e.getMethod() + "' does not take those arguments: "
+                        + usage(e.getMethod()) + " (quote names and addresses)");
             }
             if (e.getType() != null && TfixScript.class.isAssignableFrom(e.getType())) {
-                throw failure(where(name, e) + unknownVerb(e.getMethod()), e);
+                throw failure(Reason.BAD_INPUT, name, e, unknownVerb(e.getMethod()));
             }
-            throw failure(where(name, e) + "'" + e.getMethod() + "' is not part of a tfix statement: "
-                    + usage("replace"), e);
+            throw failure(Reason.BAD_INPUT, name, e, "'" + e.getMethod() + "' is not part of a tfix statement: "
+                    + usage("replace"));
         } catch (MissingPropertyException e) {
-            throw failure(where(name, e) + unknownWord(e.getProperty()), e);
+            throw failure(Reason.BAD_INPUT, name, e, unknownWord(e.getProperty()));
         } catch (ScriptError e) {
             throw e;
         } catch (RuntimeException e) {
-            throw failure(where(name, e) + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+            throw failure(Reason.BAD_INPUT, name, e, e.getClass().getSimpleName() + ": " + e.getMessage());
         } finally {
             context.finished();
         }
@@ -121,13 +122,15 @@ public final class ScriptRunner {
         return "tfix_" + name.replaceAll("[^A-Za-z0-9_]", "_");
     }
 
-    /** The error line, plus what this run left in force: a failure half-way keeps what went before. */
-    private ScriptError failure(String message, Throwable cause) {
+    /** The error line, with where it happened and what this run left in force: a failure half-way keeps what went before. */
+    private ScriptError failure(Reason reason, String name, Throwable cause, String text) {
+        int line = lineOf(name, cause);
+        String message = where(name, line) + text;
         var kept = context.replacedThisRun();
         if (context.attached() && !kept.isEmpty() && !context.dryRun()) {
             message += " (still replaced by this run: " + String.join(", ", kept) + "; revert() undoes them)";
         }
-        return new ScriptError(message, cause);
+        return new ScriptError(reason, shownName(name), line, message, cause);
     }
 
     /** A bare word: a verb that needs more, a name left unquoted, or a misspelt verb. */
@@ -175,27 +178,37 @@ public final class ScriptRunner {
         };
     }
 
-    private static String where(String name, Throwable e) {
-        if (!name.equals("exec") && !name.endsWith(".groovy") && !name.equals("repl")) {
-            return ""; // a command's own script (status, verify...): its lines mean nothing to the user
-        }
+    /** The script's name as errors show it, or null for a command's own script (status, verify...). */
+    private static String shownName(String name) {
+        return name.equals("exec") || name.endsWith(".groovy") || name.equals("repl") ? name : null;
+    }
+
+    /** The script line a failure came from, read from its stack; 0 when none. */
+    private static int lineOf(String name, Throwable e) {
         String file = className(name);
         for (StackTraceElement el : e.getStackTrace()) {
             if (el.getFileName() != null && el.getFileName().startsWith(file) && el.getLineNumber() > 0) {
-                return name + ":" + el.getLineNumber() + ": ";
+                return el.getLineNumber();
             }
         }
-        return name + ": ";
+        return 0;
     }
 
-    private static String syntaxMessage(String name, MultipleCompilationErrorsException e) {
+    private static String where(String name, int line) {
+        String shown = shownName(name);
+        return shown == null ? "" : shown + (line > 0 ? ":" + line : "") + ": ";
+    }
+
+    private static ScriptError syntaxError(String name, MultipleCompilationErrorsException e) {
         var errors = e.getErrorCollector().getErrors();
         if (!errors.isEmpty() && errors.get(0) instanceof SyntaxErrorMessage sm) {
             var c = sm.getCause();
             String msg = c.getOriginalMessage() == null ? c.getMessage() : c.getOriginalMessage();
-            return name + ":" + c.getLine() + ": syntax error: " + msg.lines().findFirst().orElse("");
+            return new ScriptError(Reason.BAD_INPUT, name, c.getLine(), name + ":" + c.getLine() + ": syntax error: "
+                    + msg.lines().findFirst().orElse(""), e);
         }
-        return name + ": " + e.getMessage().lines().skip(1).findFirst().orElse(e.getMessage());
+        return new ScriptError(Reason.BAD_INPUT, name, 0, name + ": "
+                + e.getMessage().lines().skip(1).findFirst().orElse(e.getMessage()), e);
     }
 
     static int distance(String a, String b) {

@@ -6,14 +6,18 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
-import tfix.engine.patch.ReplaceSpec;
 import tfix.engine.Results;
+import tfix.engine.TfixSession;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
-import tfix.engine.TfixSession;
+import tfix.engine.patch.ReplaceSpec;
 import tfix.engine.patch.SitePlan;
+import tfix.engine.process.TargetProcess;
 import tfix.engine.record.AppliedPatch;
 
 /**
@@ -31,7 +35,7 @@ public final class TfixContext implements AutoCloseable {
     /** A replace chain not finished (no `from`): nothing would happen, so it is an error. */
     private String unfinished;
     /** Functions this run replaced and has not reverted: told when a later statement fails. */
-    private final java.util.LinkedHashSet<String> replacedThisRun = new java.util.LinkedHashSet<>();
+    private final LinkedHashSet<String> replacedThisRun = new LinkedHashSet<>();
     /** Replacements gathered by a transaction or plan block, instead of applied one by one. */
     private List<ReplaceSpec> collecting;
 
@@ -70,8 +74,8 @@ public final class TfixContext implements AutoCloseable {
     }
 
     /** What this run replaced and left in force, for the line that reports a failure. */
-    public java.util.Set<String> replacedThisRun() {
-        return java.util.Collections.unmodifiableSet(replacedThisRun);
+    public Set<String> replacedThisRun() {
+        return Collections.unmodifiableSet(replacedThisRun);
     }
 
     public PrintStream out() {
@@ -113,7 +117,7 @@ public final class TfixContext implements AutoCloseable {
         session = TfixSession.attach(pid, engine, options);
         int threads = session.threadCount();
         out.printf("attached to process %d (%s), %d thread%s, in %.1f ms; the process keeps running%n", pid,
-                new tfix.engine.process.TargetProcess(pid).commandName(), threads, threads == 1 ? "" : "s",
+                new TargetProcess(pid).commandName(), threads, threads == 1 ? "" : "s",
                 (System.nanoTime() - t0) / 1e6);
         return session;
     }

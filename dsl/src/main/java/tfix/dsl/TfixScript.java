@@ -2,10 +2,12 @@ package tfix.dsl;
 
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
+
+import groovy.lang.Closure;
+import groovy.lang.Script;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
-
-import groovy.lang.Script;
 
 /**
  * The base class of every tfix script. Each verb is a method that makes one call on
@@ -87,12 +89,12 @@ public abstract class TfixScript extends Script {
     }
 
     /** {@code transaction { replace ...; replace ... }}: one stop, all or nothing. */
-    public Object transaction(groovy.lang.Closure<?> body) {
+    public Object transaction(Closure<?> body) {
         return tfix().transaction(body::call);
     }
 
     /** {@code plan { replace ... }}: print the plans, change nothing. */
-    public Object plan(groovy.lang.Closure<?> body) {
+    public Object plan(Closure<?> body) {
         return tfix().plan(body::call);
     }
 
@@ -124,12 +126,12 @@ public abstract class TfixScript extends Script {
     }
 
     /** {@code symbols ~/regex/} */
-    public Object symbols(java.util.regex.Pattern pattern) {
+    public Object symbols(Pattern pattern) {
         return tfix().print(tfix().session().inspect(i -> i.symbols(pattern)));
     }
 
     public Object symbols(String regex) {
-        return symbols(java.util.regex.Pattern.compile(regex));
+        return symbols(Pattern.compile(regex));
     }
 
     public Object maps() {

@@ -2,6 +2,7 @@ package tfix.engine;
 
 import java.util.List;
 
+import tfix.engine.apply.Applier;
 import tfix.engine.patch.SitePlan;
 import tfix.engine.record.AppliedPatch;
 
@@ -12,7 +13,7 @@ public final class Results {
 
     /** A replace: the plan, whether anything changed, and the target's stop (freeze) time. */
     public record Replaced(SitePlan plan, boolean alreadyApplied, boolean libraryLoaded, double loadMillis,
-                           double freezeMillis, tfix.engine.apply.Applier.Phases phases) {
+                           double freezeMillis, Applier.Phases phases) {
         @Override
         public String toString() {
             if (alreadyApplied) {

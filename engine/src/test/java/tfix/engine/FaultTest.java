@@ -9,11 +9,10 @@ import java.time.Duration;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
-
+import tfix.engine.failure.TfixException;
 import tfix.engine.testing.EngineTest;
 import tfix.engine.testing.RunningTarget;
 import tfix.engine.testing.Targets;
-import tfix.engine.failure.TfixException;
 
 /** Faults: thousands of cycles under load, and targets that exit while tfix works on them. */
 class FaultTest extends EngineTest {

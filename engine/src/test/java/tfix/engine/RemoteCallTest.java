@@ -7,12 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
-
 import tfix.engine.elf.Demangler;
 import tfix.engine.elf.ElfCache;
 import tfix.engine.elf.ProcessSymbols;
-import tfix.engine.process.TargetProcess;
 import tfix.engine.process.ProcMemory;
+import tfix.engine.process.TargetProcess;
 import tfix.engine.ptrace.Ptrace;
 import tfix.engine.ptrace.PtraceThread;
 import tfix.engine.ptrace.Tracee;

@@ -8,11 +8,10 @@ import java.nio.file.Path;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
 import tfix.engine.testing.CTargets;
-import tfix.engine.testing.Targets;
 import tfix.engine.testing.EngineTest;
 import tfix.engine.testing.RunningTarget;
+import tfix.engine.testing.Targets;
 
 class ReplaceTest extends EngineTest {
 

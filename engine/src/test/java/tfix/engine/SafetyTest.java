@@ -11,15 +11,14 @@ import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
-
 import tfix.engine.elf.FunctionRef;
+import tfix.engine.failure.TfixException;
+import tfix.engine.guard.FileDigest;
+import tfix.engine.patch.ReplaceSpec;
 import tfix.engine.patch.SitePlan;
 import tfix.engine.testing.EngineTest;
 import tfix.engine.testing.RunningTarget;
 import tfix.engine.testing.Targets;
-import tfix.engine.failure.TfixException;
-import tfix.engine.guard.FileDigest;
-import tfix.engine.patch.ReplaceSpec;
 
 /** The corners of issue 3: each is patched safely or refused with the reason, and the target runs on. */
 class SafetyTest extends EngineTest {

@@ -12,13 +12,12 @@ import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
-
 import tfix.engine.elf.FunctionRef;
+import tfix.engine.failure.TfixException;
 import tfix.engine.testing.CTargets;
 import tfix.engine.testing.EngineTest;
 import tfix.engine.testing.RunningTarget;
 import tfix.engine.testing.Targets;
-import tfix.engine.failure.TfixException;
 
 /** End-to-end replacements on real processes, one scenario of issue 2 each. */
 class ScenarioTest extends EngineTest {

@@ -3,6 +3,7 @@ package tfix.engine.apply;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.function.Supplier;
 
 import tfix.engine.process.Maps;
 import tfix.engine.process.MemoryMap;
@@ -22,11 +23,11 @@ public final class StackCheck {
     public static final int FUNCTION_SCAN = 64 * 1024;
     static final int MAX_FRAMES = 64;
     private final ProcMemory memory;
-    private final java.util.function.Supplier<Maps> reread;
+    private final Supplier<Maps> reread;
     private Maps maps;
 
     /** {@code maps}: read before the stop, to keep that work out of it; re-read if a stack is not in it. */
-    public StackCheck(ProcMemory memory, Maps maps, java.util.function.Supplier<Maps> reread) {
+    public StackCheck(ProcMemory memory, Maps maps, Supplier<Maps> reread) {
         this.memory = memory;
         this.maps = maps;
         this.reread = reread;

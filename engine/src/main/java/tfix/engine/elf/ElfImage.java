@@ -1,14 +1,16 @@
 package tfix.engine.elf;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 
-import net.fornwall.jelf.ElfException;
 import net.fornwall.jelf.ElfFile;
 import net.fornwall.jelf.ElfNoteSection;
 import net.fornwall.jelf.ElfSection;
@@ -156,13 +158,13 @@ public final class ElfImage {
         if (off + length > contents.length) {
             throw new TfixException(Reason.NOT_FOUND, String.format("%s ends before %#x + %d", file, vaddr, length));
         }
-        return java.util.Arrays.copyOfRange(contents, (int) off, (int) off + length);
+        return Arrays.copyOfRange(contents, (int) off, (int) off + length);
     }
 
     /** Start addresses of every symbol (functions, objects, any type but sections and files), sorted. */
     public synchronized long[] symbolStarts() {
         if (symbolStarts == null) {
-            java.util.TreeSet<Long> starts = new java.util.TreeSet<>();
+            TreeSet<Long> starts = new TreeSet<>();
             for (ElfSymbolTableSection t : new ElfSymbolTableSection[] {safe(elf::getSymbolTableSection), safe(elf::getDynamicSymbolTableSection)}) {
                 if (t == null) {
                     continue;
@@ -182,7 +184,7 @@ public final class ElfImage {
     /** The first symbol start after {@code vaddr}, or Long.MAX_VALUE. */
     public long nextSymbolAfter(long vaddr) {
         long[] starts = symbolStarts();
-        int i = java.util.Arrays.binarySearch(starts, vaddr + 1);
+        int i = Arrays.binarySearch(starts, vaddr + 1);
         i = i >= 0 ? i : -i - 1;
         return i < starts.length ? starts[i] : Long.MAX_VALUE;
     }
@@ -190,7 +192,7 @@ public final class ElfImage {
     /** Link-time addresses that dynamic relocations write to, sorted. */
     public synchronized long[] relocationOffsets() {
         if (relocationOffsets == null) {
-            java.util.List<Long> offs = new ArrayList<>();
+            List<Long> offs = new ArrayList<>();
             try {
                 for (ElfSection sec : elf.sectionsOfType(4)) { // SHT_RELA
                     if (sec instanceof net.fornwall.jelf.ElfRelocationAddendSection r) {
@@ -237,7 +239,7 @@ public final class ElfImage {
                     while (end < contents.length && contents[end] != 0 && end - start < 4096) {
                         end++;
                     }
-                    return Optional.of(new String(contents, start, end - start, java.nio.charset.StandardCharsets.UTF_8));
+                    return Optional.of(new String(contents, start, end - start, StandardCharsets.UTF_8));
                 }
             }
         }

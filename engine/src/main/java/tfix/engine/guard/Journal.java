@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -119,7 +120,7 @@ public final class Journal {
 
     /** Reads back what {@link #toJson} writes: flat objects of strings and integers. */
     static Entry fromJson(String line) {
-        Map<String, String> f = new java.util.HashMap<>();
+        Map<String, String> f = new HashMap<>();
         int i = line.indexOf('{') + 1;
         while (i < line.length()) {
             int ks = line.indexOf('"', i);

@@ -1,24 +1,29 @@
 package tfix.engine.inspect;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.function.IntToLongFunction;
 import java.util.regex.Pattern;
 
 import tfix.engine.elf.FunctionRef;
 import tfix.engine.elf.LoadedModule;
 import tfix.engine.elf.ProcessSymbols;
 import tfix.engine.elf.Symbol;
-import tfix.engine.x86.Instruction;
-import tfix.engine.x86.X86Decoder;
-import tfix.engine.x86.CodeWriter;
-import tfix.engine.process.MemoryMap;
-import tfix.engine.process.TargetProcess;
-import tfix.engine.process.ThreadSyscall;
-import tfix.engine.process.ProcMemory;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
+import tfix.engine.process.MemoryMap;
+import tfix.engine.process.ProcMemory;
+import tfix.engine.process.TargetProcess;
+import tfix.engine.process.ThreadSyscall;
+import tfix.engine.x86.CodeWriter;
+import tfix.engine.x86.Instruction;
+import tfix.engine.x86.X86Decoder;
 
 /** Read-only views of the target for the inspection verbs: nothing here stops or changes it. */
 public final class Inspector {
@@ -26,11 +31,11 @@ public final class Inspector {
     private final ProcessSymbols symbols;
     private final ProcMemory memory;
     private final X86Decoder decoder;
-    private final java.util.function.IntToLongFunction runningRip;
+    private final IntToLongFunction runningRip;
 
     /** {@code runningRip}: reads a running thread's instruction pointer (stopping it for that moment). */
     public Inspector(TargetProcess process, ProcessSymbols symbols, ProcMemory memory, X86Decoder decoder,
-                     java.util.function.IntToLongFunction runningRip) {
+                     IntToLongFunction runningRip) {
         this.runningRip = runningRip;
         this.process = process;
         this.symbols = symbols;
@@ -40,7 +45,7 @@ public final class Inspector {
 
     /** A function's instructions as the process holds them now, found by name. */
     public List<String> disassemble(String function) {
-        return disassemble(symbols.resolve(function, null, java.util.Set.of()));
+        return disassemble(symbols.resolve(function, null, Set.of()));
     }
 
     /** A function's instructions as the process holds them now. */
@@ -52,7 +57,7 @@ public final class Inspector {
     private byte[] read(long address, int length) {
         try {
             return memory.read(address, length);
-        } catch (java.io.UncheckedIOException e) {
+        } catch (UncheckedIOException e) {
             throw new TfixException(Reason.NOT_FOUND, String.format("cannot read %d bytes at %#x in process %d: not mapped there"
                     + " (see maps)", length, address, process.pid()));
         }
@@ -62,7 +67,7 @@ public final class Inspector {
         byte[] code = read(address, length);
         List<String> out = new ArrayList<>();
         for (Instruction i : decoder.decode(code, address)) {
-            byte[] b = java.util.Arrays.copyOfRange(code, (int) (i.address() - address), (int) (i.end() - address));
+            byte[] b = Arrays.copyOfRange(code, (int) (i.address() - address), (int) (i.end() - address));
             out.add(String.format("%#014x  %-30s %s %s", i.address(), CodeWriter.hex(b), i.mnemonic(), i.operands()).stripTrailing());
         }
         return out;
@@ -75,7 +80,7 @@ public final class Inspector {
 
     private List<String> symbols(Pattern pattern, int limit) {
         List<String> out = new ArrayList<>();
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        Set<String> seen = new HashSet<>();
         for (LoadedModule m : symbols.modules()) {
             for (Symbol s : m.image().symbols()) {
                 String display = symbols.displayName(s);
@@ -128,7 +133,7 @@ public final class Inspector {
         byte[] b = read(address, length);
         List<String> out = new ArrayList<>();
         for (int off = 0; off < b.length; off += 16) {
-            byte[] row = java.util.Arrays.copyOfRange(b, off, Math.min(b.length, off + 16));
+            byte[] row = Arrays.copyOfRange(b, off, Math.min(b.length, off + 16));
             StringBuilder ascii = new StringBuilder();
             for (byte x : row) {
                 ascii.append(x >= 32 && x < 127 ? (char) x : '.');

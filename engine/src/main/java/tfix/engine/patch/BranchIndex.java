@@ -5,8 +5,8 @@ import java.util.Arrays;
 import java.util.List;
 
 import tfix.engine.elf.ElfImage;
-import tfix.engine.x86.X86Decoder;
 import tfix.engine.x86.Instruction;
+import tfix.engine.x86.X86Decoder;
 
 /**
  * Every direct branch in a module's code, by target: answers "does anything jump into

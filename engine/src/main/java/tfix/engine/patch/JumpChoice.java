@@ -2,8 +2,8 @@ package tfix.engine.patch;
 
 import java.util.function.LongSupplier;
 
-import tfix.engine.x86.JumpKind;
 import tfix.engine.x86.CodeWriter;
+import tfix.engine.x86.JumpKind;
 
 /**
  * The one place that decides how a site reaches its new function: a near or absolute

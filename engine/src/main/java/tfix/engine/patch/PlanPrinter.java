@@ -1,8 +1,8 @@
 package tfix.engine.patch;
 
 import tfix.engine.x86.CodeWriter;
-import tfix.engine.x86.X86Decoder;
 import tfix.engine.x86.JumpKind;
+import tfix.engine.x86.X86Decoder;
 
 /** A plan in words: per site, the old and new bytes with their disassembly, the jump, every check. */
 public final class PlanPrinter {

@@ -5,9 +5,9 @@ import java.util.Arrays;
 import java.util.List;
 
 import tfix.engine.x86.CodeWriter;
-import tfix.engine.x86.X86Decoder;
 import tfix.engine.x86.Instruction;
 import tfix.engine.x86.JumpKind;
+import tfix.engine.x86.X86Decoder;
 
 /**
  * Turns a {@link SiteRequest} into a {@link SitePlan}: chooses the jump, covers whole

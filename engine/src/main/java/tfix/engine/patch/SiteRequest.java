@@ -1,6 +1,7 @@
 package tfix.engine.patch;
 
 import java.util.List;
+
 import tfix.engine.x86.Instruction;
 
 /**

@@ -4,11 +4,11 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 import tfix.engine.elf.ElfImage;
-import tfix.engine.failure.Reason;
-import tfix.engine.guard.FileDigest;
 import tfix.engine.elf.LoadedModule;
 import tfix.engine.elf.ProcessSymbols;
+import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
+import tfix.engine.guard.FileDigest;
 
 /**
  * Pins that tie a patch to what it was made for: the patch file's SHA-256, and the

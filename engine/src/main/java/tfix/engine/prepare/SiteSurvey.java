@@ -7,12 +7,12 @@ import java.util.OptionalLong;
 
 import tfix.engine.elf.FunctionRef;
 import tfix.engine.elf.LoadedModule;
-import tfix.engine.patch.BranchIndex;
-import tfix.engine.x86.Instruction;
-import tfix.engine.patch.SiteRequest;
-import tfix.engine.x86.X86Decoder;
-import tfix.engine.process.ProcMemory;
 import tfix.engine.failure.TfixException;
+import tfix.engine.patch.BranchIndex;
+import tfix.engine.patch.SiteRequest;
+import tfix.engine.process.ProcMemory;
+import tfix.engine.x86.Instruction;
+import tfix.engine.x86.X86Decoder;
 
 /**
  * Gathers what the planner needs about a function: its bytes in the file and in the

@@ -3,6 +3,7 @@ package tfix.engine.process;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -42,7 +43,7 @@ public final class ProcMemory implements AutoCloseable {
     }
 
     public long readLong(long address) {
-        return ByteBuffer.wrap(read(address, 8)).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        return ByteBuffer.wrap(read(address, 8)).order(ByteOrder.LITTLE_ENDIAN).getLong();
     }
 
     /** Writes all bytes with one pwrite, so a site is never seen half-written by a stopped process. */

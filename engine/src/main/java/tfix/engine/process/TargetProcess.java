@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 /** A process on this machine, seen through /proc. Holds no state beyond its pid. */
@@ -58,7 +59,7 @@ public record TargetProcess(int pid) {
             if (!alive() || maps().entries().isEmpty()) {
                 return true;
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+            LockSupport.parkNanos(5_000_000);
         }
         return false;
     }

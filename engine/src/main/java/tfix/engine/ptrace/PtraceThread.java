@@ -1,5 +1,6 @@
 package tfix.engine.ptrace;
 
+import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -96,7 +97,7 @@ public final class PtraceThread implements AutoCloseable {
     private static RuntimeException withCallerFrames(RuntimeException e) {
         StackTraceElement[] own = e.getStackTrace();
         StackTraceElement[] caller = new Throwable().getStackTrace();
-        StackTraceElement[] all = java.util.Arrays.copyOf(own, own.length + caller.length);
+        StackTraceElement[] all = Arrays.copyOf(own, own.length + caller.length);
         System.arraycopy(caller, 0, all, own.length, caller.length);
         e.setStackTrace(all);
         return e;

@@ -66,7 +66,7 @@ public final class SyscallRestart {
     static boolean waitsForever(Registers r) {
         long a3 = r.get(Registers.RDX), a4 = r.get(Registers.R10), a5 = r.get(Registers.R8);
         return switch ((int) r.origRax()) {
-            case Syscalls.EPOLL_WAIT, Syscalls.EPOLL_PWAIT -> (int) a4 == -1;   // timeout -1
+            case Syscalls.EPOLL_WAIT, Syscalls.EPOLL_PWAIT -> (int) a4 < 0;    // any negative timeout: no limit
             case Syscalls.EPOLL_PWAIT2, Syscalls.SEMTIMEDOP -> a4 == 0;         // no timeout
             case Syscalls.RT_SIGTIMEDWAIT -> a3 == 0;                           // no timeout
             case Syscalls.IO_GETEVENTS -> a5 == 0;                              // no timeout

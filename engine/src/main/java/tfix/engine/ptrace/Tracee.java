@@ -6,6 +6,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 
 import tfix.engine.failure.TfixException;
 import tfix.engine.process.ProcStatus;
@@ -294,8 +296,8 @@ public final class Tracee {
      * passing on signals. Returns its registers there, still stopped; null on time-out
      * (the thread then keeps running and is left to finish on its own).
      */
-    public Registers runToSyscall(int tid, java.util.function.Predicate<Registers> accept, Duration timeout,
-                                  java.util.function.BooleanSupplier cancelled) {
+    public Registers runToSyscall(int tid, Predicate<Registers> accept, Duration timeout,
+                                  BooleanSupplier cancelled) {
         requireTracerThread();
         return new SyscallRun(this, requireStopped(tid)).until(accept, timeout, cancelled);
     }

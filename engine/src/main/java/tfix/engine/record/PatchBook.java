@@ -1,5 +1,6 @@
 package tfix.engine.record;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -10,13 +11,13 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
+import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.guard.FileDigest;
 import tfix.engine.guard.Journal;
 import tfix.engine.process.Maps;
 import tfix.engine.process.ProcMemory;
 import tfix.engine.remote.RemoteLibc;
-import tfix.engine.failure.Reason;
 
 /**
  * The books kept around every write: the record in the target (events before and after,
@@ -130,7 +131,7 @@ public final class PatchBook {
         }
         try {
             journal.append(entries);
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             warnings.accept("cannot write the journal " + journal.file() + ": " + e.getMessage());
         }
     }

@@ -3,9 +3,11 @@ package tfix.engine.record;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -54,8 +56,8 @@ public final class PatchLog {
     }
 
     /** Every trampoline slot ever handed out; never reused, since a thread may still be passing through one. */
-    public java.util.Set<Long> usedSlots() {
-        java.util.Set<Long> used = new java.util.HashSet<>();
+    public Set<Long> usedSlots() {
+        Set<Long> used = new HashSet<>();
         for (String[] e : events) {
             if (e[0].equals("apply")) {
                 long t = AppliedPatch.decode(e, 1).trampoline();

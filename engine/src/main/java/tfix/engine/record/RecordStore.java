@@ -7,13 +7,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
+import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.process.Maps;
 import tfix.engine.process.MemoryMap;
 import tfix.engine.process.ProcMemory;
 import tfix.engine.remote.RemoteLibc;
 import tfix.engine.sys.Mman;
-import tfix.engine.failure.Reason;
 
 /**
  * The record of applied patches, kept in the target itself: a private mapping of a

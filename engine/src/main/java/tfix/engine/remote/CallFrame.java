@@ -13,6 +13,7 @@ import tfix.engine.process.ProcStatus;
 import tfix.engine.ptrace.Registers;
 import tfix.engine.ptrace.SyscallRestart;
 import tfix.engine.ptrace.Tracee;
+import tfix.engine.sys.Errno;
 
 /**
  * Lays out one remote call on the borrowed thread's stack, top down: red zone | buffers |
@@ -88,7 +89,7 @@ final class CallFrame {
             ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             memory.write(frame + CallStub.frameOffset(Registers.RIP), b.putLong(0, original.rip()).array().clone());
             memory.write(frame + CallStub.frameOffset(Registers.RAX),
-                    b.putLong(0, tfix.engine.sys.Errno.RAX_EINTR).array().clone());
+                    b.putLong(0, Errno.RAX_EINTR).array().clone());
         }
     }
 

@@ -4,10 +4,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
-import tfix.engine.failure.Reason;
-import tfix.engine.failure.TfixException;
 import tfix.engine.elf.ElfImage;
 import tfix.engine.elf.LoadedModule;
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
 import tfix.engine.process.MemoryMap;
 
 /**

@@ -11,9 +11,9 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import tfix.engine.x86.X86Decoder;
 import tfix.engine.x86.Instruction;
 import tfix.engine.x86.JumpKind;
+import tfix.engine.x86.X86Decoder;
 
 /** The planner is pure: bytes and addresses in, a plan out. No process needed. */
 class PlannerTest {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Optional;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -208,9 +207,6 @@ class SyscallRestartTest {
     }
 
     @Test
-    @Disabled("bug: the kernel treats any negative epoll_wait/epoll_pwait timeout as infinite (fs/eventpoll.c"
-            + " ep_timeout_to_timespec: ms < 0 -> no limit), but waitsForever only accepts -1, so such a caller sees a"
-            + " spurious EINTR from tfix's stop")
     void anyNegativeEpollTimeoutWaitsForever() {
         Registers r = stoppedIn(EPOLL_WAIT, EINTR, 16, -2, 0);
         assertTrue(SyscallRestart.waitsForever(r));

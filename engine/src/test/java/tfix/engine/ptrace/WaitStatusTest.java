@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import org.junit.jupiter.api.Test;
+import tfix.engine.sys.Signals;
 
 /** waitpid statuses built the way the kernel builds them, and every predicate tfix reads from them. */
 class WaitStatusTest {
@@ -141,11 +142,11 @@ class WaitStatusTest {
 
     @Test
     void constantsAreTheKernels() {
-        assertEquals(SIGTRAP, WaitStatus.SIGTRAP);
-        assertEquals(SIGSTOP, WaitStatus.SIGSTOP);
-        assertEquals(SIGTSTP, WaitStatus.SIGTSTP);
-        assertEquals(SIGTTIN, WaitStatus.SIGTTIN);
-        assertEquals(SIGTTOU, WaitStatus.SIGTTOU);
+        assertEquals(SIGTRAP, Signals.SIGTRAP);
+        assertEquals(SIGSTOP, Signals.SIGSTOP);
+        assertEquals(SIGTSTP, Signals.SIGTSTP);
+        assertEquals(SIGTTIN, Signals.SIGTTIN);
+        assertEquals(SIGTTOU, Signals.SIGTTOU);
         assertEquals(EVENT_CLONE, WaitStatus.EVENT_CLONE);
         assertEquals(EVENT_STOP, WaitStatus.EVENT_STOP);
     }

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
-
 import tfix.engine.x86.Instruction;
 import tfix.engine.x86.X86Decoder;
 

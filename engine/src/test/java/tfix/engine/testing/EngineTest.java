@@ -2,7 +2,6 @@ package tfix.engine.testing;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-
 import tfix.engine.TfixSession;
 
 /** Base of tests that attach sessions: one engine (libc binding, decoder, ELF cache) per class. */

@@ -1,4 +1,4 @@
-package tfix.engine.patch;
+package tfix.engine.apply;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
