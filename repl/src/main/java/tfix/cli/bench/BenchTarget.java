@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import tfix.cli.ServiceProcess;
+import tfix.cli.Services;
 import tfix.engine.TfixException;
+import tfix.engine.service.ServiceProcess;
 
 /** A benchmark target: a {@link ServiceProcess} whose watcher thread reports its clock gaps. */
 final class BenchTarget implements AutoCloseable {
@@ -21,7 +22,7 @@ final class BenchTarget implements AutoCloseable {
     }
 
     static BenchTarget start(Path binary, String... args) throws IOException, InterruptedException {
-        return new BenchTarget(ServiceProcess.start(binary, args));
+        return new BenchTarget(Services.start(binary, args));
     }
 
     int pid() {
@@ -29,7 +30,7 @@ final class BenchTarget implements AutoCloseable {
     }
 
     Matcher await(String regex, Duration timeout) {
-        return process.await(regex, timeout);
+        return Services.await(process, regex, timeout);
     }
 
     /**
