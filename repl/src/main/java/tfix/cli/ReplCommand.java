@@ -18,6 +18,6 @@ final class ReplCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return Main.Cli.guard(common.debug, () -> new Repl(new Repl.Settings(common.options(), common.debug, pid)).run());
+        return Cli.guard(common.debug, () -> new Repl(new Repl.Settings(common.options(), common.debug, pid)).run());
     }
 }
