@@ -9,16 +9,16 @@ import tfix.engine.TfixSession;
 import tfix.engine.elf.ProcessSymbols;
 
 /** Symbol look-up in a process that maps a library with 100,000 symbols. */
-final class SymbolBench {
+final class SymbolBench extends Bench {
     static final int SYMBOLS = 100_000;
-    private final BenchCommand bench;
 
     SymbolBench(BenchCommand bench) {
-        this.bench = bench;
+        super(bench);
     }
 
+    @Override
     void run() throws Exception {
-        Toolchain tools = bench.tools();
+        Toolchain tools = tools();
         StringBuilder asm = new StringBuilder(".text\n");
         for (int i = 0; i < SYMBOLS; i++) {
             asm.append(String.format(".globl sym_%06d%n.type sym_%06d,@function%nsym_%06d:%n\tret%n.size sym_%06d, .-sym_%06d%n",
