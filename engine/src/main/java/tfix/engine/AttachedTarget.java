@@ -24,7 +24,7 @@ final class AttachedTarget implements Attached {
     private final TargetProcess process;
     private final Tracee tracee;
     private final ProcMemory memory;
-    private final TfixSession.Engine engine;
+    private final Engine engine;
     private final Duration callTimeout;
     private final BooleanSupplier cancelled;
     private final Consumer<String> warnings;
@@ -32,7 +32,7 @@ final class AttachedTarget implements Attached {
     private RemoteCaller caller;
     private PatchBook book;
 
-    AttachedTarget(TargetProcess process, Tracee tracee, ProcMemory memory, TfixSession.Engine engine, Duration callTimeout,
+    AttachedTarget(TargetProcess process, Tracee tracee, ProcMemory memory, Engine engine, Duration callTimeout,
                    BooleanSupplier cancelled, Consumer<String> warnings) {
         this.process = process;
         this.tracee = tracee;

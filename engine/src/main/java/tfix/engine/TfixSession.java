@@ -11,8 +11,6 @@ import java.util.function.Function;
 
 import tfix.engine.apply.Applier;
 import tfix.engine.apply.Installer;
-import tfix.engine.elf.Demangler;
-import tfix.engine.elf.ElfCache;
 import tfix.engine.elf.ProcessSymbols;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
@@ -31,8 +29,6 @@ import tfix.engine.ptrace.PtraceThread;
 import tfix.engine.ptrace.Tracee;
 import tfix.engine.record.AppliedPatch;
 import tfix.engine.record.PatchSelection;
-import tfix.engine.sys.Native;
-import tfix.engine.x86.X86Decoder;
 
 /**
  * One attached process. Attaches and detaches, runs every operation on the process's own
@@ -44,13 +40,6 @@ public final class TfixSession implements AutoCloseable {
     public record Options(Duration callTimeout, Duration threadTimeout) {
         public static Options defaults() {
             return new Options(Duration.ofSeconds(10), Duration.ofSeconds(2));
-        }
-    }
-
-    /** Shared, expensive pieces: libc binding, demangler, decoder, parsed ELF files. */
-    public record Engine(Native nat, ElfCache elfCache, Demangler demangler, X86Decoder decoder) {
-        public static Engine create() {
-            return new Engine(new Native(), new ElfCache(), Demangler.load(), new X86Decoder());
         }
     }
 
@@ -259,19 +248,12 @@ public final class TfixSession implements AutoCloseable {
 
     /** Reads every patched site (and its trampoline) back and compares it with the record. */
     public List<Results.Verified> verify() {
-        return onTracer(() -> {
-            List<Results.Verified> out = new ArrayList<>();
-            for (AppliedPatch p : target.book().inForce()) {
-                byte[] now = memory.read(p.site(), p.patch().length);
-                boolean ok = Arrays.equals(now, p.patch());
-                if (p.trampoline() != 0) {
-                    byte[] slot = Planner.trampolineCode(p.trampoline(), p.target());
-                    ok &= Arrays.equals(memory.read(p.trampoline(), slot.length), slot);
-                }
-                out.add(new Results.Verified(p, ok, now));
-            }
-            return out;
-        });
+        return onTracer(() -> target.book().inForce().stream().map(p -> {
+            byte[] now = memory.read(p.site(), p.patch().length);
+            byte[] slot = p.trampoline() == 0 ? new byte[0] : Planner.trampolineCode(p.trampoline(), p.target());
+            boolean ok = Arrays.equals(now, p.patch()) && Arrays.equals(memory.read(p.trampoline(), slot.length), slot);
+            return new Results.Verified(p, ok, now);
+        }).toList());
     }
 
     /** Undoes the replacement of one function, found by name or address. */

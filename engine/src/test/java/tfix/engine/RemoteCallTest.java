@@ -47,6 +47,23 @@ class RemoteCallTest {
         return new RemoteLibc(caller).call("atoi", "atoi", RemoteCaller.string(text));
     }
 
+    /** How many of {@code calls} remote atoi calls on the text of {@code value} return something else. */
+    static long wrongAtoi(RunningTarget target, int calls, int value) {
+        return withCaller(target, caller -> {
+            long n = 0;
+            for (int i = 0; i < calls; i++) {
+                n += atoi(caller, Integer.toString(value)) == value ? 0 : 1;
+            }
+            return n;
+        });
+    }
+
+    /** Waits for a "round" line, then for the next, different one: the target goes on. */
+    static void awaitNextRound(RunningTarget target, Duration timeout) {
+        String last = target.awaitLine("round \\d+");
+        target.awaitLine(l -> l.startsWith("round") && !l.equals(last), timeout);
+    }
+
     @Test
     void callsIntoTargetWithoutDisturbingBlockedThreads() {
         var bin = CTargets.compile("sleeper.c", CTargets.resource("sleeper.c"));
@@ -76,16 +93,8 @@ class RemoteCallTest {
         var bin = tfix.engine.testing.Targets.exe("spawner.c");
         try (RunningTarget target = RunningTarget.start(bin)) {
             target.awaitLine("round 500");
-            long wrong = withCaller(target, caller -> {
-                long n = 0;
-                for (int i = 0; i < 100; i++) {
-                    n += atoi(caller, "777") == 777 ? 0 : 1;
-                }
-                return n;
-            });
-            assertEquals(0, wrong);
-            String last = target.awaitLine("round \\d+");
-            target.awaitLine(l -> l.startsWith("round") && !l.equals(last), Duration.ofSeconds(10));
+            assertEquals(0, wrongAtoi(target, 100, 777));
+            awaitNextRound(target, Duration.ofSeconds(10));
             assertTrue(target.alive());
             assertFalse(target.traced());
         }
@@ -97,16 +106,8 @@ class RemoteCallTest {
         var bin = tfix.engine.testing.Targets.exe("registers.c", "-mavx2");
         try (RunningTarget target = RunningTarget.start(bin)) {
             target.awaitLine("round 0 ok");
-            long wrong = withCaller(target, caller -> {
-                long n = 0;
-                for (int i = 0; i < 200; i++) {
-                    n += atoi(caller, "42") == 42 ? 0 : 1;
-                }
-                return n;
-            });
-            assertEquals(0, wrong);
-            String last = target.awaitLine("round \\d+");
-            target.awaitLine(l -> l.startsWith("round") && !l.equals(last), Duration.ofSeconds(20));
+            assertEquals(0, wrongAtoi(target, 200, 42));
+            awaitNextRound(target, Duration.ofSeconds(20));
             assertTrue(target.output().stream().noneMatch(l -> l.contains("BAD")), String.join("\n", target.output()));
             assertFalse(target.traced());
         }

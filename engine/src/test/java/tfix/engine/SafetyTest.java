@@ -37,42 +37,45 @@ class SafetyTest extends EngineTest {
         assertFalse(t.traced(), "target still traced");
     }
 
+    /** Corners started and past its first line, one session attached for {@code body}; then it must run on untouched. */
+    static void onCorners(Live body) throws Exception {
+        live(exe(), START, body, SafetyTest::assertRunsUntouched);
+    }
+
+    /** The same with the target's modes ("spin", "sleep"...) and 300 ms for threads to leave a site. */
+    static void onCornersQuickly(Live body, String... modes) throws Exception {
+        TfixSession.Options quick = new TfixSession.Options(Duration.ofSeconds(10), Duration.ofMillis(300));
+        live(RunningTarget.startPast(START, exe(), modes), quick, body, SafetyTest::assertRunsUntouched);
+    }
+
     static TfixException refused(TfixSession s, String old, String fresh) {
         return assertThrows(TfixException.class, () -> s.replace(old, null, fresh, patch()));
     }
 
     @Test
-    void shortFunctionBorrowsProvablePaddingAndLeavesItsNeighbourIntact() {
-        try (RunningTarget t = RunningTarget.start(exe())) {
-            t.awaitLine(START);
-            try (TfixSession s = attach(t)) {
-                Results.Replaced r = s.replace("tiny", null, "tiny_v2", patch());
-                assertTrue(r.plan().checks().stream().anyMatch(c -> c.detail().contains("padding")), r.plan().toString());
-                t.awaitLine("tiny=105 neighbour=6 tight=10");
+    void shortFunctionBorrowsProvablePaddingAndLeavesItsNeighbourIntact() throws Exception {
+        onCorners((t, s) -> {
+            Results.Replaced r = s.replace("tiny", null, "tiny_v2", patch());
+            assertTrue(r.plan().checks().stream().anyMatch(c -> c.detail().contains("padding")), r.plan().toString());
+            t.awaitLine("tiny=105 neighbour=6 tight=10");
 
-                TfixException e = refused(s, "tight", "tight_v2");
-                assertTrue(e.getMessage().contains("tight is 4 bytes") && e.getMessage().contains("next symbol"), e.getMessage());
-            }
-            assertRunsUntouched(t);
-        }
+            TfixException e = refused(s, "tight", "tight_v2");
+            assertTrue(e.getMessage().contains("tight is 4 bytes") && e.getMessage().contains("next symbol"), e.getMessage());
+        });
     }
 
     @Test
-    void branchesIntoTheReplacedBytesAreRefused() {
-        try (RunningTarget t = RunningTarget.start(exe())) {
-            t.awaitLine(START);
-            try (TfixSession s = attach(t)) {
-                TfixException loop = refused(s, "backedge", "backedge_v2");
-                assertTrue(loop.getMessage().matches("(?s).*jne at 0x\\p{XDigit}+ jumps to 0x\\p{XDigit}+.*"), loop.getMessage());
+    void branchesIntoTheReplacedBytesAreRefused() throws Exception {
+        onCorners((t, s) -> {
+            TfixException loop = refused(s, "backedge", "backedge_v2");
+            assertTrue(loop.getMessage().matches("(?s).*jne at 0x\\p{XDigit}+ jumps to 0x\\p{XDigit}+.*"), loop.getMessage());
 
-                TfixException foreign = refused(s, "lhelper", "lhelper_v2");
-                assertTrue(foreign.getMessage().contains("jmp at"), foreign.getMessage());
-                FunctionRef jumper = s.symbols().resolve("jumper", null, List.of());
-                assertTrue(foreign.getMessage().contains(String.format("%#x", jumper.address() + 2)), foreign.getMessage());
-                assertTrue(s.status().isEmpty());
-            }
-            assertRunsUntouched(t);
-        }
+            TfixException foreign = refused(s, "lhelper", "lhelper_v2");
+            assertTrue(foreign.getMessage().contains("jmp at"), foreign.getMessage());
+            FunctionRef jumper = s.symbols().resolve("jumper", null, List.of());
+            assertTrue(foreign.getMessage().contains(String.format("%#x", jumper.address() + 2)), foreign.getMessage());
+            assertTrue(s.status().isEmpty());
+        });
     }
 
     @Test
@@ -110,130 +113,103 @@ class SafetyTest extends EngineTest {
     }
 
     @Test
-    void aThreadSpinningInsideTheSiteMakesItGiveUpAfterTheTimeout() {
-        try (RunningTarget t = RunningTarget.start(exe(), "spin")) {
-            t.awaitLine(START);
-            TfixSession.Options quick = new TfixSession.Options(Duration.ofSeconds(10), Duration.ofMillis(300));
-            try (TfixSession s = TfixSession.attach(t.pid(), engine, quick)) {
-                FunctionRef spin = s.symbols().resolve("spin", null, List.of());
-                byte[] before = Targets.peek(t.pid(), spin.address(), 16);
-                long t0 = System.nanoTime();
-                TfixException e = assertThrows(TfixException.class, () -> s.replace("spin", null, "spin_v2", patch()));
-                assertTrue(System.nanoTime() - t0 >= 300_000_000L, "gave up before the time-out");
-                assertTrue(e.getMessage().matches("thread \\d+ is executing inside the bytes of spin being replaced.*for 300 ms.*"),
-                        e.getMessage());
-                assertArrayEquals(before, Targets.peek(t.pid(), spin.address(), 16));
-            }
-            assertRunsUntouched(t);
-        }
+    void aThreadSpinningInsideTheSiteMakesItGiveUpAfterTheTimeout() throws Exception {
+        onCornersQuickly((t, s) -> {
+            FunctionRef spin = s.symbols().resolve("spin", null, List.of());
+            byte[] before = Targets.peek(t.pid(), spin.address(), 16);
+            long t0 = System.nanoTime();
+            TfixException e = assertThrows(TfixException.class, () -> s.replace("spin", null, "spin_v2", patch()));
+            assertTrue(System.nanoTime() - t0 >= 300_000_000L, "gave up before the time-out");
+            assertTrue(e.getMessage().matches("thread \\d+ is executing inside the bytes of spin being replaced.*for 300 ms.*"),
+                    e.getMessage());
+            assertArrayEquals(before, Targets.peek(t.pid(), spin.address(), 16));
+        }, "spin");
     }
 
     @Test
-    void aThreadThatWouldReturnIntoTheReplacedBytesMakesItWait() {
-        try (RunningTarget t = RunningTarget.start(exe(), "spin", "sleep", "pointer")) {
-            t.awaitLine(START);
-            TfixSession.Options quick = new TfixSession.Options(Duration.ofSeconds(10), Duration.ofMillis(300));
-            try (TfixSession s = TfixSession.attach(t.pid(), engine, quick)) {
-                FunctionRef f = s.symbols().resolve("via_pointer", null, List.of());
-                byte[] before = Targets.peek(t.pid(), f.address(), 16);
-                TfixException e = assertThrows(TfixException.class, () -> s.replace("via_pointer", null, "via_pointer_v2", patch()));
-                assertTrue(e.getMessage().matches("thread \\d+ will return into the bytes of via_pointer being replaced.*"),
-                        e.getMessage());
-                assertArrayEquals(before, Targets.peek(t.pid(), f.address(), 16));
-            }
-            assertRunsUntouched(t);
-        }
+    void aThreadThatWouldReturnIntoTheReplacedBytesMakesItWait() throws Exception {
+        onCornersQuickly((t, s) -> {
+            FunctionRef f = s.symbols().resolve("via_pointer", null, List.of());
+            byte[] before = Targets.peek(t.pid(), f.address(), 16);
+            TfixException e = assertThrows(TfixException.class, () -> s.replace("via_pointer", null, "via_pointer_v2", patch()));
+            assertTrue(e.getMessage().matches("thread \\d+ will return into the bytes of via_pointer being replaced.*"),
+                    e.getMessage());
+            assertArrayEquals(before, Targets.peek(t.pid(), f.address(), 16));
+        }, "spin", "sleep", "pointer");
     }
 
     @Test
-    void stackCheckWaitsForAThreadSleepingInsideTheOldFunction() {
-        try (RunningTarget t = RunningTarget.start(exe(), "spin", "sleep")) {
-            t.awaitLine(START);
-            TfixSession.Options quick = new TfixSession.Options(Duration.ofSeconds(10), Duration.ofMillis(300));
-            try (TfixSession s = TfixSession.attach(t.pid(), engine, quick)) {
-                s.stackCheck(true);
-                TfixException e = assertThrows(TfixException.class, () -> s.replace("sleepy", null, "sleepy_v2", patch()));
-                assertTrue(e.getMessage().matches("thread \\d+ has sleepy on its stack.*"), e.getMessage());
-                assertTrue(s.status().isEmpty());
-                // Without the stack check the jump goes in: the sleeping thread finishes the old code.
-                s.stackCheck(false);
-                s.replace("sleepy", null, "sleepy_v2", patch());
-                assertEquals(1, s.status().size());
-            }
-            assertRunsUntouched(t);
-        }
+    void stackCheckWaitsForAThreadSleepingInsideTheOldFunction() throws Exception {
+        onCornersQuickly((t, s) -> {
+            s.stackCheck(true);
+            TfixException e = assertThrows(TfixException.class, () -> s.replace("sleepy", null, "sleepy_v2", patch()));
+            assertTrue(e.getMessage().matches("thread \\d+ has sleepy on its stack.*"), e.getMessage());
+            assertTrue(s.status().isEmpty());
+            // Without the stack check the jump goes in: the sleeping thread finishes the old code.
+            s.stackCheck(false);
+            s.replace("sleepy", null, "sleepy_v2", patch());
+            assertEquals(1, s.status().size());
+        }, "spin", "sleep");
     }
 
     @Test
-    void aTransactionWithOneBadSiteWritesNothing() {
-        try (RunningTarget t = RunningTarget.start(exe())) {
-            t.awaitLine(START);
-            try (TfixSession s = attach(t)) {
-                FunctionRef tiny = s.symbols().resolve("tiny", null, List.of());
-                byte[] before = Targets.peek(t.pid(), tiny.address(), 16);
-                TfixException e = assertThrows(TfixException.class, () -> s.transaction(List.of(
-                        ReplaceSpec.of("tiny", "tiny_v2", patch()), ReplaceSpec.of("backedge", "backedge_v2", patch()))));
-                assertTrue(e.getMessage().startsWith("transaction not applied, nothing was written: cannot replace backedge"),
-                        e.getMessage());
-                assertArrayEquals(before, Targets.peek(t.pid(), tiny.address(), 16));
-                assertTrue(s.status().isEmpty());
+    void aTransactionWithOneBadSiteWritesNothing() throws Exception {
+        onCorners((t, s) -> {
+            FunctionRef tiny = s.symbols().resolve("tiny", null, List.of());
+            byte[] before = Targets.peek(t.pid(), tiny.address(), 16);
+            TfixException e = assertThrows(TfixException.class, () -> s.transaction(List.of(
+                    ReplaceSpec.of("tiny", "tiny_v2", patch()), ReplaceSpec.of("backedge", "backedge_v2", patch()))));
+            assertTrue(e.getMessage().startsWith("transaction not applied, nothing was written: cannot replace backedge"),
+                    e.getMessage());
+            assertArrayEquals(before, Targets.peek(t.pid(), tiny.address(), 16));
+            assertTrue(s.status().isEmpty());
 
-                List<Results.Replaced> both = s.transaction(List.of(ReplaceSpec.of("tiny", "tiny_v2", patch()),
-                        ReplaceSpec.of("sleepy", "sleepy_v2", patch())));
-                assertEquals(2, both.size());
-                assertEquals(both.get(0).freezeMillis(), both.get(1).freezeMillis(), "one stop for the whole transaction");
-                int tx = s.status().get(0).transaction();
-                assertTrue(tx > 0);
-                assertEquals(2, s.revertTransaction(tx).patches().size());
-                assertTrue(s.status().isEmpty());
-            }
-            assertRunsUntouched(t);
-        }
+            List<Results.Replaced> both = s.transaction(List.of(ReplaceSpec.of("tiny", "tiny_v2", patch()),
+                    ReplaceSpec.of("sleepy", "sleepy_v2", patch())));
+            assertEquals(2, both.size());
+            assertEquals(both.get(0).freezeMillis(), both.get(1).freezeMillis(), "one stop for the whole transaction");
+            int tx = s.status().get(0).transaction();
+            assertTrue(tx > 0);
+            assertEquals(2, s.revertTransaction(tx).patches().size());
+            assertTrue(s.status().isEmpty());
+        });
     }
 
     @Test
-    void pinsRefuseTheWrongPatchOrTheWrongBuild() {
-        try (RunningTarget t = RunningTarget.start(exe())) {
-            t.awaitLine(START);
-            try (TfixSession s = attach(t)) {
-                TfixException sha = assertThrows(TfixException.class, () -> s.replace(
-                        new ReplaceSpec("tiny", null, "tiny_v2", patch(), "00".repeat(32))));
-                assertTrue(sha.getMessage().contains("not the pinned"), sha.getMessage());
+    void pinsRefuseTheWrongPatchOrTheWrongBuild() throws Exception {
+        onCorners((t, s) -> {
+            TfixException sha = assertThrows(TfixException.class, () -> s.replace(
+                    new ReplaceSpec("tiny", null, "tiny_v2", patch(), "00".repeat(32))));
+            assertTrue(sha.getMessage().contains("not the pinned"), sha.getMessage());
 
-                TfixException build = assertThrows(TfixException.class, () -> s.expectBuildId(null, "deadbeef"));
-                assertTrue(build.getMessage().contains("has build-id") && build.getMessage().contains("not deadbeef"),
-                        build.getMessage());
+            TfixException build = assertThrows(TfixException.class, () -> s.expectBuildId(null, "deadbeef"));
+            assertTrue(build.getMessage().contains("has build-id") && build.getMessage().contains("not deadbeef"),
+                    build.getMessage());
 
-                TfixException carried = assertThrows(TfixException.class, () ->
-                        s.replace("tiny", null, "tiny_v2", Targets.patch("pinned_patch.c")));
-                assertTrue(carried.getMessage().contains("made for another build"), carried.getMessage());
+            TfixException carried = assertThrows(TfixException.class, () ->
+                    s.replace("tiny", null, "tiny_v2", Targets.patch("pinned_patch.c")));
+            assertTrue(carried.getMessage().contains("made for another build"), carried.getMessage());
 
-                String real = FileDigest.sha256(patch());
-                s.replace(new ReplaceSpec("tiny", null, "tiny_v2", patch(), real));
-                t.awaitLine("tiny=105");
-            }
-            assertRunsUntouched(t);
-        }
+            String real = FileDigest.sha256(patch());
+            s.replace(new ReplaceSpec("tiny", null, "tiny_v2", patch(), real));
+            t.awaitLine("tiny=105");
+        });
     }
 
     @Test
-    void aPlanChangesNothing() {
-        try (RunningTarget t = RunningTarget.start(exe())) {
-            t.awaitLine(START);
-            try (TfixSession s = attach(t)) {
-                FunctionRef tiny = s.symbols().resolve("tiny", null, List.of());
-                byte[] before = Targets.peek(t.pid(), tiny.address(), 16);
-                List<SitePlan> plans = s.plan(List.of(ReplaceSpec.of("tiny", "tiny_v2", patch()),
-                        ReplaceSpec.of("backedge", "backedge_v2", patch())));
-                assertTrue(plans.get(0).ok());
-                assertFalse(plans.get(1).ok());
-                String text = s.describe(plans.get(0));
-                assertTrue(text.contains("old  8d 04 3f c3") && text.contains("lea eax, [rdi + rdi]"), text);
-                assertTrue(text.contains("new  ff 25 00 00 00 00"), text);
-                assertArrayEquals(before, Targets.peek(t.pid(), tiny.address(), 16));
-                assertFalse(Targets.mapsMention(t.pid(), patch().getFileName().toString()), "a plan must not load the patch");
-            }
-            assertRunsUntouched(t);
-        }
+    void aPlanChangesNothing() throws Exception {
+        onCorners((t, s) -> {
+            FunctionRef tiny = s.symbols().resolve("tiny", null, List.of());
+            byte[] before = Targets.peek(t.pid(), tiny.address(), 16);
+            List<SitePlan> plans = s.plan(List.of(ReplaceSpec.of("tiny", "tiny_v2", patch()),
+                    ReplaceSpec.of("backedge", "backedge_v2", patch())));
+            assertTrue(plans.get(0).ok());
+            assertFalse(plans.get(1).ok());
+            String text = s.describe(plans.get(0));
+            assertTrue(text.contains("old  8d 04 3f c3") && text.contains("lea eax, [rdi + rdi]"), text);
+            assertTrue(text.contains("new  ff 25 00 00 00 00"), text);
+            assertArrayEquals(before, Targets.peek(t.pid(), tiny.address(), 16));
+            assertFalse(Targets.mapsMention(t.pid(), patch().getFileName().toString()), "a plan must not load the patch");
+        });
     }
 }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import tfix.engine.elf.FunctionRef;
 import tfix.engine.failure.TfixException;
 import tfix.engine.testing.CTargets;
@@ -30,59 +31,47 @@ class ScenarioTest extends EngineTest {
     }
 
     @Test
-    void sharedLibraryFunctionAndAmbiguousNames() {
+    void sharedLibraryFunctionAndAmbiguousNames() throws Exception {
         Path lib = Targets.patch("libshared.c");
         Path exe = CTargets.compile("libuser.c", CTargets.resource("libuser.c"), "-O1", lib.toString(),
                 "-Wl,-rpath," + lib.getParent());
         Path patch = Targets.patch("libshared_patch.c");
-        try (RunningTarget t = RunningTarget.start(exe)) {
-            t.awaitLine("lib_compute=21");
-            try (TfixSession s = attach(t)) {
-                TfixException amb = assertThrows(TfixException.class, () -> s.replace("dup_fn", null, "lib_compute_v2", patch));
-                assertTrue(amb.getMessage().contains("names 2 functions"), amb.getMessage());
-                assertTrue(amb.getMessage().contains(lib.getFileName() + "!dup_fn"), amb.getMessage());
-                FunctionRef f = s.symbols().resolve(lib.getFileName() + "!dup_fn", null, List.of());
-                assertEquals(lib.toString(), f.module().path());
+        live(exe, "lib_compute=21", (t, s) -> {
+            TfixException amb = assertThrows(TfixException.class, () -> s.replace("dup_fn", null, "lib_compute_v2", patch));
+            assertTrue(amb.getMessage().contains("names 2 functions"), amb.getMessage());
+            assertTrue(amb.getMessage().contains(lib.getFileName() + "!dup_fn"), amb.getMessage());
+            FunctionRef f = s.symbols().resolve(lib.getFileName() + "!dup_fn", null, List.of());
+            assertEquals(lib.toString(), f.module().path());
 
-                s.replace("lib_compute", null, "lib_compute_v2", patch);
-                t.awaitLine("lib_compute=3000");
-                s.revert("lib_compute");
-                t.awaitLine("lib_compute=21");
-            }
-            assertLetGo(t);
-        }
+            s.replace("lib_compute", null, "lib_compute_v2", patch);
+            t.awaitLine("lib_compute=3000");
+            s.revert("lib_compute");
+            t.awaitLine("lib_compute=21");
+        }, ScenarioTest::assertLetGo);
     }
 
     @Test
-    void cxxMemberFunctionBySourceName() {
+    void cxxMemberFunctionBySourceName() throws Exception {
         Path exe = CTargets.compile("role.cpp", CTargets.resource("role.cpp"), "-O1");
         Path patch = CTargets.compile("role_patch.cpp", CTargets.resource("role_patch.cpp"), "-O1", "-shared", "-fPIC");
-        try (RunningTarget t = RunningTarget.start(exe)) {
+        live(exe, "class=Squire", (t, s) -> {
+            Results.Replaced r = s.replace("Role::getClassName()", null, "role_class_name_v2", patch);
+            assertTrue(r.plan().function().contains("Role::getClassName"), r.plan().function());
+            t.awaitLine("class=Ranger");
+            s.revertAll();
             t.awaitLine("class=Squire");
-            try (TfixSession s = attach(t)) {
-                Results.Replaced r = s.replace("Role::getClassName()", null, "role_class_name_v2", patch);
-                assertTrue(r.plan().function().contains("Role::getClassName"), r.plan().function());
-                t.awaitLine("class=Ranger");
-                s.revertAll();
-                t.awaitLine("class=Squire");
-            }
-            assertLetGo(t);
-        }
+        }, ScenarioTest::assertLetGo);
     }
 
     @Test
-    void variadicDoublesReachAnAlignedReplacement() {
+    void variadicDoublesReachAnAlignedReplacement() throws Exception {
         Path exe = Targets.exe("variadic.c");
         Path patch = Targets.patch("variadic_patch.c");
-        try (RunningTarget t = RunningTarget.start(exe)) {
-            t.awaitLine("vsum=7.000");
-            try (TfixSession s = attach(t)) {
-                Results.Replaced r = s.replace("vsum", null, "vsum_v2", patch);
-                assertEquals(0, r.plan().target() % 256, "replacement should sit at a 256-byte boundary");
-                t.awaitLine("vsum=70.000");
-            }
-            assertLetGo(t);
-        }
+        live(exe, "vsum=7.000", (t, s) -> {
+            Results.Replaced r = s.replace("vsum", null, "vsum_v2", patch);
+            assertEquals(0, r.plan().target() % 256, "replacement should sit at a 256-byte boundary");
+            t.awaitLine("vsum=70.000");
+        }, ScenarioTest::assertLetGo);
     }
 
     @Test
@@ -171,43 +160,36 @@ class ScenarioTest extends EngineTest {
     void bytesChangedBySomeoneElseAreRefused() throws Exception {
         Path exe = Targets.exe("scorer.c");
         Path patch = Targets.patch("scorer_patch.c");
-        try (RunningTarget t = RunningTarget.start(exe)) {
-            t.awaitLine("compute=40 static=16");
-            try (TfixSession s = attach(t)) {
-                // Another tool's breakpoint in spare(), which the target never calls.
-                FunctionRef f = s.symbols().resolve("spare", null, List.of());
-                try (var ch = java.nio.channels.FileChannel.open(Path.of("/proc/" + t.pid() + "/mem"),
-                        java.nio.file.StandardOpenOption.WRITE)) {
-                    ch.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) 0xcc}), f.address() + 1);
-                }
-                byte[] before = Targets.peek(t.pid(), f.address(), 32);
-                TfixException e = assertThrows(TfixException.class, () -> s.replace("spare", null, "compute_v2", patch));
-                assertTrue(e.getMessage().contains("differ"), e.getMessage());
-                assertArrayEquals(before, Targets.peek(t.pid(), f.address(), 32));
-                assertTrue(s.status().isEmpty());
+        live(exe, "compute=40 static=16", (t, s) -> {
+            // Another tool's breakpoint in spare(), which the target never calls.
+            FunctionRef f = s.symbols().resolve("spare", null, List.of());
+            try (var ch = java.nio.channels.FileChannel.open(Path.of("/proc/" + t.pid() + "/mem"),
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                ch.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) 0xcc}), f.address() + 1);
             }
-            assertLetGo(t);
-        }
+            byte[] before = Targets.peek(t.pid(), f.address(), 32);
+            TfixException e = assertThrows(TfixException.class, () -> s.replace("spare", null, "compute_v2", patch));
+            assertTrue(e.getMessage().contains("differ"), e.getMessage());
+            assertArrayEquals(before, Targets.peek(t.pid(), f.address(), 32));
+            assertTrue(s.status().isEmpty());
+        }, ScenarioTest::assertLetGo);
     }
 
     @Test
-    void dlopenFailureReportsTheTargetsReason() throws Exception {
+    void dlopenFailureReportsTheTargetsReason(@TempDir Path dir) throws Exception {
         Path helper = CTargets.compile("missing_helper.c", CTargets.resource("missing_helper.c"), "-shared", "-fPIC");
-        Path dir = Files.createTempDirectory("tfix-missing");
         Files.copy(helper, dir.resolve("libmissinghelper.so"));
         Path broken = CTargets.compile("broken_patch.c", CTargets.resource("broken_patch.c"), "-shared", "-fPIC",
                 "-L" + dir, "-lmissinghelper");
         Path exe = Targets.exe("scorer.c");
-        try (RunningTarget t = RunningTarget.start(exe)) {
-            t.awaitLine("compute=40 static=16");
-            try (TfixSession s = attach(t)) {
-                TfixException e = assertThrows(TfixException.class, () -> s.replace("compute", null, "compute_v2", broken));
-                assertTrue(e.getMessage().contains("libmissinghelper.so: cannot open shared object file"), e.getMessage());
-                assertTrue(s.status().isEmpty());
-            }
+        live(exe, "compute=40 static=16", (t, s) -> {
+            TfixException e = assertThrows(TfixException.class, () -> s.replace("compute", null, "compute_v2", broken));
+            assertTrue(e.getMessage().contains("libmissinghelper.so: cannot open shared object file"), e.getMessage());
+            assertTrue(s.status().isEmpty());
+        }, t -> {
             assertFalse(Targets.mapsMention(t.pid(), broken.getFileName().toString()));
             assertLetGo(t);
-        }
+        });
     }
 
     @Test

@@ -21,6 +21,7 @@ import tfix.dsl.ScriptRunner;
 import tfix.dsl.TfixContext;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
+import tfix.engine.service.ServiceProcess;
 
 /**
  * The sample story: a game server with a scoring bug keeps its players and its
@@ -36,7 +37,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return Main.Cli.guard(common.debug, this::demo);
+        return Cli.guard(common.debug, this::demo);
     }
 
     private void demo() throws Exception {
@@ -46,7 +47,7 @@ final class DemoCommand implements Callable<Integer> {
         run(List.of("make", "-s", "-C", samples.toString()));
 
         step("Starting the game server");
-        try (ServiceProcess server = ServiceProcess.start(samples.resolve("build/gameserver"), "0");
+        try (ServiceProcess server = Services.start(samples.resolve("build/gameserver"), "0");
              Socket client = new Socket("127.0.0.1", port(server))) {
             int pid = server.pid();
             System.out.printf("  pid %d, listening on 127.0.0.1:%d, log in %s%n", pid, client.getPort(), server.log());
@@ -54,7 +55,7 @@ final class DemoCommand implements Callable<Integer> {
             PrintWriter send = new PrintWriter(client.getOutputStream(), true, StandardCharsets.UTF_8);
 
             step("The bug: a kill streak of 4 or more costs points instead of earning a bonus");
-            Matcher bug = server.await(STREAK_LINE, Duration.ofSeconds(20));
+            Matcher bug = Services.await(server, STREAK_LINE, Duration.ofSeconds(20));
             System.out.println("  " + bug.group(0));
             List<String> before = query(send, in);
             System.out.println("  a client connected now sees:");
@@ -64,7 +65,7 @@ final class DemoCommand implements Callable<Integer> {
             runScript(samples.resolve("gameserver/fix-score.tfix.groovy"), pid);
 
             step("The fix in effect: the same streak now earns a bonus");
-            Matcher fixed = server.await(STREAK_LINE, Duration.ofSeconds(20));
+            Matcher fixed = Services.await(server, STREAK_LINE, Duration.ofSeconds(20));
             System.out.println("  " + fixed.group(0));
             if (Integer.parseInt(fixed.group(3)) <= 0) {
                 throw new TfixException(Reason.VERIFY_FAILED, "the fix did not take effect: " + fixed.group(0));
@@ -78,7 +79,7 @@ final class DemoCommand implements Callable<Integer> {
 
             step("Reverting: tfix run samples/gameserver/revert-score.tfix.groovy --pid " + pid);
             runScript(samples.resolve("gameserver/revert-score.tfix.groovy"), pid);
-            Matcher back = server.await(STREAK_LINE, Duration.ofSeconds(20));
+            Matcher back = Services.await(server, STREAK_LINE, Duration.ofSeconds(20));
             System.out.println("  the original code runs again: " + back.group(0));
             send.println("quit");
         }
@@ -94,7 +95,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private void runScript(Path script, int pid) {
-        try (TfixContext ctx = Main.Cli.context(common, script.getParent())) {
+        try (TfixContext ctx = Cli.context(common, script.getParent())) {
             new ScriptRunner(ctx).runFile(script, Map.of("pid", pid));
         }
     }

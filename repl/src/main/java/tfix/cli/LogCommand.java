@@ -24,7 +24,7 @@ final class LogCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return Main.Cli.guard(debug, () -> {
+        return Cli.guard(debug, () -> {
             Journal journal = Journal.standard(new Native().libc().geteuid());
             List<Journal.Entry> entries = journal.read().stream().filter(e -> pid == null || e.pid() == pid).toList();
             if (last != null && last < 0) {

@@ -1,6 +1,5 @@
 package tfix.cli;
 
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -8,14 +7,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import tfix.dsl.ScriptError;
+import picocli.CommandLine;
 import tfix.dsl.ScriptRunner;
 import tfix.dsl.TfixContext;
-import tfix.engine.failure.TfixException;
+import tfix.engine.Engine;
 import tfix.engine.TfixSession;
 
 /** The tfix command line. */
@@ -65,7 +63,7 @@ public final class Main implements Callable<Integer> {
         @Override
         public Integer call() {
             return Cli.guard(common.debug, () -> {
-                try (TfixContext ctx = new TfixContext(TfixSession.Engine.create(), common.options(), System.out,
+                try (TfixContext ctx = new TfixContext(Engine.create(), common.options(), System.out,
                         Path.of("").toAbsolutePath(), dryRun)) {
                     run(new ScriptRunner(ctx), Cli.pidBinding(pid));
                 }
@@ -95,25 +93,47 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    @Command(name = "revert", mixinStandardHelpOptions = true,
-            description = "Undo replacements in a process: the functions named, a transaction, or every patch in force.")
-    static final class Revert implements Callable<Integer> {
+    /** status, verify and revert: the command's own short script over the process given by --pid. */
+    abstract static class PidCommand implements Callable<Integer> {
         @Option(names = "--pid", required = true)
         int pid;
 
+        @CommandLine.Mixin
+        Common common;
+
+        private final String name;
+
+        PidCommand(String name) {
+            this.name = name;
+        }
+
+        /** The script; {@code vars} holds `pid` and takes what else it needs. */
+        abstract String script(Map<String, Object> vars);
+
+        @Override
+        public Integer call() {
+            Map<String, Object> vars = new HashMap<>(Map.of("pid", pid));
+            String text = script(vars);
+            return Cli.runScript(common, name, text, vars);
+        }
+    }
+
+    @Command(name = "revert", mixinStandardHelpOptions = true,
+            description = "Undo replacements in a process: the functions named, a transaction, or every patch in force.")
+    static final class Revert extends PidCommand {
         @Option(names = "--transaction", description = "Undo every patch of this transaction (status shows the numbers).")
         Integer transaction;
 
         @Parameters(paramLabel = "FUNCTION", arity = "0..*", description = "Functions to put back; none means all.")
         List<String> functions = new ArrayList<>();
 
-        @CommandLine.Mixin
-        Common common;
+        Revert() {
+            super("revert");
+        }
 
         @Override
-        public Integer call() {
+        String script(Map<String, Object> vars) {
             // Names travel as variables, never as script text: a quote in a name cannot break anything.
-            Map<String, Object> vars = new HashMap<>(Map.of("pid", pid));
             StringBuilder script = new StringBuilder("attach pid\n");
             if (transaction != null) {
                 vars.put("tx", transaction);
@@ -126,90 +146,32 @@ public final class Main implements Callable<Integer> {
             if (transaction == null && functions.isEmpty()) {
                 script.append("revert()\n");
             }
-            script.append("status\ndetach\n");
-            return Cli.runScript(common, "revert", script.toString(), vars);
+            return script.append("status\ndetach\n").toString();
         }
     }
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = "Read every patched site of a process back and compare it with the record; exit 1 if one differs.")
-    static final class Verify implements Callable<Integer> {
-        @Option(names = "--pid", required = true)
-        int pid;
-
-        @CommandLine.Mixin
-        Common common;
+    static final class Verify extends PidCommand {
+        Verify() {
+            super("verify");
+        }
 
         @Override
-        public Integer call() {
-            return Cli.runScript(common, "verify", "attach pid; verify; detach", Map.of("pid", pid));
+        String script(Map<String, Object> vars) {
+            return "attach pid; verify; detach";
         }
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true, description = "List the patches in force in a process, read from the process itself.")
-    static final class Status implements Callable<Integer> {
-        @Option(names = "--pid", required = true)
-        int pid;
-
-        @CommandLine.Mixin
-        Common common;
+    static final class Status extends PidCommand {
+        Status() {
+            super("status");
+        }
 
         @Override
-        public Integer call() {
-            return Cli.runScript(common, "status", "attach pid; status; detach", Map.of("pid", pid));
-        }
-    }
-
-    /** Shared by the commands: the context, and turning failures into one line and an exit code. */
-    static final class Cli {
-        private Cli() {
-        }
-
-        /** `pid` for the script, when --pid was given. */
-        static Map<String, Object> pidBinding(Integer pid) {
-            Map<String, Object> vars = new HashMap<>();
-            if (pid != null) {
-                vars.put("pid", pid);
-            }
-            return vars;
-        }
-
-        /** A command's own short script over one context, failures as one line and exit 1. */
-        static int runScript(Common common, String name, String text, Map<String, Object> vars) {
-            return guard(common.debug, () -> {
-                try (TfixContext ctx = context(common, Path.of("").toAbsolutePath())) {
-                    new ScriptRunner(ctx).runText(text, name, vars);
-                }
-            });
-        }
-
-        static TfixContext context(Common common, Path baseDir) {
-            return new TfixContext(TfixSession.Engine.create(), common.options(), System.out, baseDir);
-        }
-
-        interface Body {
-            void run() throws Exception;
-        }
-
-        static int guard(boolean debug, Body body) {
-            try {
-                body.run();
-                return 0;
-            } catch (ScriptError | TfixException e) {
-                fail(debug, e.getMessage(), e);
-                return 1;
-            } catch (Exception e) {
-                fail(debug, e.getClass().getSimpleName() + ": " + e.getMessage() + " (run with --debug for details)", e);
-                return 1;
-            }
-        }
-
-        static void fail(boolean debug, String message, Throwable e) {
-            PrintStream err = System.err;
-            err.println("tfix: " + message);
-            if (debug) {
-                e.printStackTrace(err);
-            }
+        String script(Map<String, Object> vars) {
+            return "attach pid; status; detach";
         }
     }
 

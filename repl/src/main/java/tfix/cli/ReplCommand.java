@@ -2,9 +2,9 @@ package tfix.cli;
 
 import java.util.concurrent.Callable;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 import tfix.cli.repl.Repl;
 
 /** `tfix repl`: the interactive session (tfix.cli.repl). */
@@ -18,6 +18,6 @@ final class ReplCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return Main.Cli.guard(common.debug, () -> new Repl(new Repl.Settings(common.options(), common.debug, pid)).run());
+        return Cli.guard(common.debug, () -> new Repl(new Repl.Settings(common.options(), common.debug, pid)).run());
     }
 }

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
-
+import org.junit.jupiter.api.io.TempDir;
 import tfix.engine.testing.RunningTarget;
 import tfix.engine.testing.Targets;
 
@@ -35,14 +35,19 @@ class CliTest {
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile("tfix-out", ".txt");
         Path err = Files.createTempFile("tfix-err", ".txt");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("tfix did not finish: " + cmd);
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("tfix did not finish: " + cmd);
+            }
+            return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
         }
-        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
     }
 
     static Result tfix(String... args) throws IOException, InterruptedException {
@@ -88,10 +93,9 @@ class CliTest {
     }
 
     @Test
-    void runResolvesPathsAgainstTheScriptFolder() throws Exception {
+    void runResolvesPathsAgainstTheScriptFolder(@TempDir Path dir) throws Exception {
         Path exe = Targets.exe("scorer.c");
         Path patch = Targets.patch("scorer_patch.c");
-        Path dir = Files.createTempDirectory("tfix-script");
         Files.copy(patch, dir.resolve("patch.so"));
         Path script = dir.resolve("fix.tfix.groovy");
         Files.writeString(script, "// fix compute\nattach pid\nreplace 'compute' with 'compute_v2' from 'patch.so'\nverify\nstatus\ndetach\n");
@@ -162,10 +166,9 @@ class CliTest {
     }
 
     @Test
-    void permissionDeniedSaysWhatAllowsIt() throws Exception {
+    void permissionDeniedSaysWhatAllowsIt(@TempDir Path cp) throws Exception {
         Path exe = Targets.exe("sleeper.c");
         // An unprivileged copy of the class path, readable by `nobody`.
-        Path cp = Files.createTempDirectory("tfix-cp");
         List<String> entries = new ArrayList<>();
         int i = 0;
         for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
@@ -180,12 +183,15 @@ class CliTest {
         }
         new ProcessBuilder("chmod", "-R", "a+rX", cp.toString()).start().waitFor();
         cp.toFile().setReadable(true, false);
+        // A home and temporary folder `nobody` may write in (native stubs are unpacked there), deleted with the rest.
+        Path home = Files.createDirectory(cp.resolve("home"));
+        Files.setPosixFilePermissions(home, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
         try (RunningTarget t = RunningTarget.start(exe)) {
             List<String> cmd = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Duser.home=/tmp",
-                    "-XX:TieredStopAtLevel=1", "-cp", String.join(File.pathSeparator, entries), "tfix.cli.Main",
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Duser.home=" + home,
+                    "-Djava.io.tmpdir=" + home, "-XX:-UsePerfData", "-XX:TieredStopAtLevel=1", "-cp", String.join(File.pathSeparator, entries), "tfix.cli.Main",
                     "exec", "attach " + t.pid());
-            Path err = Files.createTempFile("tfix-err", ".txt");
+            Path err = Files.createFile(cp.resolve("err.txt"));
             err.toFile().setWritable(true, false);
             Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             assertTrue(p.waitFor(60, TimeUnit.SECONDS));

@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
-
+import org.junit.jupiter.api.io.TempDir;
 import tfix.engine.testing.RunningTarget;
 import tfix.engine.testing.Targets;
 
@@ -57,8 +57,7 @@ class DslTest {
     }
 
     @Test
-    void dryRunPrintsThePlanAndChangesNothing() throws Exception {
-        Path dir = Files.createTempDirectory("tfix-dry");
+    void dryRunPrintsThePlanAndChangesNothing(@TempDir Path dir) throws Exception {
         Path script = dir.resolve("fix.tfix.groovy");
         Files.writeString(script, "attach pid\nreplace 'tiny' with 'tiny_v2' from '" + patch() + "'\nverify\ndetach\n");
         try (RunningTarget t = RunningTarget.start(exe())) {

@@ -10,7 +10,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
-
+import org.junit.jupiter.api.io.TempDir;
 import tfix.engine.testing.RunningTarget;
 import tfix.engine.testing.Targets;
 
@@ -20,14 +20,25 @@ class GuardTest {
         return CliTest.tfixWith(java.util.Map.of("TFIX_JOURNAL", journal.toString()), Path.of("..").toAbsolutePath().normalize(), args);
     }
 
+    @TempDir
+    Path dir;
+
+    /** A journal of its own for the test, in a folder that exists; the file itself not yet. */
+    Path journal() throws Exception {
+        return Files.createDirectories(dir.resolve("journal")).resolve("journal.jsonl");
+    }
+
+    /** The scorer target, started and past its first line. */
+    static RunningTarget scorer() {
+        return RunningTarget.startPast("compute=40", Targets.exe("scorer.c"));
+    }
+
     @Test
     void patchFilesOthersCouldChangeAreRefused() throws Exception {
-        Path exe = Targets.exe("scorer.c");
         Path patch = Targets.patch("scorer_patch.c");
-        Path journal = Files.createTempDirectory("tfix-journal").resolve("journal.jsonl");
-        try (RunningTarget t = RunningTarget.start(exe)) {
-            t.awaitLine("compute=40");
-            Path open = Files.createTempDirectory("tfix-open");
+        Path journal = journal();
+        try (RunningTarget t = scorer()) {
+            Path open = Files.createDirectory(dir.resolve("open"));
             Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
             Files.copy(patch, open.resolve("patch.so"));
             CliTest.Result r = tfixWithJournal(journal, "exec", "attach " + t.pid() + "; replace 'compute' with 'compute_v2' from '"
@@ -35,7 +46,7 @@ class GuardTest {
             assertEquals(1, r.exit());
             assertTrue(r.err().contains("folder " + open) && r.err().contains("writable by any user"), r.err());
 
-            Path mine = Files.createTempDirectory("tfix-owned");
+            Path mine = Files.createDirectory(dir.resolve("owned"));
             Path foreign = mine.resolve("patch.so");
             Files.copy(patch, foreign);
             new ProcessBuilder("chown", "65534", foreign.toString()).start().waitFor();
@@ -57,11 +68,9 @@ class GuardTest {
 
     @Test
     void everyWriteIsJournaled() throws Exception {
-        Path exe = Targets.exe("scorer.c");
         Path patch = Targets.patch("scorer_patch.c");
-        Path journal = Files.createTempDirectory("tfix-journal").resolve("journal.jsonl");
-        try (RunningTarget t = RunningTarget.start(exe)) {
-            t.awaitLine("compute=40");
+        Path journal = journal();
+        try (RunningTarget t = scorer()) {
             CliTest.Result r = tfixWithJournal(journal, "exec", "attach " + t.pid() + "; replace 'compute' with 'compute_v2' from '"
                     + patch + "'; revert 'compute'");
             assertEquals(0, r.exit(), r.err());

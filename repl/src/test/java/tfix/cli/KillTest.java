@@ -13,7 +13,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
-
+import tfix.engine.Engine;
 import tfix.engine.TfixSession;
 import tfix.engine.testing.RunningTarget;
 import tfix.engine.testing.Targets;
@@ -35,7 +35,7 @@ class KillTest {
             // The two states the function may be in: its own code, or the whole jump.
             long hot;
             byte[] original, patched;
-            TfixSession.Engine engine = TfixSession.Engine.create();
+            Engine engine = Engine.create();
             try (TfixSession s = TfixSession.attach(t.pid(), engine, TfixSession.Options.defaults())) {
                 hot = s.symbols().resolve("hot", null, List.of()).address();
                 original = Targets.peek(t.pid(), hot, 16);

@@ -13,11 +13,11 @@ import java.util.regex.MatchResult;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
-
+import org.junit.jupiter.api.io.TempDir;
 import tfix.cli.repl.Help;
 import tfix.cli.repl.Lexer;
-import tfix.cli.repl.ReplParser;
 import tfix.cli.repl.ReplParser.Context;
+import tfix.cli.repl.ReplParser;
 import tfix.cli.repl.SymbolIndex;
 import tfix.dsl.TfixScript;
 import tfix.engine.testing.RunningTarget;
@@ -31,10 +31,9 @@ class ReplTest {
     }
 
     @Test
-    void aSessionAttachesCompletesPatchesPlansRevertsAndDetachesOnCtrlD() throws Exception {
+    void aSessionAttachesCompletesPatchesPlansRevertsAndDetachesOnCtrlD(@TempDir Path dir) throws Exception {
         Path exe = Targets.exe("scorer.c");
         Path patch = Targets.patch("scorer_patch.c");
-        Path dir = Files.createTempDirectory("tfix-repl");
         Files.copy(patch, dir.resolve("patch.so"));
         Files.createDirectories(dir.resolve("fixes"));
         Files.copy(patch, dir.resolve("fixes/patch.so"));
@@ -114,10 +113,9 @@ class ReplTest {
     }
 
     @Test
-    void ctrlCCancelsAWaitAndLeavesTheTargetAsItWas() throws Exception {
+    void ctrlCCancelsAWaitAndLeavesTheTargetAsItWas(@TempDir Path dir) throws Exception {
         Path exe = Targets.exe("corners.c");
         Path patch = Targets.patch("corners_patch.c");
-        Path dir = Files.createTempDirectory("tfix-repl");
         try (RunningTarget t = RunningTarget.start(exe, "spin")) {
             t.awaitLine("tiny=10");
             int pid = t.pid();

@@ -23,12 +23,16 @@ final class TmuxPane implements AutoCloseable {
     private static final AtomicInteger COUNT = new AtomicInteger();
     private static final Duration WAIT = Duration.ofSeconds(20);
     private final String socket;
+    private final Path scriptDir;
     private final Path exitFile;
+    /** The tmux server's socket file, which the server leaves behind when it is killed. */
+    private Path socketFile;
     private int consumed;
 
-    private TmuxPane(String socket, Path exitFile) {
+    private TmuxPane(String socket, Path scriptDir) {
         this.socket = socket;
-        this.exitFile = exitFile;
+        this.scriptDir = scriptDir;
+        this.exitFile = scriptDir.resolve("exit");
     }
 
     /** Runs `tfix ARGS` in {@code dir} with the tests' JVM and class path; {@code stateHome} is XDG_STATE_HOME. */
@@ -40,14 +44,15 @@ final class TmuxPane implements AutoCloseable {
         // A script rather than a tmux argument: the class path can be long. bash, not exec: tmux does not
         // always learn a pane's exit status, so the script writes it; and bash, unlike dash, goes on
         // after a Ctrl-C that its child handled.
-        Path script = Files.createTempFile("tfix-repl", ".sh");
-        Path exit = Path.of(script + ".exit");
+        TmuxPane p = new TmuxPane("tfix-test-" + ProcessHandle.current().pid() + "-" + COUNT.incrementAndGet(),
+                Files.createTempDirectory("tfix-pane"));
+        Path script = p.scriptDir.resolve("run.sh");
         Files.writeString(script, String.join(" ", cmd.stream().map(TmuxPane::quote).toList()) + "\necho $? >"
-                + quote(exit.toString()) + "\n");
-        TmuxPane p = new TmuxPane("tfix-test-" + ProcessHandle.current().pid() + "-" + COUNT.incrementAndGet(), exit);
+                + quote(p.exitFile.toString()) + "\n");
         // remain-on-exit keeps the screen readable after the program ends.
         p.tmux("-f", "/dev/null", "new-session", "-d", "-s", "repl", "-x", "200", "-y", "50", "-c", dir.toString(),
                 "bash " + quote(script.toString()), ";", "set-option", "-g", "remain-on-exit", "on");
+        p.socketFile = Path.of(p.tmux("display-message", "-p", "#{socket_path}").trim());
         return p;
     }
 
@@ -149,13 +154,26 @@ final class TmuxPane implements AutoCloseable {
         }
     }
 
-    /** Ends the tmux server; a REPL still running gets SIGHUP, and detaches on its way out. */
+    /** Ends the tmux server; a REPL still running gets SIGHUP, and detaches on its way out. Deletes the script. */
     @Override
     public void close() throws IOException {
         try {
             tmux("kill-server");
         } catch (IOException e) {
             // Already gone.
+        }
+        if (socketFile != null) {
+            Files.deleteIfExists(socketFile);
+        }
+        // The pane's shell may still be writing its exit status as the server goes: try a few times.
+        for (int i = 0; i < 50 && Files.exists(scriptDir); i++) {
+            try {
+                Files.deleteIfExists(scriptDir.resolve("run.sh"));
+                Files.deleteIfExists(exitFile);
+                Files.deleteIfExists(scriptDir);
+            } catch (IOException e) {
+                pause();
+            }
         }
     }
 }

@@ -1,16 +1,26 @@
 package tfix.engine.testing;
 
+import java.nio.file.Path;
+import java.util.function.Consumer;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import tfix.engine.Engine;
 import tfix.engine.TfixSession;
 
 /** Base of tests that attach sessions: one engine (libc binding, decoder, ELF cache) per class. */
 public abstract class EngineTest {
-    protected static TfixSession.Engine engine;
+    protected static Engine engine;
+
+    /** What a test does with a running target and one session attached to it. */
+    @FunctionalInterface
+    protected interface Live {
+        void run(RunningTarget t, TfixSession s) throws Exception;
+    }
 
     @BeforeAll
     static void createEngine() {
-        engine = TfixSession.Engine.create();
+        engine = Engine.create();
     }
 
     @AfterAll
@@ -20,5 +30,24 @@ public abstract class EngineTest {
 
     protected static TfixSession attach(RunningTarget t) {
         return TfixSession.attach(t.pid(), engine, TfixSession.Options.defaults());
+    }
+
+    /**
+     * Starts {@code exe}, waits for its line {@code first}, runs {@code body} in one session,
+     * detaches, then checks the target with {@code after}; the target is stopped at the end.
+     */
+    protected static void live(Path exe, String first, Live body, Consumer<RunningTarget> after) throws Exception {
+        live(RunningTarget.startPast(first, exe), TfixSession.Options.defaults(), body, after);
+    }
+
+    /** The same for a target already started, with a session of the given options. */
+    protected static void live(RunningTarget target, TfixSession.Options options, Live body, Consumer<RunningTarget> after)
+            throws Exception {
+        try (RunningTarget t = target) {
+            try (TfixSession s = TfixSession.attach(t.pid(), engine, options)) {
+                body.run(t, s);
+            }
+            after.accept(t);
+        }
     }
 }

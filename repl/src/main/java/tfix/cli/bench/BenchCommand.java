@@ -3,15 +3,19 @@ package tfix.cli.bench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import tfix.engine.patch.ReplaceSpec;
+import tfix.engine.Engine;
 import tfix.engine.Results;
-import tfix.engine.failure.TfixException;
 import tfix.engine.TfixSession;
+import tfix.engine.failure.TfixException;
+import tfix.engine.patch.ReplaceSpec;
 
 /**
  * `tfix bench`: tfix measured against what a user would otherwise do, gdb by hand
@@ -33,33 +37,34 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--only", description = "Run only these parts: freeze, command, call, transaction, symbols.", split = ",")
     List<String> only;
 
+    /** The parts, by the names --only takes, in the order they run. */
+    private static final Map<String, Function<BenchCommand, Bench>> PARTS = new LinkedHashMap<>();
+
+    static {
+        PARTS.put("freeze", FreezeBench::new);
+        PARTS.put("command", CommandBench::new);
+        PARTS.put("call", CallCostBench::new);
+        PARTS.put("transaction", TransactionBench::new);
+        PARTS.put("symbols", SymbolBench::new);
+    }
+
     private final List<String[]> rows = new ArrayList<>();
-    private TfixSession.Engine engine;
+    private Engine engine;
     private Toolchain tools;
     private boolean gdb;
 
     @Override
     public Integer call() throws Exception {
-        try {
-            engine = TfixSession.Engine.create();
-            tools = new Toolchain(Files.createTempDirectory("tfix-bench"));
+        try (Toolchain built = Toolchain.inTemporaryFolder()) {
+            tools = built;
+            engine = Engine.create();
             gdb = !noGdb && Toolchain.has("gdb");
             System.out.printf("tfix bench: %d runs each, medians (min-max); machine: %s, %d cores; gdb: %s%n", runs,
                     machine(), Runtime.getRuntime().availableProcessors(), gdb ? "yes" : "not used");
-            if (part("freeze")) {
-                new FreezeBench(this).run();
-            }
-            if (part("command")) {
-                new CommandBench(this).run();
-            }
-            if (part("call")) {
-                new CallCostBench(this).run();
-            }
-            if (part("transaction")) {
-                new TransactionBench(this).run();
-            }
-            if (part("symbols")) {
-                new SymbolBench(this).run();
+            for (Map.Entry<String, Function<BenchCommand, Bench>> p : PARTS.entrySet()) {
+                if (only == null || only.contains(p.getKey())) {
+                    p.getValue().apply(this).run();
+                }
             }
             printTable();
             return 0;
@@ -69,11 +74,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private boolean part(String name) {
-        return only == null || only.contains(name);
-    }
-
-    TfixSession.Engine engine() {
+    Engine engine() {
         return engine;
     }
 
@@ -136,7 +137,7 @@ public final class BenchCommand implements Callable<Integer> {
         return (System.nanoTime() - t0) / 1e6;
     }
 
-    static Results.Replaced tfixReplace(TfixSession.Engine engine, int pid, String old, String fresh, Path patch) {
+    static Results.Replaced tfixReplace(Engine engine, int pid, String old, String fresh, Path patch) {
         try (TfixSession s = TfixSession.attach(pid, engine, TfixSession.Options.defaults())) {
             return s.replace(ReplaceSpec.of(old, fresh, patch));
         }

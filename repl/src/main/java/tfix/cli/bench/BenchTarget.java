@@ -8,9 +8,10 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import tfix.cli.ServiceProcess;
+import tfix.cli.Services;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
+import tfix.engine.service.ServiceProcess;
 
 /** A benchmark target: a {@link ServiceProcess} whose watcher thread reports its clock gaps. */
 final class BenchTarget implements AutoCloseable {
@@ -22,7 +23,7 @@ final class BenchTarget implements AutoCloseable {
     }
 
     static BenchTarget start(Path binary, String... args) throws IOException, InterruptedException {
-        return new BenchTarget(ServiceProcess.start(binary, args));
+        return new BenchTarget(Services.start(binary, args));
     }
 
     int pid() {
@@ -30,7 +31,7 @@ final class BenchTarget implements AutoCloseable {
     }
 
     Matcher await(String regex, Duration timeout) {
-        return process.await(regex, timeout);
+        return Services.await(process, regex, timeout);
     }
 
     /**

@@ -6,17 +6,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The cost of a call through the jump: calls per second of f() before and after it jumps to the same code. */
-final class CallCostBench {
-    private final BenchCommand bench;
-
+final class CallCostBench extends Bench {
     CallCostBench(BenchCommand bench) {
-        this.bench = bench;
+        super(bench);
     }
 
+    @Override
     void run() throws Exception {
-        Toolchain tools = bench.tools();
-        Path exe = tools.gcc(tools.source("callrate.c"), "callrate");
-        Path patch = tools.gcc(tools.source("callrate_patch.c"), "libcallrate_patch.so", "-shared", "-fPIC");
+        Built built = build("callrate");
+        Path exe = built.exe();
+        Path patch = built.patch();
         System.out.println("cost of a call through the jump:");
         try (BenchTarget t = BenchTarget.start(exe)) {
             List<Double> direct = rates(t);

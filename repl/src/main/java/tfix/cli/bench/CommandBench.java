@@ -9,24 +9,23 @@ import java.util.List;
  * The whole command's wall time, JVM start included, with and without a class-data
  * sharing archive, against gdb's batch run of the same replace.
  */
-final class CommandBench {
-    private final BenchCommand bench;
-
+final class CommandBench extends Bench {
     CommandBench(BenchCommand bench) {
-        this.bench = bench;
+        super(bench);
     }
 
+    @Override
     void run() throws Exception {
-        Toolchain tools = bench.tools();
-        Path exe = tools.gcc(tools.source("freeze.c"), "freeze", "-pthread");
-        Path patch = tools.gcc(tools.source("freeze_patch.c"), "libfreeze_patch.so", "-shared", "-fPIC");
+        Built built = build("freeze", "-pthread");
+        Path exe = built.exe();
+        Path patch = built.patch();
         Path jar = Path.of(BenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         if (!jar.toString().endsWith(".jar")) {
             bench.row("whole command (tfix exec)", "n/a: run from tfix.jar", "");
             return;
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Path cds = tools.dir().resolve("tfix.jsa");
+        Path cds = tools().dir().resolve("tfix.jsa");
         System.out.println("whole command: attach, replace, detach (JVM start included):");
         List<Double> plain = new ArrayList<>(), shared = new ArrayList<>(), viaGdb = new ArrayList<>();
         for (int r = 0; r < bench.runs() + 1; r++) {

@@ -8,17 +8,16 @@ import java.util.List;
  * How long one replace stops the target, with 1, 64 and 256 threads: as tfix measures
  * it, and as the target sees it (its watcher thread's longest gap between clock reads).
  */
-final class FreezeBench {
-    private final BenchCommand bench;
-
+final class FreezeBench extends Bench {
     FreezeBench(BenchCommand bench) {
-        this.bench = bench;
+        super(bench);
     }
 
+    @Override
     void run() throws Exception {
-        Toolchain tools = bench.tools();
-        Path exe = tools.gcc(tools.source("freeze.c"), "freeze", "-pthread");
-        Path patch = tools.gcc(tools.source("freeze_patch.c"), "libfreeze_patch.so", "-shared", "-fPIC");
+        Built built = build("freeze", "-pthread");
+        Path exe = built.exe();
+        Path patch = built.patch();
         System.out.println("freeze of one replace (target: N threads calling work() between 1 ms sleeps):");
         for (int n : bench.threadCounts()) {
             List<Double> tfixOwn = new ArrayList<>(), tfixSeen = new ArrayList<>(), gdbSeen = new ArrayList<>(),

@@ -4,21 +4,22 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import tfix.engine.failure.TfixException;
+import tfix.engine.Engine;
 import tfix.engine.TfixSession;
 import tfix.engine.elf.ProcessSymbols;
+import tfix.engine.failure.TfixException;
 
 /** Symbol look-up in a process that maps a library with 100,000 symbols. */
-final class SymbolBench {
+final class SymbolBench extends Bench {
     static final int SYMBOLS = 100_000;
-    private final BenchCommand bench;
 
     SymbolBench(BenchCommand bench) {
-        this.bench = bench;
+        super(bench);
     }
 
+    @Override
     void run() throws Exception {
-        Toolchain tools = bench.tools();
+        Toolchain tools = tools();
         StringBuilder asm = new StringBuilder(".text\n");
         for (int i = 0; i < SYMBOLS; i++) {
             asm.append(String.format(".globl sym_%06d%n.type sym_%06d,@function%nsym_%06d:%n\tret%n.size sym_%06d, .-sym_%06d%n",
@@ -41,7 +42,7 @@ final class SymbolBench {
                 viaGdb = new ArrayList<>();
         try (BenchTarget t = BenchTarget.start(host)) {
             for (int r = 0; r < bench.runs(); r++) {
-                TfixSession.Engine cold = TfixSession.Engine.create(); // nothing parsed yet
+                Engine cold = Engine.create(); // nothing parsed yet
                 long t0 = System.nanoTime();
                 try (TfixSession s = TfixSession.attach(t.pid(), cold, TfixSession.Options.defaults())) {
                     attach.add((System.nanoTime() - t0) / 1e6);

@@ -6,17 +6,47 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 
-/** Builds the benchmark's targets and patches with gcc, in a work folder. */
-final class Toolchain {
+/** Builds the benchmark's targets and patches with gcc, in a temporary work folder that closing deletes. */
+final class Toolchain implements AutoCloseable {
     private final Path dir;
+    /** Deletes the folder when the JVM is told to stop (Ctrl-C) before the benchmarks end. */
+    private final Thread onExit = new Thread(this::delete, "tfix-bench-cleanup");
 
-    Toolchain(Path dir) {
+    private Toolchain(Path dir) {
         this.dir = dir;
+        Runtime.getRuntime().addShutdownHook(onExit);
+    }
+
+    static Toolchain inTemporaryFolder() throws IOException {
+        return new Toolchain(Files.createTempDirectory("tfix-bench"));
+    }
+
+    /** Deletes the work folder and everything built in it. */
+    @Override
+    public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(onExit);
+        } catch (IllegalStateException e) {
+            return; // already shutting down: the hook deletes the folder
+        }
+        delete();
+    }
+
+    private void delete() {
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException ignored) {
+            // Nothing more to do for a temporary folder that will not go.
+        }
     }
 
     Path dir() {

@@ -4,21 +4,21 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import tfix.engine.patch.ReplaceSpec;
 import tfix.engine.Results;
 import tfix.engine.TfixSession;
+import tfix.engine.patch.ReplaceSpec;
 
 /** One transaction of 1,000 functions: the freeze tfix needs, against gdb writing the same jumps. */
-final class TransactionBench {
+final class TransactionBench extends Bench {
     static final int FUNCTIONS = 1000;
-    private final BenchCommand bench;
 
     TransactionBench(BenchCommand bench) {
-        this.bench = bench;
+        super(bench);
     }
 
+    @Override
     void run() throws Exception {
-        Toolchain tools = bench.tools();
+        Toolchain tools = tools();
         StringBuilder target = new StringBuilder("#define _GNU_SOURCE\n#include <stdio.h>\n#include <time.h>\n#include <unistd.h>\n");
         StringBuilder patch = new StringBuilder();
         for (int i = 0; i < FUNCTIONS; i++) {

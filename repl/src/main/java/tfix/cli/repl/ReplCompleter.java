@@ -25,7 +25,6 @@ import org.jline.reader.Candidate;
 import org.jline.reader.Completer;
 import org.jline.reader.LineReader;
 import org.jline.reader.ParsedLine;
-
 import tfix.dsl.TfixScript;
 import tfix.engine.elf.Demangler;
 import tfix.engine.elf.ElfImage;

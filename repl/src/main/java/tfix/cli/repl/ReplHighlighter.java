@@ -8,7 +8,6 @@ import org.jline.reader.LineReader;
 import org.jline.utils.AttributedString;
 import org.jline.utils.AttributedStringBuilder;
 import org.jline.utils.AttributedStyle;
-
 import tfix.cli.repl.Lexer.Token;
 import tfix.dsl.TfixScript;
 

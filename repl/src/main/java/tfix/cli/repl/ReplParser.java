@@ -9,7 +9,6 @@ import org.jline.reader.EOFError;
 import org.jline.reader.ParsedLine;
 import org.jline.reader.Parser;
 import org.jline.reader.SyntaxError;
-
 import tfix.cli.repl.Lexer.Kind;
 import tfix.cli.repl.Lexer.Token;
 

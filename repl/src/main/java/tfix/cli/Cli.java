@@ -1,0 +1,65 @@
+package tfix.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import tfix.dsl.ScriptError;
+import tfix.dsl.ScriptRunner;
+import tfix.dsl.TfixContext;
+import tfix.engine.Engine;
+import tfix.engine.failure.TfixException;
+
+/** Shared by the commands: the context, and turning failures into one line and an exit code. */
+final class Cli {
+    private Cli() {
+    }
+
+    /** `pid` for the script, when --pid was given. */
+    static Map<String, Object> pidBinding(Integer pid) {
+        Map<String, Object> vars = new HashMap<>();
+        if (pid != null) {
+            vars.put("pid", pid);
+        }
+        return vars;
+    }
+
+    /** A command's own short script over one context, failures as one line and exit 1. */
+    static int runScript(Main.Common common, String name, String text, Map<String, Object> vars) {
+        return guard(common.debug, () -> {
+            try (TfixContext ctx = context(common, Path.of("").toAbsolutePath())) {
+                new ScriptRunner(ctx).runText(text, name, vars);
+            }
+        });
+    }
+
+    static TfixContext context(Main.Common common, Path baseDir) {
+        return new TfixContext(Engine.create(), common.options(), System.out, baseDir);
+    }
+
+    interface Body {
+        void run() throws Exception;
+    }
+
+    static int guard(boolean debug, Body body) {
+        try {
+            body.run();
+            return 0;
+        } catch (ScriptError | TfixException e) {
+            fail(debug, e.getMessage(), e);
+            return 1;
+        } catch (Exception e) {
+            fail(debug, e.getClass().getSimpleName() + ": " + e.getMessage() + " (run with --debug for details)", e);
+            return 1;
+        }
+    }
+
+    static void fail(boolean debug, String message, Throwable e) {
+        PrintStream err = System.err;
+        err.println("tfix: " + message);
+        if (debug) {
+            e.printStackTrace(err);
+        }
+    }
+}
