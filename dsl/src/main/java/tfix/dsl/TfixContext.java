@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Set;
 
 import tfix.engine.Engine;
+import tfix.engine.Options;
 import tfix.engine.Results;
 import tfix.engine.TfixSession;
 import tfix.engine.failure.Reason;
@@ -28,7 +29,7 @@ import tfix.engine.record.AppliedPatch;
 public final class TfixContext implements AutoCloseable {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
     private final Engine engine;
-    private final TfixSession.Options options;
+    private final Options options;
     private final PrintStream out;
     private Path baseDir;
     private TfixSession session;
@@ -40,12 +41,12 @@ public final class TfixContext implements AutoCloseable {
     /** Replacements gathered by a transaction or plan block, instead of applied one by one. */
     private List<ReplaceSpec> collecting;
 
-    public TfixContext(Engine engine, TfixSession.Options options, PrintStream out, Path baseDir) {
+    public TfixContext(Engine engine, Options options, PrintStream out, Path baseDir) {
         this(engine, options, out, baseDir, false);
     }
 
     /** {@code dryRun}: replace and revert only print what they would do; the target is never changed. */
-    public TfixContext(Engine engine, TfixSession.Options options, PrintStream out, Path baseDir, boolean dryRun) {
+    public TfixContext(Engine engine, Options options, PrintStream out, Path baseDir, boolean dryRun) {
         this.engine = engine;
         this.options = options;
         this.out = out;

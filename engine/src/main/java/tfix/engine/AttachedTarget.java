@@ -1,6 +1,7 @@
 package tfix.engine;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -32,8 +33,9 @@ final class AttachedTarget implements Attached {
     private RemoteCaller caller;
     private PatchBook book;
 
-    AttachedTarget(TargetProcess process, Tracee tracee, ProcMemory memory, Engine engine, Duration callTimeout,
-                   BooleanSupplier cancelled, Consumer<String> warnings) {
+    /** {@code symbols}: read before attaching, or null to read them now. */
+    AttachedTarget(TargetProcess process, Tracee tracee, ProcMemory memory, Engine engine, ProcessSymbols symbols,
+                   Duration callTimeout, BooleanSupplier cancelled, Consumer<String> warnings) {
         this.process = process;
         this.tracee = tracee;
         this.memory = memory;
@@ -41,13 +43,31 @@ final class AttachedTarget implements Attached {
         this.callTimeout = callTimeout;
         this.cancelled = cancelled;
         this.warnings = warnings;
-        reload();
+        if (symbols == null) {
+            reload();
+        } else {
+            use(symbols, process.maps());
+        }
+    }
+
+    /** The symbols of every mapped file, read without ptrace; empty when /proc does not let tfix read them yet. */
+    static Optional<ProcessSymbols> readSymbols(TargetProcess process, Engine engine) {
+        try {
+            return Optional.of(ProcessSymbols.load(process.pid(), process.maps(), process::openableFile,
+                    engine.elfCache(), engine.demangler()));
+        } catch (RuntimeException e) {
+            return Optional.empty(); // attaching says why (no such process, permission)
+        }
     }
 
     @Override
     public void reload() {
         Maps maps = process.maps();
-        symbols = ProcessSymbols.load(process.pid(), maps, process::openableFile, engine.elfCache(), engine.demangler());
+        use(ProcessSymbols.load(process.pid(), maps, process::openableFile, engine.elfCache(), engine.demangler()), maps);
+    }
+
+    private void use(ProcessSymbols fresh, Maps maps) {
+        symbols = fresh;
         caller = new RemoteCaller(tracee, memory, symbols, callTimeout, cancelled);
         if (book == null) {
             book = new PatchBook(process.pid(), maps, memory, Journal.standard(engine.nat().libc().geteuid()), warnings);

@@ -36,13 +36,6 @@ import tfix.engine.record.PatchSelection;
  * {@link Preparer} plans, the {@link Installer} writes, the {@link Inspector} reads.
  */
 public final class TfixSession implements AutoCloseable {
-    /** Time limits: how long a remote call may run, how long to wait for threads to leave a site. */
-    public record Options(Duration callTimeout, Duration threadTimeout) {
-        public static Options defaults() {
-            return new Options(Duration.ofSeconds(10), Duration.ofSeconds(2));
-        }
-    }
-
     private final TargetProcess process;
     private final Options options;
     private final PtraceThread thread;
@@ -58,49 +51,54 @@ public final class TfixSession implements AutoCloseable {
     private volatile boolean cancelRequested;
 
     private TfixSession(TargetProcess process, Options options, PtraceThread thread, Tracee tracee, ProcMemory memory,
-                        Engine engine) {
+                        Engine engine, ProcessSymbols symbols) {
         this.process = process;
         this.options = options;
         this.thread = thread;
         this.tracee = tracee;
         this.memory = memory;
         this.engine = engine;
-        this.target = new AttachedTarget(process, tracee, memory, engine, options.callTimeout(), () -> cancelRequested,
-                w -> warnings.accept(w));
+        this.target = new AttachedTarget(process, tracee, memory, engine, symbols, options.callTimeout(),
+                () -> cancelRequested, w -> warnings.accept(w));
         this.preparer = new Preparer(process, memory, target, engine.elfCache(), engine.demangler(), engine.decoder(),
                 engine.nat().libc().geteuid());
     }
 
-    /** Seizes every thread of the process (they keep running) and reads its symbols. */
+    /**
+     * Seizes every thread of the process (they keep running) and reads its symbols. The ELF
+     * files are read first, before any thread is traced: a traced thread's signals wait for
+     * tfix, so nothing slow happens while tfix holds the process.
+     */
     public static TfixSession attach(int pid, Engine engine, Options options) {
         TargetProcess process = new TargetProcess(pid);
         boolean aliveAtStart = process.alive();
+        ProcessSymbols early = AttachedTarget.readSymbols(process, engine).orElse(null);
         PtraceThread thread = new PtraceThread(pid);
+        Tracee tracee;
         try {
-            return thread.call(() -> {
-                // While the target is stopped, the threads tfix resumes compete with it for the CPU:
-                // a high scheduling weight (root only; harmless if refused) keeps the resume loop short.
-                engine.nat().libc().setpriority(0, engine.nat().gettid(), -15);
-                Tracee tracee = Tracee.attach(process, new Ptrace(engine.nat()), thread);
-                ProcMemory memory = null;
-                try {
-                    memory = new ProcMemory(pid);
-                    TfixSession s = new TfixSession(process, options, thread, tracee, memory, engine);
-                    thread.whileIdle(tracee::pump);
-                    return s;
-                } catch (RuntimeException e) {
-                    tracee.detach();
-                    if (memory != null) {
-                        memory.close();
-                    }
-                    if (aliveAtStart && !process.alive()) {
-                        throw new TfixException(Reason.PROCESS_GONE, "process " + pid + " exited while tfix was attaching", e);
-                    }
-                    throw e;
-                }
-            });
+            tracee = thread.call(() -> Tracee.attach(process, new Ptrace(engine.nat()), thread));
         } catch (RuntimeException e) {
             thread.close();
+            throw e;
+        }
+        ProcMemory memory = null;
+        try {
+            memory = new ProcMemory(pid);
+            TfixSession s = new TfixSession(process, options, thread, tracee, memory, engine, early);
+            thread.whileIdle(tracee::pump);
+            return s;
+        } catch (RuntimeException e) {
+            try {
+                thread.run(tracee::detach);
+            } finally {
+                thread.close();
+                if (memory != null) {
+                    memory.close();
+                }
+            }
+            if (aliveAtStart && !process.alive()) {
+                throw new TfixException(Reason.PROCESS_GONE, "process " + pid + " exited while tfix was attaching", e);
+            }
             throw e;
         }
     }
@@ -113,12 +111,16 @@ public final class TfixSession implements AutoCloseable {
         cancelRequested = true;
     }
 
-    private <T> T onTracer(Callable<T> task) {
+    /**
+     * Runs one operation, all or nothing, one at a time. It runs on the calling thread: only
+     * its ptrace requests go to the tracer thread, which answers the target's stops meanwhile.
+     */
+    private <T> T exclusive(Callable<T> task) {
         if (closed) {
             throw new TfixException(Reason.NOT_ATTACHED, "not attached: use `attach PID` first");
         }
-        cancelRequested = false;
-        return thread.call(() -> {
+        synchronized (this) {
+            cancelRequested = false;
             if (tracee.exited()) {
                 throw new TfixException(Reason.PROCESS_GONE, "process " + process.pid() + " has exited");
             }
@@ -131,8 +133,10 @@ public final class TfixSession implements AutoCloseable {
                             + " exited while tfix was working on it", e);
                 }
                 throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
             }
-        });
+        }
     }
 
     public int pid() {
@@ -140,11 +144,11 @@ public final class TfixSession implements AutoCloseable {
     }
 
     public int threadCount() {
-        return onTracer(tracee::threadCount);
+        return exclusive(() -> tracee.onTracer(tracee::threadCount));
     }
 
     public ProcessSymbols symbols() {
-        return onTracer(target::symbols);
+        return exclusive(target::symbols);
     }
 
     /** Replaces {@code oldName} (optionally in {@code library}) with {@code newName} from the patch library. */
@@ -169,7 +173,7 @@ public final class TfixSession implements AutoCloseable {
      * not yet loaded is planned at a far address, so the plan shows the longest jump.
      */
     public List<SitePlan> plan(List<ReplaceSpec> specs) {
-        return onTracer(() -> {
+        return exclusive(() -> {
             List<SitePlan> plans = new ArrayList<>();
             for (ReplaceSpec spec : specs) {
                 plans.add(preparer.prepare(spec, true).plan());
@@ -183,7 +187,7 @@ public final class TfixSession implements AutoCloseable {
     }
 
     private List<Results.Replaced> write(List<ReplaceSpec> specs, boolean asTransaction) {
-        return onTracer(() -> {
+        return exclusive(() -> {
             preparer.startWrite();
             List<Prepared> ready = new ArrayList<>();
             for (ReplaceSpec spec : specs) {
@@ -212,12 +216,12 @@ public final class TfixSession implements AutoCloseable {
 
     /** Also refuse to replace a function while any thread has it on its stack (waiting up to the thread time-out). */
     public void stackCheck(boolean on) {
-        onTracer(() -> stackCheck = on);
+        exclusive(() -> stackCheck = on);
     }
 
     /** Refuses to go on unless the executable (or the named library) has this GNU build-id. */
     public void expectBuildId(String library, String buildId) {
-        onTracer(() -> {
+        exclusive(() -> {
             Pins.checkBuildId(target.symbols(), library, buildId, "this runbook was written for another build of it");
             return null;
         });
@@ -225,14 +229,15 @@ public final class TfixSession implements AutoCloseable {
 
     /** Runs a read-only view of the process (disas, symbols, maps, threads, peek) on the tracer thread. */
     public <T> T inspect(Function<Inspector, T> view) {
-        return onTracer(() -> view.apply(new Inspector(process, target.symbols(), memory, engine.decoder(), tid -> {
-            tracee.stopThread(tid, Duration.ofSeconds(1)); // a running thread, for the moment it takes to read its rip
-            try {
-                return tracee.registers(tid).rip();
-            } finally {
-                tracee.resumeThread(tid);
-            }
-        })));
+        return exclusive(() -> view.apply(new Inspector(process, target.symbols(), memory, engine.decoder(),
+                tid -> tracee.onTracer(() -> {
+                    tracee.stopThread(tid, Duration.ofSeconds(1)); // a running thread, for the moment it takes to read its rip
+                    try {
+                        return tracee.registers(tid).rip();
+                    } finally {
+                        tracee.resumeThread(tid);
+                    }
+                }))));
     }
 
     private Installer installer() {
@@ -243,12 +248,12 @@ public final class TfixSession implements AutoCloseable {
 
     /** The patches in force, read from the process's own record. */
     public List<AppliedPatch> status() {
-        return onTracer(() -> target.book().inForce());
+        return exclusive(() -> target.book().inForce());
     }
 
     /** Reads every patched site (and its trampoline) back and compares it with the record. */
     public List<Results.Verified> verify() {
-        return onTracer(() -> target.book().inForce().stream().map(p -> {
+        return exclusive(() -> target.book().inForce().stream().map(p -> {
             byte[] now = memory.read(p.site(), p.patch().length);
             byte[] slot = p.trampoline() == 0 ? new byte[0] : Planner.trampolineCode(p.trampoline(), p.target());
             boolean ok = Arrays.equals(now, p.patch()) && Arrays.equals(memory.read(p.trampoline(), slot.length), slot);
@@ -258,18 +263,18 @@ public final class TfixSession implements AutoCloseable {
 
     /** Undoes the replacement of one function, found by name or address. */
     public Results.Reverted revert(String function) {
-        return onTracer(() -> uninstall(List.of(
+        return exclusive(() -> uninstall(List.of(
                 PatchSelection.byFunction(target.book().inForce(), function, target.symbols(), process.pid()))));
     }
 
     /** Undoes every patch of one transaction, in one stop. */
     public Results.Reverted revertTransaction(int transaction) {
-        return onTracer(() -> uninstall(PatchSelection.byTransaction(target.book().inForce(), transaction)));
+        return exclusive(() -> uninstall(PatchSelection.byTransaction(target.book().inForce(), transaction)));
     }
 
     /** Undoes every patch in force, in one stop, newest first. */
     public Results.Reverted revertAll() {
-        return onTracer(() -> uninstall(PatchSelection.newestFirst(target.book().inForce())));
+        return exclusive(() -> uninstall(PatchSelection.newestFirst(target.book().inForce())));
     }
 
     private Results.Reverted uninstall(List<AppliedPatch> patches) {
@@ -280,8 +285,8 @@ public final class TfixSession implements AutoCloseable {
         return new Results.Reverted(List.copyOf(patches), out.freezeMillis());
     }
 
-    /** Lets the process go: detaches from every thread. Safe to call twice. */
-    public void detach() {
+    /** Lets the process go: detaches from every thread, after the operation in progress. Safe to call twice. */
+    public synchronized void detach() {
         if (closed) {
             return;
         }

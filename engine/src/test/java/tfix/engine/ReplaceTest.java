@@ -22,7 +22,7 @@ class ReplaceTest extends EngineTest {
         Path patch = CTargets.compile("scorer_patch.c", CTargets.resource("scorer_patch.c"), "-O1", "-shared", "-fPIC");
         try (RunningTarget target = RunningTarget.start(bin)) {
             target.awaitLine("compute=40 static=16");
-            try (TfixSession s = TfixSession.attach(target.pid(), engine, TfixSession.Options.defaults())) {
+            try (TfixSession s = TfixSession.attach(target.pid(), engine, Options.defaults())) {
                 Results.Replaced r = s.replace("compute", null, "compute_v2", patch);
                 assertFalse(r.alreadyApplied());
                 assertTrue(r.freezeMillis() > 0);
@@ -38,7 +38,7 @@ class ReplaceTest extends EngineTest {
             }
             assertFalse(target.traced());
             // A second tfix run finds the record in the process and reverts the rest.
-            try (TfixSession s = TfixSession.attach(target.pid(), engine, TfixSession.Options.defaults())) {
+            try (TfixSession s = TfixSession.attach(target.pid(), engine, Options.defaults())) {
                 assertEquals(1, s.status().size());
                 assertEquals("compute_static", s.status().get(0).function());
                 s.revertAll();

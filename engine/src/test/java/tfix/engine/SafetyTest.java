@@ -44,7 +44,7 @@ class SafetyTest extends EngineTest {
 
     /** The same with the target's modes ("spin", "sleep"...) and 300 ms for threads to leave a site. */
     static void onCornersQuickly(Live body, String... modes) throws Exception {
-        TfixSession.Options quick = new TfixSession.Options(Duration.ofSeconds(10), Duration.ofMillis(300));
+        Options quick = new Options(Duration.ofSeconds(10), Duration.ofMillis(300));
         live(RunningTarget.startPast(START, exe(), modes), quick, body, SafetyTest::assertRunsUntouched);
     }
 

@@ -240,14 +240,14 @@ class ScenarioTest extends EngineTest {
 
     @Test
     void attachErrorsNameTheCause() {
-        TfixException e = assertThrows(TfixException.class, () -> TfixSession.attach(999_999, engine, TfixSession.Options.defaults()));
+        TfixException e = assertThrows(TfixException.class, () -> TfixSession.attach(999_999, engine, Options.defaults()));
         assertTrue(e.getMessage().contains("no process with pid 999999"), e.getMessage());
 
         Path zombieMaker = Targets.exe("zombie.c");
         try (RunningTarget z = RunningTarget.start(zombieMaker)) {
             int zombie = Integer.parseInt(z.output().get(0).replaceAll(".*zombie=(\\d+).*", "$1"));
             awaitZombie(zombie); // the child may still be on its way out
-            e = assertThrows(TfixException.class, () -> TfixSession.attach(zombie, engine, TfixSession.Options.defaults()));
+            e = assertThrows(TfixException.class, () -> TfixSession.attach(zombie, engine, Options.defaults()));
             assertTrue(e.getMessage().contains("zombie"), e.getMessage());
         }
 
@@ -255,7 +255,7 @@ class ScenarioTest extends EngineTest {
         Path holder = Targets.exe("holder.c");
         try (RunningTarget t = RunningTarget.start(exe)) {
             try (RunningTarget h = RunningTarget.start(holder, Integer.toString(t.pid()))) {
-                e = assertThrows(TfixException.class, () -> TfixSession.attach(t.pid(), engine, TfixSession.Options.defaults()));
+                e = assertThrows(TfixException.class, () -> TfixSession.attach(t.pid(), engine, Options.defaults()));
                 assertTrue(e.getMessage().contains("already traced by holder"), e.getMessage());
             }
             t.awaitLine("tick");

@@ -14,7 +14,7 @@ import picocli.CommandLine;
 import tfix.dsl.ScriptRunner;
 import tfix.dsl.TfixContext;
 import tfix.engine.Engine;
-import tfix.engine.TfixSession;
+import tfix.engine.Options;
 
 /** The tfix command line. */
 @Command(name = "tfix", mixinStandardHelpOptions = true, version = "tfix 0.1.0",
@@ -36,8 +36,8 @@ public final class Main implements Callable<Integer> {
                 defaultValue = "2000")
         long threadTimeout;
 
-        TfixSession.Options options() {
-            return new TfixSession.Options(java.time.Duration.ofSeconds(callTimeout), java.time.Duration.ofMillis(threadTimeout));
+        Options options() {
+            return new Options(java.time.Duration.ofSeconds(callTimeout), java.time.Duration.ofMillis(threadTimeout));
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import tfix.engine.Engine;
+import tfix.engine.Options;
 import tfix.engine.TfixSession;
 import tfix.engine.testing.RunningTarget;
 import tfix.engine.testing.Targets;
@@ -36,7 +37,7 @@ class KillTest {
             long hot;
             byte[] original, patched;
             Engine engine = Engine.create();
-            try (TfixSession s = TfixSession.attach(t.pid(), engine, TfixSession.Options.defaults())) {
+            try (TfixSession s = TfixSession.attach(t.pid(), engine, Options.defaults())) {
                 hot = s.symbols().resolve("hot", null, List.of()).address();
                 original = Targets.peek(t.pid(), hot, 16);
                 s.replace("hot", null, "hot_v2", patch);

@@ -17,8 +17,8 @@ import tfix.engine.x86.CodeWriter;
 
 /**
  * The only code that changes patch sites. Applies a set of writes in one stop of the
- * whole process, all or nothing, and reports how long the process was stopped. Only
- * the tracer thread may use it.
+ * whole process, all or nothing, and reports how long the process was stopped. The
+ * writes run on the tracer thread, whichever thread asks.
  */
 public final class Applier {
     /** How long every thread may take to stop: a thread in uninterruptible sleep must not freeze the rest for long. */
@@ -64,7 +64,17 @@ public final class Applier {
      * and resumes. On any failure the sites already written are put back.
      */
     public Outcome apply(List<Write> writes) {
-        tracee.requireTracerThread();
+        return tracee.onTracer(() -> {
+            tracee.boostWhileStopped(true);
+            try {
+                return applyOnTracer(writes);
+            } finally {
+                tracee.boostWhileStopped(false);
+            }
+        });
+    }
+
+    private Outcome applyOnTracer(List<Write> writes) {
         long deadline = System.nanoTime() + threadTimeout.toNanos();
         long freeze = 0;
         Maps maps = tracee.process().maps(); // before the stop: stacks stay where they are

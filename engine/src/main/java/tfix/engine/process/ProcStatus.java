@@ -12,7 +12,8 @@ import java.util.Optional;
  * signal masks, and the x86 thread features (a CET shadow stack shows there).
  */
 public record ProcStatus(int pid, String name, char state, int tracerPid, int uid, int threads, long tgid,
-                         long pendingSignals, long blockedSignals, String x86ThreadFeatures) {
+                         long pendingSignals, long blockedSignals, long ignoredSignals, long caughtSignals,
+                         String x86ThreadFeatures) {
 
     public static Optional<ProcStatus> read(Path statusFile, int pid) {
         try {
@@ -33,6 +34,8 @@ public record ProcStatus(int pid, String name, char state, int tracerPid, int ui
                     Long.parseLong(fields.getOrDefault("Tgid", "0")),
                     mask(fields, "SigPnd") | mask(fields, "ShdPnd"),
                     mask(fields, "SigBlk"),
+                    mask(fields, "SigIgn"),
+                    mask(fields, "SigCgt"),
                     fields.getOrDefault("x86_Thread_features", "")));
         } catch (IOException | RuntimeException e) {
             // A process that vanishes while being read looks like this too.
@@ -58,9 +61,17 @@ public record ProcStatus(int pid, String name, char state, int tracerPid, int ui
         return state == 'Z' || state == 'X';
     }
 
-    /** An unblocked signal waits for the thread (its own or the process's). */
+    /**
+     * An unblocked signal waits for the thread (its own or the process's) that it will act
+     * on: one the program drops (ignored, or ignored by default) does not count, since it
+     * only waits because a tracer wants to see it.
+     */
     public boolean signalPending() {
-        return (pendingSignals & ~blockedSignals) != 0;
+        return (pendingSignals & ~blockedSignals & ~disposition().droppedMask()) != 0;
+    }
+
+    public SignalDisposition disposition() {
+        return new SignalDisposition(ignoredSignals, caughtSignals);
     }
 
     /** Kernels with user shadow stacks list them here ("x86_Thread_features: shstk"). */

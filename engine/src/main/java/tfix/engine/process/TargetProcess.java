@@ -53,13 +53,13 @@ public record TargetProcess(int pid) {
         return proc().resolve("root").resolve(mapping.path().substring(1));
     }
 
-    /** Gone, or on its way out: an exit takes a moment to show in /proc, so look a few times. */
+    /** Gone, or on its way out: an exit takes a moment to show in /proc (longer on a busy host), so look for a while. */
     public boolean exitingOrGone() {
-        for (int i = 0; i < 20; i++) {
+        for (int i = 0; i < 50; i++) {
             if (!alive() || maps().entries().isEmpty()) {
                 return true;
             }
-            LockSupport.parkNanos(5_000_000);
+            LockSupport.parkNanos(10_000_000);
         }
         return false;
     }

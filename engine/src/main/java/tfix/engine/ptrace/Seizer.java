@@ -89,7 +89,7 @@ final class Seizer {
      */
     boolean dropExited(Collection<TracedThread> which) {
         if (!process.alive()) {
-            tracee.markExited();
+            tracee.exited = true;
             throw new TfixException(Reason.PROCESS_GONE, "process " + process.pid() + " exited while tfix was working on it");
         }
         boolean dropped = false;
@@ -142,7 +142,7 @@ final class Seizer {
             }
         }
         tracee.threads.clear();
-        tracee.thawed();
+        tracee.frozen = false;
         // A clone born during the last stop is traced too: let it go as well.
         adoptUnknownThreads();
         if (!tracee.threads.isEmpty()) {

@@ -6,6 +6,8 @@ import java.util.List;
 
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
+import tfix.engine.sys.Errno;
+import tfix.engine.sys.SyscallException;
 
 /**
  * Waits until threads asked to stop are in a ptrace-stop, handling every other event
@@ -16,10 +18,35 @@ final class StopWait {
     private final Tracee tracee;
     /** The threads waited for; null for every thread, including those born meanwhile (they arrive stopped). */
     private final Collection<TracedThread> which;
+    /** Only an interrupt stop (or a job-control stop) will do; else any ptrace-stop. */
+    private final boolean trapOnly;
 
-    StopWait(Tracee tracee, Collection<TracedThread> which) {
+    StopWait(Tracee tracee, Collection<TracedThread> which, boolean trapOnly) {
         this.tracee = tracee;
         this.which = which;
+        this.trapOnly = trapOnly;
+    }
+
+    private boolean done(TracedThread t) {
+        return !tracee.threads.containsKey(t.tid) || (t.stopped && (!trapOnly || t.interruptStop || t.groupStop));
+    }
+
+    /**
+     * Asks a thread to stop (PTRACE_INTERRUPT: no signal the program could see); a thread
+     * gone meanwhile is fine. {@code evenIfStopped}: also a thread already in another stop,
+     * whose trap then follows when it resumes.
+     */
+    static void requestStop(Ptrace ptrace, TracedThread t, boolean evenIfStopped) {
+        if (t.stopped && !evenIfStopped) {
+            return;
+        }
+        try {
+            ptrace.interrupt(t.tid);
+        } catch (SyscallException e) {
+            if (e.errno() != Errno.ESRCH) {
+                throw e;
+            }
+        }
     }
 
     void await(Duration timeout) {
@@ -33,7 +60,7 @@ final class StopWait {
                 backoff.reset();
             }
             Collection<TracedThread> waited = which == null ? tracee.threads.values() : which;
-            if (waited.stream().allMatch(t -> t.stopped || !tracee.threads.containsKey(t.tid))) {
+            if (waited.stream().allMatch(this::done)) {
                 return;
             }
             if (++rounds % 64 == 0 && new Seizer(tracee).dropExited(List.copyOf(waited))) {

@@ -59,7 +59,7 @@ final class SyscallRun {
                 tracee.newThread((int) ptrace.eventMessage(t.tid));
             } else if (ws.signalDelivery()) {
                 t.pendingSignal = ws.stopSignal();
-                t.signalsPassed++;
+                t.signalsPassed.add(ws.stopSignal());
             }
             go();
         }

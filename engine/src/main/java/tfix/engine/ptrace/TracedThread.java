@@ -1,5 +1,8 @@
 package tfix.engine.ptrace;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /** What tfix knows of one traced thread. Touched only on the tracer thread. */
 final class TracedThread {
     final int tid;
@@ -9,10 +12,12 @@ final class TracedThread {
     int pendingSignal;
     /** Stopped by PTRACE_INTERRUPT: the only stop in which a thread's registers may be borrowed. */
     boolean interruptStop;
+    /** Being stopped for an interrupt stop: other stops on the way are finished, not kept. */
+    boolean awaitingTrap;
     /** Registers read during this stop; cleared when the thread runs. */
     Registers registers;
-    /** Signals passed on while the thread ran under runToSyscall (a handler ran). */
-    int signalsPassed;
+    /** Signals passed on while the thread ran under runToSyscall, in order. */
+    final List<Integer> signalsPassed = new ArrayList<>();
 
     TracedThread(int tid) {
         this.tid = tid;

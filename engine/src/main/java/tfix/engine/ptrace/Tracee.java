@@ -6,11 +6,11 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
 import tfix.engine.failure.TfixException;
-import tfix.engine.process.ProcStatus;
 import tfix.engine.process.TargetProcess;
 import tfix.engine.sys.Errno;
 import tfix.engine.sys.SyscallException;
@@ -25,8 +25,9 @@ public final class Tracee {
     private final Ptrace ptrace;
     private final PtraceThread owner;
     final Map<Integer, TracedThread> threads = new TreeMap<>();
-    private boolean frozen;
-    private boolean exited;
+    boolean frozen;
+    /** Set on the tracer thread, read by any. */
+    volatile boolean exited;
 
     private Tracee(TargetProcess process, Ptrace ptrace, PtraceThread owner) {
         this.process = process;
@@ -69,16 +70,31 @@ public final class Tracee {
         return exited;
     }
 
-    void markExited() {
-        exited = true;
-    }
-
     public List<Integer> threadIds() {
         return new ArrayList<>(threads.keySet());
     }
 
     public int threadCount() {
         return threads.size();
+    }
+
+    /**
+     * Runs {@code task} on the tracer thread (inline when already there) and waits for it.
+     * Work that needs no ptrace (parsing, planning) belongs outside: meanwhile the tracer
+     * thread answers the threads' stops, so a signal never waits for tfix's thinking.
+     */
+    public <T> T onTracer(Callable<T> task) {
+        return owner.call(task);
+    }
+
+    /**
+     * Raises the tracer thread's scheduling weight for the window in which the target is
+     * stopped (the threads resumed compete with it for the CPU), and lowers it again after:
+     * tfix's own work must not take the CPU from the target. Root only; harmless if refused.
+     */
+    public void boostWhileStopped(boolean on) {
+        requireTracerThread();
+        ptrace.boost(on);
     }
 
     /** Fails unless called on the tracer thread: any other thread's ptrace request gets ESRCH from the kernel. */
@@ -118,10 +134,11 @@ public final class Tracee {
             }
         } else if (ws.signalDelivery()) {
             t.pendingSignal = ws.stopSignal();
+            TracedEintr.atIgnoredSignal(ptrace, process.pid(), t);
         } else if (ws.groupStop()) {
             t.groupStop = true;
         }
-        if (t.wantRunning) {
+        if (t.wantRunning || (t.awaitingTrap && !t.interruptStop && !t.groupStop)) {
             resume(t);
         }
     }
@@ -154,16 +171,8 @@ public final class Tracee {
         }
     }
 
-    /**
-     * A call such as epoll_wait answers -EINTR when its thread is stopped, even with no
-     * signal: the program must not see that, so the call is issued again.
-     */
     void undoStopEintr(TracedThread t) {
-        Registers regs = t.registers != null ? t.registers : ptrace.getRegisters(t.tid);
-        if (regs.origRax() >= 0 && SyscallRestart.interrupted(regs.rax()) && t.pendingSignal == 0
-                && !ProcStatus.signalPending(process.pid(), t.tid)) {
-            SyscallRestart.reissue(regs, false).ifPresent(r -> ptrace.setRegisters(t.tid, r));
-        }
+        TracedEintr.afterStop(ptrace, process.pid(), t);
     }
 
     /**
@@ -178,36 +187,36 @@ public final class Tracee {
             t.wantRunning = false;
         }
         for (TracedThread t : new ArrayList<>(threads.values())) {
-            requestStop(t);
+            StopWait.requestStop(ptrace, t, false);
         }
         awaitStopped(threads.values(), timeout);
         return started;
     }
 
-    private void requestStop(TracedThread t) {
-        if (t.stopped) {
-            return;
-        }
-        try {
-            ptrace.interrupt(t.tid);
-        } catch (SyscallException e) {
-            if (e.errno() != Errno.ESRCH) {
-                throw e;
-            }
-        }
-    }
-
-    /** Stops one thread only; the others keep running. */
+    /**
+     * Stops one thread only, in an interrupt stop (or its job-control stop); the others keep
+     * running. A signal it stops for on the way is passed on at once: the interrupt's trap
+     * follows, so a thread that signals keep hitting is still caught.
+     */
     public void stopThread(int tid, Duration timeout) {
         requireTracerThread();
         TracedThread t = thread(tid);
         t.wantRunning = false;
-        requestStop(t);
+        if (t.stopped && (t.interruptStop || t.groupStop)) {
+            return;
+        }
+        t.awaitingTrap = true;
         try {
-            awaitStopped(List.of(t), timeout);
+            StopWait.requestStop(ptrace, t, true);
+            if (t.stopped) {
+                resume(t); // in a signal or clone stop: finish it; the trap comes next
+            }
+            new StopWait(this, List.of(t), true).await(timeout);
         } catch (TfixException e) {
             t.wantRunning = true; // its interrupt may still come: let the pump resume it then
             throw e;
+        } finally {
+            t.awaitingTrap = false;
         }
         thread(tid); // gone meanwhile: say so
     }
@@ -230,9 +239,9 @@ public final class Tracee {
         return t.stopped && t.interruptStop;
     }
 
-    /** How many signals runToSyscall passed on to the thread so far. */
-    public int signalsPassed(int tid) {
-        return thread(tid).signalsPassed;
+    /** The signals runToSyscall passed on to the thread so far, in order. */
+    public List<Integer> signalsPassed(int tid) {
+        return List.copyOf(thread(tid).signalsPassed);
     }
 
     /** Whether the thread is held by job control (SIGSTOP, SIGTSTP...): tfix must not run it. */
@@ -242,7 +251,7 @@ public final class Tracee {
     }
 
     private void awaitStopped(Collection<TracedThread> which, Duration timeout) {
-        new StopWait(this, which == threads.values() ? null : which).await(timeout);
+        new StopWait(this, which == threads.values() ? null : which, false).await(timeout);
     }
 
     public void resumeAll() {
@@ -308,7 +317,4 @@ public final class Tracee {
         new Seizer(this).releaseAll();
     }
 
-    void thawed() {
-        frozen = false;
-    }
 }

@@ -47,12 +47,15 @@ final class CallFrame {
         return (frameAddress(regs) - 64) & ~15L;
     }
 
+    /** A call laid out: the registers the thread carries on with afterwards, and each argument's value (a buffer's address). */
+    record Placed(Registers resume, long[] arguments) {
+    }
+
     /**
-     * Writes the call's frame and arguments on the stopped thread's stack and returns the
-     * registers the thread must carry on with afterwards. Throws {@link RemoteCaller.Unsuitable}
-     * when this thread's stack cannot take the call.
+     * Writes the call's frame and arguments on the stopped thread's stack. Throws
+     * {@link RemoteCaller.Unsuitable} when this thread's stack cannot take the call.
      */
-    Registers write(int tid, Registers regs, String what, long function, RemoteCaller.Arg... args) {
+    Placed write(int tid, Registers regs, String what, long function, RemoteCaller.Arg... args) {
         if (xsaveSize == 0) {
             xsaveSize = tracee.xstateSize(tid);
         }
@@ -76,21 +79,18 @@ final class CallFrame {
         }
         memory.write(xsaveBase, new byte[xsaveSize]);
         memory.write(frame, stub.frame(function, values, xsaveBase, resume));
-        return resume;
+        return new Placed(resume, values);
     }
 
     /**
-     * A handler ran while the thread was borrowed: a call the kernel restarts only when no
-     * handler runs must now fail with EINTR, as it would have without tfix.
+     * Makes the interrupted system call end with EINTR instead of being issued again: what
+     * the kernel does when a handler ran and the call may not restart after one.
      */
-    void interruptedBySignal(Registers original) {
-        if (SyscallRestart.failsAfterHandler(original.rax())) {
-            long frame = frameAddress(original);
-            ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            memory.write(frame + CallStub.frameOffset(Registers.RIP), b.putLong(0, original.rip()).array().clone());
-            memory.write(frame + CallStub.frameOffset(Registers.RAX),
-                    b.putLong(0, Errno.RAX_EINTR).array().clone());
-        }
+    void endWithEintr(Registers original) {
+        long frame = frameAddress(original);
+        ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        memory.write(frame + CallStub.frameOffset(Registers.RIP), b.putLong(0, original.rip()).array().clone());
+        memory.write(frame + CallStub.frameOffset(Registers.RAX), b.putLong(0, Errno.RAX_EINTR).array().clone());
     }
 
     /** The registers the thread must carry on with: an interrupted system call is issued again, as the kernel would. */

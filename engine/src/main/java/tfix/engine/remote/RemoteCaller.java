@@ -20,7 +20,7 @@ import tfix.engine.ptrace.Tracee;
  * Calls functions inside the target on one borrowed thread while the other threads
  * keep running. Arguments are integers or byte buffers (copied onto the thread's
  * stack, below its red zone). See {@link CallStub} for why this survives tfix dying.
- * Only the tracer thread may use it.
+ * Its calls run on the tracer thread, whichever thread asks.
  */
 public final class RemoteCaller {
     private static final long EFLAGS_TF = 0x100, EFLAGS_DF = 0x400;
@@ -81,9 +81,12 @@ public final class RemoteCaller {
         return tracee.pid();
     }
 
-    /** Calls {@code function(args...)} in the target and returns its rax. */
+    /** Calls {@code function(args...)} in the target and returns its rax. Runs on the tracer thread. */
     public long call(String what, long function, Arg... args) {
-        tracee.requireTracerThread();
+        return tracee.onTracer(() -> callOnTracer(what, function, args));
+    }
+
+    private long callOnTracer(String what, long function, Arg... args) {
         if (site == null) {
             site = StubSite.find(symbols.modules(), stub.size());
         }
@@ -122,25 +125,56 @@ public final class RemoteCaller {
 
     private long callIn(int tid, String what, long function, Arg... args) {
         Registers regs = stopOutsideStub(tid);
-        Registers resume;
+        CallFrame.Placed placed;
         try {
             String unsuitable = chooser.unsuitable(tid, regs, what);
             if (unsuitable != null) {
                 throw new Unsuitable(unsuitable);
             }
-            resume = frames.write(tid, regs, what, function, args);
+            placed = frames.write(tid, regs, what, function, args);
             installStub();
-            tracee.setRegisters(tid, regs.with(Registers.RIP, site.address())
-                    .with(Registers.RSP, CallFrame.stubStackPointer(regs))
-                    .with(Registers.RBX, CallFrame.frameAddress(regs))
-                    .with(Registers.ORIG_RAX, -1)
-                    .with(Registers.RAX, 0)
-                    .with(Registers.EFLAGS, regs.get(Registers.EFLAGS) & ~(EFLAGS_TF | EFLAGS_DF)));
+            enterStub(tid, regs);
         } catch (RuntimeException e) {
             tracee.resumeThread(tid); // untouched: let it run on
             throw e;
         }
-        int signalsBefore = tracee.signalsPassed(tid);
+        int signalsBefore = tracee.signalsPassed(tid).size();
+        Registers atMarker = awaitMarker(tid, what);
+        List<Integer> signals = tracee.signalsPassed(tid);
+        signals = signals.subList(signalsBefore, signals.size());
+        if (!signals.isEmpty() && placed.resume().rip() != regs.rip() && new InterruptedCall(this, tid, regs)
+                .failsAfter(signals)) {
+            frames.endWithEintr(regs);
+        }
+        tracee.resumeThread(tid);
+        return atMarker.get(Registers.RDI);
+    }
+
+    /**
+     * Calls {@code function} again on a thread held at the marker of a call it just made,
+     * before it carries on: its frame is written anew with the same registers to return to,
+     * so a tfix killed meanwhile still leaves it to finish and carry on.
+     */
+    Returned callAgain(int tid, Registers original, String what, long function, Arg... args) {
+        CallFrame.Placed placed = frames.write(tid, original, what, function, args);
+        enterStub(tid, original);
+        return new Returned(awaitMarker(tid, what).get(Registers.RDI), placed.arguments());
+    }
+
+    /** A call's result, and each argument's value (a buffer's address, to read what the function wrote there). */
+    record Returned(long value, long[] arguments) {
+    }
+
+    private void enterStub(int tid, Registers regs) {
+        tracee.setRegisters(tid, regs.with(Registers.RIP, site.address())
+                .with(Registers.RSP, CallFrame.stubStackPointer(regs))
+                .with(Registers.RBX, CallFrame.frameAddress(regs))
+                .with(Registers.ORIG_RAX, -1)
+                .with(Registers.RAX, 0)
+                .with(Registers.EFLAGS, regs.get(Registers.EFLAGS) & ~(EFLAGS_TF | EFLAGS_DF)));
+    }
+
+    private Registers awaitMarker(int tid, String what) {
         long marker = site.address() + stub.markerOffset() + 2;
         Registers atMarker = tracee.runToSyscall(tid,
                 r -> r.rip() == marker && r.origRax() == CallStub.SYS_GETPID, timeout, cancelled);
@@ -151,11 +185,7 @@ public final class RemoteCaller {
                     + " changed. The thread runs the call to its end and then carries on, unless the call waits for a"
                     + " lock the thread itself holds");
         }
-        if (tracee.signalsPassed(tid) != signalsBefore && resume.rip() != regs.rip()) {
-            frames.interruptedBySignal(regs);
-        }
-        tracee.resumeThread(tid);
-        return atMarker.get(Registers.RDI);
+        return atMarker;
     }
 
     /**

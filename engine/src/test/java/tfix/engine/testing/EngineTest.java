@@ -6,6 +6,7 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import tfix.engine.Engine;
+import tfix.engine.Options;
 import tfix.engine.TfixSession;
 
 /** Base of tests that attach sessions: one engine (libc binding, decoder, ELF cache) per class. */
@@ -29,7 +30,7 @@ public abstract class EngineTest {
     }
 
     protected static TfixSession attach(RunningTarget t) {
-        return TfixSession.attach(t.pid(), engine, TfixSession.Options.defaults());
+        return TfixSession.attach(t.pid(), engine, Options.defaults());
     }
 
     /**
@@ -37,11 +38,11 @@ public abstract class EngineTest {
      * detaches, then checks the target with {@code after}; the target is stopped at the end.
      */
     protected static void live(Path exe, String first, Live body, Consumer<RunningTarget> after) throws Exception {
-        live(RunningTarget.startPast(first, exe), TfixSession.Options.defaults(), body, after);
+        live(RunningTarget.startPast(first, exe), Options.defaults(), body, after);
     }
 
     /** The same for a target already started, with a session of the given options. */
-    protected static void live(RunningTarget target, TfixSession.Options options, Live body, Consumer<RunningTarget> after)
+    protected static void live(RunningTarget target, Options options, Live body, Consumer<RunningTarget> after)
             throws Exception {
         try (RunningTarget t = target) {
             try (TfixSession s = TfixSession.attach(t.pid(), engine, options)) {

@@ -12,6 +12,7 @@ import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import tfix.engine.Engine;
+import tfix.engine.Options;
 import tfix.engine.Results;
 import tfix.engine.TfixSession;
 import tfix.engine.failure.TfixException;
@@ -138,7 +139,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     static Results.Replaced tfixReplace(Engine engine, int pid, String old, String fresh, Path patch) {
-        try (TfixSession s = TfixSession.attach(pid, engine, TfixSession.Options.defaults())) {
+        try (TfixSession s = TfixSession.attach(pid, engine, Options.defaults())) {
             return s.replace(ReplaceSpec.of(old, fresh, patch));
         }
     }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import tfix.engine.Engine;
+import tfix.engine.Options;
 import tfix.engine.TfixSession;
 import tfix.engine.elf.ProcessSymbols;
 import tfix.engine.failure.TfixException;
@@ -44,7 +45,7 @@ final class SymbolBench extends Bench {
             for (int r = 0; r < bench.runs(); r++) {
                 Engine cold = Engine.create(); // nothing parsed yet
                 long t0 = System.nanoTime();
-                try (TfixSession s = TfixSession.attach(t.pid(), cold, TfixSession.Options.defaults())) {
+                try (TfixSession s = TfixSession.attach(t.pid(), cold, Options.defaults())) {
                     attach.add((System.nanoTime() - t0) / 1e6);
                     ProcessSymbols syms = s.symbols();
                     long t1 = System.nanoTime();

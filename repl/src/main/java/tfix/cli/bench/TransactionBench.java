@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import tfix.engine.Options;
 import tfix.engine.Results;
 import tfix.engine.TfixSession;
 import tfix.engine.patch.ReplaceSpec;
@@ -59,7 +60,7 @@ final class TransactionBench extends Bench {
         for (int r = 0; r < Math.max(1, bench.runs() / 2); r++) {
             try (BenchTarget t = BenchTarget.start(exe)) {
                 long t0 = System.nanoTime();
-                try (TfixSession s = TfixSession.attach(t.pid(), bench.engine(), TfixSession.Options.defaults())) {
+                try (TfixSession s = TfixSession.attach(t.pid(), bench.engine(), Options.defaults())) {
                     List<Results.Replaced> done = s.transaction(specs);
                     freeze.add(done.get(0).freezeMillis());
                 }

@@ -13,7 +13,7 @@ import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 import tfix.dsl.TfixContext;
 import tfix.engine.Engine;
-import tfix.engine.TfixSession;
+import tfix.engine.Options;
 
 /**
  * The interactive session: one {@link TfixContext} and one Groovy binding for the whole
@@ -24,7 +24,7 @@ import tfix.engine.TfixSession;
  */
 public final class Repl {
     /** Settings from the command line. {@code pid}: attach at start (may be null). */
-    public record Settings(TfixSession.Options options, boolean debug, Integer pid) {
+    public record Settings(Options options, boolean debug, Integer pid) {
     }
 
     private final Settings settings;
