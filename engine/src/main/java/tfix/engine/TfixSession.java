@@ -68,7 +68,7 @@ public final class TfixSession implements AutoCloseable {
         this.target = new AttachedTarget(process, tracee, memory, engine, options.callTimeout(), () -> cancelRequested,
                 w -> warnings.accept(w));
         this.preparer = new Preparer(process, memory, target, engine.elfCache(), engine.demangler(), engine.decoder(),
-                engine.nat().libc().geteuid());
+                engine.branchIndexes(), engine.nat().libc().geteuid());
     }
 
     /** Seizes every thread of the process (they keep running) and reads its symbols. */
