@@ -22,6 +22,7 @@ import tfix.engine.patch.SitePlan;
 import tfix.engine.prepare.Pins;
 import tfix.engine.prepare.Prepared;
 import tfix.engine.prepare.Preparer;
+import tfix.engine.process.MemoryMap;
 import tfix.engine.process.ProcMemory;
 import tfix.engine.process.TargetProcess;
 import tfix.engine.ptrace.Ptrace;
@@ -61,7 +62,7 @@ public final class TfixSession implements AutoCloseable {
         this.target = new AttachedTarget(process, tracee, memory, engine, symbols, options.callTimeout(),
                 () -> cancelRequested, w -> warnings.accept(w));
         this.preparer = new Preparer(process, memory, target, engine.elfCache(), engine.demangler(), engine.decoder(),
-                engine.nat().libc().geteuid());
+                engine.branchIndexes(), engine.nat().libc().geteuid());
     }
 
     /**
@@ -256,7 +257,9 @@ public final class TfixSession implements AutoCloseable {
         return exclusive(() -> target.book().inForce().stream().map(p -> {
             byte[] now = memory.read(p.site(), p.patch().length);
             byte[] slot = p.trampoline() == 0 ? new byte[0] : Planner.trampolineCode(p.trampoline(), p.target());
-            boolean ok = Arrays.equals(now, p.patch()) && Arrays.equals(memory.read(p.trampoline(), slot.length), slot);
+            // Bytes that are not executable are a copy of the code (a file mapped again to be read), not the code that runs.
+            boolean runs = process.maps().find(p.site()).map(MemoryMap::executable).orElse(false);
+            boolean ok = runs && Arrays.equals(now, p.patch()) && Arrays.equals(memory.read(p.trampoline(), slot.length), slot);
             return new Results.Verified(p, ok, now);
         }).toList());
     }

@@ -32,6 +32,7 @@ public final class ElfImage {
     private final ElfFile elf;
     private long[] symbolStarts;
     private long[] relocationOffsets;
+    private List<CodeRange> codeRanges;
 
     /** A PT_LOAD program header. */
     public record Segment(long vaddr, long memsz, long offset, long filesz, boolean executable) {
@@ -244,6 +245,45 @@ public final class ElfImage {
             }
         }
         return Optional.empty();
+    }
+
+    /** A stretch of code at a link-time address. */
+    public record CodeRange(long vaddr, long offset, long size) {
+    }
+
+    /**
+     * Where the file's instructions are: its executable sections (so read-only data sharing
+     * an executable segment is not decoded as code), or its executable segments when the
+     * section headers are gone or say nothing.
+     */
+    public synchronized List<CodeRange> codeRanges() {
+        if (codeRanges == null) {
+            List<CodeRange> ranges = new ArrayList<>();
+            try {
+                for (ElfSection sec : elf.sectionsOfType(1)) { // SHT_PROGBITS
+                    var h = sec.header;
+                    if ((h.sh_flags & 0x6) == 0x6 && inFile(h.sh_offset, h.sh_size)) { // ALLOC|EXECINSTR
+                        ranges.add(new CodeRange(h.sh_addr, h.sh_offset, h.sh_size));
+                    }
+                }
+            } catch (RuntimeException e) {
+                ranges.clear(); // unreadable section headers: fall back to the segments
+            }
+            if (ranges.isEmpty()) {
+                for (Segment s : segments) {
+                    if (s.executable() && inFile(s.offset(), s.filesz())) {
+                        ranges.add(new CodeRange(s.vaddr(), s.offset(), s.filesz()));
+                    }
+                }
+            }
+            codeRanges = List.copyOf(ranges);
+        }
+        return codeRanges;
+    }
+
+    /** A non-empty stretch wholly inside the file (the numbers come from the file: they may lie). */
+    private boolean inFile(long offset, long size) {
+        return offset >= 0 && size > 0 && size <= contents.length - offset;
     }
 
     /** Bytes at a file offset, zeros past the end of the file. */

@@ -23,24 +23,13 @@ public final class LoadedModule {
     private Map<String, List<Symbol>> bySourceName;
     private List<Symbol> byAddress;
 
+    /** {@code mappings}: every mapping of the file; the loader's are picked out of them ({@link LoaderPlacement}). */
     public LoadedModule(String path, List<MemoryMap> mappings, ElfImage image) {
+        LoaderPlacement placed = LoaderPlacement.of(mappings, image);
         this.path = path;
-        this.mappings = List.copyOf(mappings);
+        this.mappings = placed.mappings();
         this.image = image;
-        this.bias = computeBias(mappings, image);
-    }
-
-    private static long computeBias(List<MemoryMap> mappings, ElfImage image) {
-        if (!image.positionIndependent()) {
-            return 0;
-        }
-        MemoryMap first = mappings.stream().min(Comparator.comparingLong(MemoryMap::offset)).orElseThrow();
-        for (ElfImage.Segment s : image.segments()) {
-            if ((s.offset() & ~0xfffL) == first.offset()) {
-                return first.start() - (s.vaddr() & ~0xfffL);
-            }
-        }
-        return first.start() - first.offset();
+        this.bias = placed.bias();
     }
 
     public String path() {

@@ -150,24 +150,37 @@ public final class Planner {
         return false;
     }
 
-    /** No direct branch in the function may land inside the replaced bytes (other than at their start). */
+    /**
+     * No direct branch may land inside the replaced bytes (other than at their start): neither
+     * one of the function's own nor one from anywhere else in its module (a {@code .cold} part,
+     * a tail call). Jump tables and other indirect branches cannot be seen here.
+     */
     private Check branchCheck(SiteRequest r, long site, int len, long size) {
         byte[] body = Arrays.copyOf(r.fileBytes(), (int) Math.min(size, r.fileBytes().length));
-        List<Instruction> all = new ArrayList<>(decoder.decode(body, r.entry()));
-        if (r.foreignBranches() != null) {
-            all.addAll(r.foreignBranches());
-        }
-        for (Instruction i : all) {
-            if (i.branchTarget().isPresent()) {
-                long t = i.branchTarget().getAsLong();
-                if (t > site && t < site + len) {
-                    return Check.fail("branches", String.format("%s at %#x jumps to %#x, inside the %d bytes the jump"
-                            + " would replace", i.mnemonic(), i.address(), t, len));
-                }
+        for (Instruction i : decoder.decode(body, r.entry())) {
+            if (i.branchTarget().isPresent() && inside(i.branchTarget().getAsLong(), site, len)) {
+                return Check.fail("branches", String.format("%s at %#x jumps to %#x, inside the %d bytes the jump"
+                        + " would replace", i.mnemonic(), i.address(), i.branchTarget().getAsLong(), len));
             }
         }
-        return Check.pass("branches", "no branch in " + r.function() + " lands inside the replaced bytes"
-                + (r.foreignBranches() == null ? " (the rest of its module, over " + (BranchIndex.MAX_CODE >> 20)
-                + " MiB of code, was not swept)" : ""));
+        List<String> elsewhere = new ArrayList<>();
+        for (IncomingBranch b : r.incoming()) {
+            if (inside(b.target(), site, len)) {
+                return Check.fail("branches", String.format("%s at %#x (%s) jumps to %#x, inside the %d bytes the jump"
+                        + " would replace (replace the functions that call %s instead)", b.instruction(), b.source(),
+                        b.from(), b.target(), len, r.function()));
+            }
+            if (b.source() < r.entry() || b.source() >= r.entry() + size) {
+                elsewhere.add(b.from());
+            }
+        }
+        String others = elsewhere.isEmpty() ? "" : String.format("; %d direct branch%s from elsewhere in the module land"
+                + " outside them (%s%s)", elsewhere.size(), elsewhere.size() == 1 ? "" : "es",
+                String.join(", ", elsewhere.stream().distinct().limit(3).toList()), elsewhere.size() > 3 ? ", ..." : "");
+        return Check.pass("branches", "no direct branch in " + r.module() + " lands inside the replaced bytes" + others);
+    }
+
+    private static boolean inside(long target, long site, int len) {
+        return target > site && target < site + len;
     }
 }

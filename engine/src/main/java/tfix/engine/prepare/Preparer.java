@@ -1,10 +1,8 @@
 package tfix.engine.prepare;
 
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -19,7 +17,7 @@ import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.guard.PatchFileGuard;
 import tfix.engine.guard.PatchFiles;
-import tfix.engine.patch.BranchIndex;
+import tfix.engine.patch.BranchIndexCache;
 import tfix.engine.patch.Check;
 import tfix.engine.patch.JumpChoice;
 import tfix.engine.patch.Planner;
@@ -51,17 +49,18 @@ public final class Preparer {
     private final Set<Long> slotsTaken = new HashSet<>();
     /** Patch files whose carried build-id pin has been checked in this session. */
     private final Set<String> pinsChecked = new HashSet<>();
-    /** Direct branches of modules swept for static functions, kept for the session. */
-    private final Map<String, BranchIndex> branchIndexes = new HashMap<>();
+    /** Direct branches of every module, kept by the engine across sessions. */
+    private final BranchIndexCache branchIndexes;
 
     public Preparer(TargetProcess process, ProcMemory memory, Attached target, ElfCache elfCache, Demangler demangler,
-                    X86Decoder decoder, int euid) {
+                    X86Decoder decoder, BranchIndexCache branchIndexes, int euid) {
         this.process = process;
         this.memory = memory;
         this.target = target;
         this.elfCache = elfCache;
         this.demangler = demangler;
         this.decoder = decoder;
+        this.branchIndexes = branchIndexes;
         this.euid = euid;
     }
 

@@ -11,7 +11,6 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import tfix.engine.x86.Instruction;
 import tfix.engine.x86.JumpKind;
 import tfix.engine.x86.X86Decoder;
 
@@ -109,11 +108,11 @@ class PlannerTest {
 
     @Test
     void aBranchFromElsewhereIntoTheReplacedBytesIsRefused() {
-        Instruction foreign = new Instruction(0x400800, 2, "jmp", "0x401003", java.util.OptionalLong.of(0x401003));
+        IncomingBranch foreign = new IncomingBranch(0x400800, "jmp", 0x401003, "h.cold+0x10");
         SitePlan p = planner.plan(new SiteRequest("f", "/bin/x", 0x401000, 26, FUNC, FUNC.clone(), "g", "/p.so", 0x402000,
                 0x401020, List.of(), List.of(foreign), 0, null));
         assertFalse(p.ok());
-        assertTrue(p.describe().contains("jmp at 0x400800 jumps to 0x401003"), p.describe());
+        assertTrue(p.describe().contains("jmp at 0x400800 (h.cold+0x10) jumps to 0x401003"), p.describe());
     }
 
     @Test
