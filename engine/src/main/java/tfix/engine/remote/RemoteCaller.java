@@ -34,6 +34,8 @@ public final class RemoteCaller {
     private final Duration timeout;
     private final BooleanSupplier cancelled;
     private StubSite site;
+    private final ErrnoSlot errno = new ErrnoSlot();
+    private long lastFsBase;
 
     /** An argument: a plain value, or bytes the callee gets a pointer to. */
     public sealed interface Arg permits Value, Buffer {
@@ -87,6 +89,7 @@ public final class RemoteCaller {
         if (site == null) {
             site = StubSite.find(symbols.modules(), stub.size());
         }
+        errno.learn(this);
         long deadline = System.nanoTime() + timeout.toNanos();
         List<String> why = new ArrayList<>();
         // Threads move between calls: a round that finds none fit is tried again for a while.
@@ -113,6 +116,11 @@ public final class RemoteCaller {
         }
     }
 
+    /** The fs base (thread pointer) of the thread that ran the last call. */
+    long lastFsBase() {
+        return lastFsBase;
+    }
+
     /** This thread must not be borrowed now; another may. */
     static final class Unsuitable extends RuntimeException {
         Unsuitable(String why) {
@@ -123,12 +131,14 @@ public final class RemoteCaller {
     private long callIn(int tid, String what, long function, Arg... args) {
         Registers regs = stopOutsideStub(tid);
         Registers resume;
+        ErrnoSlot.Saved savedErrno;
         try {
             String unsuitable = chooser.unsuitable(tid, regs, what);
             if (unsuitable != null) {
                 throw new Unsuitable(unsuitable);
             }
             resume = frames.write(tid, regs, what, function, args);
+            savedErrno = errno.save(memory, regs);
             installStub();
             tracee.setRegisters(tid, regs.with(Registers.RIP, site.address())
                     .with(Registers.RSP, CallFrame.stubStackPointer(regs))
@@ -154,6 +164,10 @@ public final class RemoteCaller {
         if (tracee.signalsPassed(tid) != signalsBefore && resume.rip() != regs.rip()) {
             frames.interruptedBySignal(regs);
         }
+        if (savedErrno != null) {
+            savedErrno.restore(memory);
+        }
+        lastFsBase = atMarker.get(Registers.FS_BASE);
         tracee.resumeThread(tid);
         return atMarker.get(Registers.RDI);
     }
