@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -22,6 +23,7 @@ import tfix.engine.patch.SitePlan;
 import tfix.engine.prepare.Pins;
 import tfix.engine.prepare.Prepared;
 import tfix.engine.prepare.Preparer;
+import tfix.engine.process.ImageStamp;
 import tfix.engine.process.ProcMemory;
 import tfix.engine.process.TargetProcess;
 import tfix.engine.ptrace.Ptrace;
@@ -56,9 +58,12 @@ public final class TfixSession implements AutoCloseable {
     private Consumer<String> warnings = w -> System.err.println("tfix: warning: " + w);
     /** Set from any thread (Ctrl-C in the REPL); waits give up, nothing half-done is left. */
     private volatile boolean cancelRequested;
+    /** The program image attached to, read before /proc/PID/mem was opened (which stays bound to that image). */
+    private final Optional<ImageStamp> image;
 
     private TfixSession(TargetProcess process, Options options, PtraceThread thread, Tracee tracee, ProcMemory memory,
-                        Engine engine) {
+                        Engine engine, Optional<ImageStamp> image) {
+        this.image = image;
         this.process = process;
         this.options = options;
         this.thread = thread;
@@ -84,8 +89,9 @@ public final class TfixSession implements AutoCloseable {
                 Tracee tracee = Tracee.attach(process, new Ptrace(engine.nat()), thread);
                 ProcMemory memory = null;
                 try {
+                    Optional<ImageStamp> image = ImageStamp.read(pid);
                     memory = new ProcMemory(pid);
-                    TfixSession s = new TfixSession(process, options, thread, tracee, memory, engine);
+                    TfixSession s = new TfixSession(process, options, thread, tracee, memory, engine, image);
                     thread.whileIdle(tracee::pump);
                     return s;
                 } catch (RuntimeException e) {
@@ -122,9 +128,11 @@ public final class TfixSession implements AutoCloseable {
             if (tracee.exited()) {
                 throw new TfixException(Reason.PROCESS_GONE, "process " + process.pid() + " has exited");
             }
+            ImageStamp.requireSame(process.pid(), image, null);
             try {
                 return task.call();
             } catch (RuntimeException e) {
+                ImageStamp.requireSame(process.pid(), image, e);
                 // Whatever failed, a target that died meanwhile is the cause worth telling.
                 if (process.exitingOrGone()) {
                     throw new TfixException(Reason.PROCESS_GONE, "process " + process.pid()
