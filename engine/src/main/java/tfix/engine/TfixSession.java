@@ -3,8 +3,8 @@ package tfix.engine;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -16,13 +16,13 @@ import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.inspect.Inspector;
 import tfix.engine.patch.PlanPrinter;
-import tfix.engine.patch.Planner;
 import tfix.engine.patch.ReplaceSpec;
 import tfix.engine.patch.SitePlan;
 import tfix.engine.prepare.Pins;
 import tfix.engine.prepare.Prepared;
 import tfix.engine.prepare.Preparer;
-import tfix.engine.process.MemoryMap;
+import tfix.engine.process.ImageStamp;
+import tfix.engine.process.Maps;
 import tfix.engine.process.ProcMemory;
 import tfix.engine.process.TargetProcess;
 import tfix.engine.ptrace.Ptrace;
@@ -50,9 +50,12 @@ public final class TfixSession implements AutoCloseable {
     private Consumer<String> warnings = w -> System.err.println("tfix: warning: " + w);
     /** Set from any thread (Ctrl-C in the REPL); waits give up, nothing half-done is left. */
     private volatile boolean cancelRequested;
+    /** The program image attached to, read before /proc/PID/mem was opened (which stays bound to that image). */
+    private final Optional<ImageStamp> image;
 
     private TfixSession(TargetProcess process, Options options, PtraceThread thread, Tracee tracee, ProcMemory memory,
-                        Engine engine, ProcessSymbols symbols) {
+                        Engine engine, ProcessSymbols symbols, Optional<ImageStamp> image) {
+        this.image = image;
         this.process = process;
         this.options = options;
         this.thread = thread;
@@ -84,8 +87,9 @@ public final class TfixSession implements AutoCloseable {
         }
         ProcMemory memory = null;
         try {
+            Optional<ImageStamp> image = ImageStamp.read(pid); // before mem is opened: it stays bound to this image
             memory = new ProcMemory(pid);
-            TfixSession s = new TfixSession(process, options, thread, tracee, memory, engine, early);
+            TfixSession s = new TfixSession(process, options, thread, tracee, memory, engine, early, image);
             thread.whileIdle(tracee::pump);
             return s;
         } catch (RuntimeException e) {
@@ -125,9 +129,11 @@ public final class TfixSession implements AutoCloseable {
             if (tracee.exited()) {
                 throw new TfixException(Reason.PROCESS_GONE, "process " + process.pid() + " has exited");
             }
+            ImageStamp.requireSame(process.pid(), image, null);
             try {
                 return task.call();
             } catch (RuntimeException e) {
+                ImageStamp.requireSame(process.pid(), image, e);
                 // Whatever failed, a target that died meanwhile is the cause worth telling.
                 if (process.exitingOrGone()) {
                     throw new TfixException(Reason.PROCESS_GONE, "process " + process.pid()
@@ -174,13 +180,7 @@ public final class TfixSession implements AutoCloseable {
      * not yet loaded is planned at a far address, so the plan shows the longest jump.
      */
     public List<SitePlan> plan(List<ReplaceSpec> specs) {
-        return exclusive(() -> {
-            List<SitePlan> plans = new ArrayList<>();
-            for (ReplaceSpec spec : specs) {
-                plans.add(preparer.prepare(spec, true).plan());
-            }
-            return plans;
-        });
+        return exclusive(() -> specs.stream().map(spec -> preparer.prepare(spec, true).plan()).toList());
     }
 
     public String describe(SitePlan plan) {
@@ -254,14 +254,13 @@ public final class TfixSession implements AutoCloseable {
 
     /** Reads every patched site (and its trampoline) back and compares it with the record. */
     public List<Results.Verified> verify() {
-        return exclusive(() -> target.book().inForce().stream().map(p -> {
-            byte[] now = memory.read(p.site(), p.patch().length);
-            byte[] slot = p.trampoline() == 0 ? new byte[0] : Planner.trampolineCode(p.trampoline(), p.target());
-            // Bytes that are not executable are a copy of the code (a file mapped again to be read), not the code that runs.
-            boolean runs = process.maps().find(p.site()).map(MemoryMap::executable).orElse(false);
-            boolean ok = runs && Arrays.equals(now, p.patch()) && Arrays.equals(memory.read(p.trampoline(), slot.length), slot);
-            return new Results.Verified(p, ok, now);
-        }).toList());
+        return exclusive(() -> {
+            Maps maps = process.maps();
+            return target.book().inForce().stream().map(p -> {
+                Installer.ReadBack back = Installer.readBack(memory, maps, p);
+                return new Results.Verified(p, back.inPlace(), back.bytes());
+            }).toList();
+        });
     }
 
     /** Undoes the replacement of one function, found by name or address. */

@@ -1,10 +1,14 @@
 package tfix.engine.apply;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
+import tfix.engine.patch.Planner;
 import tfix.engine.patch.SitePlan;
 import tfix.engine.prepare.Prepared;
+import tfix.engine.process.Maps;
+import tfix.engine.process.MemoryMap;
 import tfix.engine.process.ProcMemory;
 import tfix.engine.record.AppliedPatch;
 import tfix.engine.record.PatchBook;
@@ -49,5 +53,18 @@ public final class Installer {
     public Applier.Outcome uninstall(List<AppliedPatch> patches) {
         List<Write> writes = patches.stream().map(Write::undoing).toList();
         return book.reverting(patches, () -> applier.apply(writes));
+    }
+
+    /** What a recorded site holds now, and whether that is its jump (and trampoline) in the code that runs. */
+    public record ReadBack(byte[] bytes, boolean inPlace) {
+    }
+
+    public static ReadBack readBack(ProcMemory memory, Maps maps, AppliedPatch p) {
+        byte[] now = memory.read(p.site(), p.patch().length);
+        byte[] slot = p.trampoline() == 0 ? new byte[0] : Planner.trampolineCode(p.trampoline(), p.target());
+        // Bytes that are not executable are a copy of the code (a file mapped again to be read), not the code that runs.
+        boolean runs = maps.find(p.site()).map(MemoryMap::executable).orElse(false);
+        return new ReadBack(now, runs && Arrays.equals(now, p.patch())
+                && Arrays.equals(memory.read(p.trampoline(), slot.length), slot));
     }
 }

@@ -2,17 +2,14 @@ package tfix.engine.elf;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
 
 import net.fornwall.jelf.ElfFile;
-import net.fornwall.jelf.ElfNoteSection;
 import net.fornwall.jelf.ElfSection;
 import net.fornwall.jelf.ElfSegment;
 import net.fornwall.jelf.ElfSymbol;
@@ -20,15 +17,19 @@ import net.fornwall.jelf.ElfSymbolTableSection;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 
-/** One ELF file: its type, loadable segments, function symbols and GNU build-id. */
+/**
+ * One ELF file: its type, loadable segments, function symbols and GNU build-id. The file is mapped, not read:
+ * the heap holds only what is looked up (symbol tables, relocations, the bytes asked for), whatever its size.
+ * jelf parses lazily through one cursor over the mapping, so every method that reaches it is synchronized.
+ */
 public final class ElfImage {
     private final Path file;
     private final boolean positionIndependent;
     private final List<Segment> segments;
     private final List<Symbol> symbols;
     private final Optional<String> buildId;
-    /** The whole file as read: later reads need no path that may be gone (map_files of an exited process). */
-    private final byte[] contents;
+    /** The file, mapped: later reads need no path that may be gone (map_files of an exited process). */
+    private final FileWindows data;
     private final ElfFile elf;
     private long[] symbolStarts;
     private long[] relocationOffsets;
@@ -42,8 +43,8 @@ public final class ElfImage {
     }
 
     private ElfImage(Path file, boolean pie, List<Segment> segments, List<Symbol> symbols, Optional<String> buildId,
-                     byte[] contents, ElfFile elf) {
-        this.contents = contents;
+                     FileWindows data, ElfFile elf) {
+        this.data = data;
         this.elf = elf;
         this.file = file;
         this.positionIndependent = pie;
@@ -54,10 +55,12 @@ public final class ElfImage {
 
     public static ElfImage read(Path file) {
         ElfFile elf;
-        byte[] contents;
+        FileWindows data;
+        SectionTable sections;
         try {
-            contents = Files.readAllBytes(file);
-            elf = ElfFile.from(contents);
+            data = FileWindows.map(file);
+            sections = SectionTable.read(data);
+            elf = ElfFile.from(data.cursor());
         } catch (IOException | RuntimeException e) {
             throw new TfixException(Reason.IO, "cannot read ELF file " + file + ": " + e.getMessage());
         }
@@ -74,7 +77,7 @@ public final class ElfImage {
         List<Symbol> syms = new ArrayList<>();
         addSymbols(syms, safe(elf::getSymbolTableSection), ".symtab");
         addSymbols(syms, safe(elf::getDynamicSymbolTableSection), ".dynsym");
-        return new ElfImage(file, elf.e_type == ElfFile.ET_DYN, List.copyOf(segs), List.copyOf(syms), readBuildId(elf), contents, elf);
+        return new ElfImage(file, elf.e_type == ElfFile.ET_DYN, List.copyOf(segs), List.copyOf(syms), sections.buildId(), data, elf);
     }
 
     private interface SectionGetter {
@@ -108,18 +111,6 @@ public final class ElfImage {
                 out.add(new Symbol(name, s.st_value, s.st_size, type, s.getBinding(), tableName));
             }
         }
-    }
-
-    private static Optional<String> readBuildId(ElfFile elf) {
-        try {
-            ElfSection sec = elf.firstSectionByName(".note.gnu.build-id");
-            if (sec instanceof ElfNoteSection note && note.n_type == 3) {
-                return Optional.of(HexFormat.of().formatHex(note.descriptorBytes()));
-            }
-        } catch (RuntimeException e) {
-            // No build-id: pins against it will say so.
-        }
-        return Optional.empty();
     }
 
     public Path file() {
@@ -156,10 +147,10 @@ public final class ElfImage {
     public byte[] bytesAt(long vaddr, int length) {
         long off = fileOffset(vaddr).orElseThrow(() -> new TfixException(Reason.NOT_FOUND,
                 String.format("address %#x is not in a loadable segment of %s", vaddr, file)));
-        if (off + length > contents.length) {
+        if (length < 0 || off > data.size() - length) {
             throw new TfixException(Reason.NOT_FOUND, String.format("%s ends before %#x + %d", file, vaddr, length));
         }
-        return Arrays.copyOfRange(contents, (int) off, (int) off + length);
+        return data.bytes(off, length);
     }
 
     /** Start addresses of every symbol (functions, objects, any type but sections and files), sorted. */
@@ -218,7 +209,7 @@ public final class ElfImage {
     }
 
     /** The NUL-terminated string a data symbol holds in the file, if the file has the symbol. */
-    public Optional<String> stringSymbol(String name) {
+    public synchronized Optional<String> stringSymbol(String name) {
         for (ElfSymbolTableSection t : new ElfSymbolTableSection[] {safe(elf::getDynamicSymbolTableSection), safe(elf::getSymbolTableSection)}) {
             if (t == null) {
                 continue;
@@ -235,12 +226,12 @@ public final class ElfImage {
                     if (off.isEmpty()) {
                         return Optional.empty();
                     }
-                    int start = (int) (long) off.get();
-                    int end = start;
-                    while (end < contents.length && contents[end] != 0 && end - start < 4096) {
+                    byte[] text = fileBytes(off.get(), 4096);
+                    int end = 0;
+                    while (end < text.length && text[end] != 0) {
                         end++;
                     }
-                    return Optional.of(new String(contents, start, end - start, StandardCharsets.UTF_8));
+                    return Optional.of(new String(text, 0, end, StandardCharsets.UTF_8));
                 }
             }
         }
@@ -283,14 +274,14 @@ public final class ElfImage {
 
     /** A non-empty stretch wholly inside the file (the numbers come from the file: they may lie). */
     private boolean inFile(long offset, long size) {
-        return offset >= 0 && size > 0 && size <= contents.length - offset;
+        return offset >= 0 && size > 0 && size <= data.size() - offset;
     }
 
     /** Bytes at a file offset, zeros past the end of the file. */
     public byte[] fileBytes(long offset, int length) {
         byte[] b = new byte[length];
-        if (offset < contents.length) {
-            System.arraycopy(contents, (int) offset, b, 0, (int) Math.min(length, contents.length - offset));
+        if (offset >= 0 && offset < data.size()) {
+            data.read(offset, b, 0, (int) Math.min(length, data.size() - offset));
         }
         return b;
     }

@@ -15,6 +15,7 @@ import tfix.engine.process.MemoryMap;
  * addresses into the process's addresses.
  */
 public final class LoadedModule {
+    private static final String DELETED = " (deleted)";
     private final String path;
     private final List<MemoryMap> mappings;
     private final ElfImage image;
@@ -36,8 +37,13 @@ public final class LoadedModule {
         return path;
     }
 
+    /** The file's name, without the " (deleted)" the kernel appends once the file is deleted or replaced on disk. */
     public String fileName() {
-        return Path.of(path).getFileName().toString();
+        return Path.of(onDisk()).getFileName().toString();
+    }
+
+    private String onDisk() {
+        return path.endsWith(DELETED) ? path.substring(0, path.length() - DELETED.length()) : path;
     }
 
     public List<MemoryMap> mappings() {
@@ -63,7 +69,7 @@ public final class LoadedModule {
     /** Does a user's library name ("libfoo.so", "libfoo", a full path) name this module? */
     public boolean matchesLibrary(String lib) {
         if (lib.startsWith("/")) {
-            return path.equals(lib);
+            return path.equals(lib) || onDisk().equals(lib);
         }
         String name = fileName();
         return name.equals(lib) || name.startsWith(lib + ".") || name.startsWith(lib + "-");

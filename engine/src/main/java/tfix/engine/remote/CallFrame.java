@@ -14,6 +14,7 @@ import tfix.engine.ptrace.Registers;
 import tfix.engine.ptrace.SyscallRestart;
 import tfix.engine.ptrace.Tracee;
 import tfix.engine.sys.Errno;
+import tfix.engine.sys.Syscalls;
 
 /**
  * Lays out one remote call on the borrowed thread's stack, top down: red zone | buffers |
@@ -101,13 +102,25 @@ final class CallFrame {
             return regs;
         }
         byte[] insn = memory.read(regs.rip() - 2, 2);
-        boolean syscallInsn = (insn[0] == 0x0f && (insn[1] == 0x05 || insn[1] == 0x34))
-                || ((insn[0] & 0xff) == 0xcd && (insn[1] & 0xff) == 0x80);
+        boolean int80 = (insn[0] & 0xff) == 0xcd && (insn[1] & 0xff) == 0x80;
+        boolean syscallInsn = (insn[0] == 0x0f && (insn[1] == 0x05 || insn[1] == 0x34)) || int80;
         if (!syscallInsn) {
             throw new TfixException(Reason.UNSUPPORTED, "thread " + tid + " stopped in a system call tfix cannot"
                     + " restart; try again");
         }
-        return again.get();
+        return int80 ? ia32(regs, again.get()) : again.get();
+    }
+
+    /**
+     * int $0x80 is the 32-bit ABI, with its own numbers: its restart_syscall is 0 (x86-64's 219 is its
+     * madvise), and the EINTR rule knows only x86-64 calls, so an EINTR is left to the program as the kernel
+     * leaves it.
+     */
+    private static Registers ia32(Registers regs, Registers again) {
+        if (regs.rax() == Errno.RAX_ERESTART_RESTARTBLOCK) {
+            return again.with(Registers.RAX, Syscalls.IA32_RESTART_SYSCALL);
+        }
+        return SyscallRestart.interrupted(regs.rax()) ? regs : again;
     }
 
     private void checkStackRoom(long rsp, long stubRsp) {

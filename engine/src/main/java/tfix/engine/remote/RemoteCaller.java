@@ -34,6 +34,8 @@ public final class RemoteCaller {
     private final Duration timeout;
     private final BooleanSupplier cancelled;
     private StubSite site;
+    private final ErrnoSlot errno = new ErrnoSlot();
+    private long lastFsBase;
 
     /** An argument: a plain value, or bytes the callee gets a pointer to. */
     public sealed interface Arg permits Value, Buffer {
@@ -90,6 +92,7 @@ public final class RemoteCaller {
         if (site == null) {
             site = StubSite.find(symbols.modules(), stub.size());
         }
+        errno.learn(this);
         long deadline = System.nanoTime() + timeout.toNanos();
         List<String> why = new ArrayList<>();
         // Threads move between calls: a round that finds none fit is tried again for a while.
@@ -116,6 +119,11 @@ public final class RemoteCaller {
         }
     }
 
+    /** The fs base (thread pointer) of the thread that ran the last call. */
+    long lastFsBase() {
+        return lastFsBase;
+    }
+
     /** This thread must not be borrowed now; another may. */
     static final class Unsuitable extends RuntimeException {
         Unsuitable(String why) {
@@ -126,12 +134,14 @@ public final class RemoteCaller {
     private long callIn(int tid, String what, long function, Arg... args) {
         Registers regs = stopOutsideStub(tid);
         CallFrame.Placed placed;
+        ErrnoSlot.Saved savedErrno;
         try {
             String unsuitable = chooser.unsuitable(tid, regs, what);
             if (unsuitable != null) {
                 throw new Unsuitable(unsuitable);
             }
             placed = frames.write(tid, regs, what, function, args);
+            savedErrno = errno.save(memory, regs);
             installStub();
             enterStub(tid, regs);
         } catch (RuntimeException e) {
@@ -146,6 +156,10 @@ public final class RemoteCaller {
                 .failsAfter(signals)) {
             frames.endWithEintr(regs);
         }
+        if (savedErrno != null) {
+            savedErrno.restore(memory);
+        }
+        lastFsBase = atMarker.get(Registers.FS_BASE);
         tracee.resumeThread(tid);
         return atMarker.get(Registers.RDI);
     }

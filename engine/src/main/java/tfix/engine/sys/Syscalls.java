@@ -10,6 +10,9 @@ public final class Syscalls {
             CLOCK_NANOSLEEP = 230, EPOLL_WAIT = 232, PPOLL = 271, PSELECT6 = 270, EPOLL_PWAIT = 281, ACCEPT4 = 288,
             EPOLL_PWAIT2 = 441;
 
+    /** restart_syscall in the 32-bit ABI (int $0x80), which a 64-bit process may use too. */
+    public static final int IA32_RESTART_SYSCALL = 0;
+
     /** Calls a thread waits in without holding any of libc's locks: the safest threads to borrow. */
     public static final Set<Long> QUIET_WAITS = Set.of((long) READ, (long) POLL, (long) SELECT, (long) PAUSE,
             (long) NANOSLEEP, (long) ACCEPT, (long) RECVFROM, (long) RECVMSG, (long) WAIT4, (long) RT_SIGTIMEDWAIT,

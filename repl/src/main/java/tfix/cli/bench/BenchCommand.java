@@ -67,6 +67,7 @@ public final class BenchCommand implements Callable<Integer> {
                     p.getValue().apply(this).run();
                 }
             }
+            row("peak memory of tfix (the whole run, JVM included)", PeakMemory.describe(), "");
             printTable();
             return 0;
         } catch (TfixException e) {
