@@ -25,7 +25,7 @@ final class ErrnoSlot {
         learned = true; // the call below comes back through here
         Optional<Long> fn = new RemoteLibc(caller).symbol("__errno_location");
         if (fn.isPresent()) {
-            long address = caller.call("__errno_location", fn.get());
+            long address = caller.callLockFree("__errno_location", fn.get());
             long off = address - caller.lastFsBase();
             offset = off < 0 && off > -MAX_OFFSET ? off : null;
         }

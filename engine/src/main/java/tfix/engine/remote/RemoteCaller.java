@@ -64,7 +64,7 @@ public final class RemoteCaller {
         this.timeout = timeout;
         this.cancelled = cancelled;
         this.frames = new CallFrame(tracee, memory, stub);
-        this.chooser = new ThreadChooser(tracee, symbols);
+        this.chooser = new ThreadChooser(tracee, symbols, memory);
     }
 
     public RemoteCaller(Tracee tracee, ProcMemory memory, ProcessSymbols symbols, Duration timeout) {
@@ -83,12 +83,21 @@ public final class RemoteCaller {
         return tracee.pid();
     }
 
-    /** Calls {@code function(args...)} in the target and returns its rax. Runs on the tracer thread. */
+    /**
+     * Calls {@code function(args...)} in the target and returns its rax. Runs on the tracer
+     * thread. The callee may take libc's or the loader's locks, so no thread that may hold
+     * one is borrowed.
+     */
     public long call(String what, long function, Arg... args) {
-        return tracee.onTracer(() -> callOnTracer(what, function, args));
+        return tracee.onTracer(() -> callOnTracer(what, function, true, args));
     }
 
-    private long callOnTracer(String what, long function, Arg... args) {
+    /** The same for a callee that takes no lock (a system call's wrapper): any thread will do. */
+    public long callLockFree(String what, long function, Arg... args) {
+        return tracee.onTracer(() -> callOnTracer(what, function, false, args));
+    }
+
+    private long callOnTracer(String what, long function, boolean takesLocks, Arg... args) {
         if (site == null) {
             site = StubSite.find(symbols.modules(), stub.size());
         }
@@ -100,7 +109,7 @@ public final class RemoteCaller {
             why.clear();
             for (int tid : chooser.candidates(site)) {
                 try {
-                    return callIn(tid, what, function, args);
+                    return callIn(tid, what, function, takesLocks, args);
                 } catch (ThreadExitedException e) {
                     // A short-lived thread ended before it could be borrowed: take the next one.
                 } catch (Unsuitable e) {
@@ -131,12 +140,12 @@ public final class RemoteCaller {
         }
     }
 
-    private long callIn(int tid, String what, long function, Arg... args) {
+    private long callIn(int tid, String what, long function, boolean takesLocks, Arg... args) {
         Registers regs = stopOutsideStub(tid);
         CallFrame.Placed placed;
         ErrnoSlot.Saved savedErrno;
         try {
-            String unsuitable = chooser.unsuitable(tid, regs, what);
+            String unsuitable = chooser.unsuitable(tid, regs, what, takesLocks);
             if (unsuitable != null) {
                 throw new Unsuitable(unsuitable);
             }

@@ -44,32 +44,37 @@ public final class RemoteLibc {
         return caller.call(what, function(function), args);
     }
 
+    /** The same for a system call's wrapper, which takes no lock. */
+    private long syscallWrapper(String what, String function, RemoteCaller.Arg... args) {
+        return caller.callLockFree(what, function(function), args);
+    }
+
     /** mmap(hint, length, prot, flags, -1, 0) of anonymous memory; returns the address or {@link Mman#MAP_FAILED}. */
     public long mmapAnonymous(String what, long hint, long length, int prot, int flags) {
-        return call(what, "mmap", RemoteCaller.value(hint), RemoteCaller.value(length), RemoteCaller.value(prot),
+        return syscallWrapper(what, "mmap", RemoteCaller.value(hint), RemoteCaller.value(length), RemoteCaller.value(prot),
                 RemoteCaller.value(flags | Mman.MAP_ANONYMOUS), RemoteCaller.value(-1), RemoteCaller.value(0));
     }
 
     /** mmap(0, length, prot, flags, fd, 0); returns the address or {@link Mman#MAP_FAILED}. */
     public long mmapFile(String what, long length, int prot, int flags, long fd) {
-        return call(what, "mmap", RemoteCaller.value(0), RemoteCaller.value(length), RemoteCaller.value(prot),
+        return syscallWrapper(what, "mmap", RemoteCaller.value(0), RemoteCaller.value(length), RemoteCaller.value(prot),
                 RemoteCaller.value(flags), RemoteCaller.value(fd), RemoteCaller.value(0));
     }
 
     public long munmap(long address, long length) {
-        return call("munmap", "munmap", RemoteCaller.value(address), RemoteCaller.value(length));
+        return syscallWrapper("munmap", "munmap", RemoteCaller.value(address), RemoteCaller.value(length));
     }
 
     public long memfdCreate(String name, int flags) {
-        return call("memfd_create", "memfd_create", RemoteCaller.string(name), RemoteCaller.value(flags));
+        return syscallWrapper("memfd_create", "memfd_create", RemoteCaller.string(name), RemoteCaller.value(flags));
     }
 
     public long ftruncate(long fd, long length) {
-        return call("ftruncate", "ftruncate", RemoteCaller.value(fd), RemoteCaller.value(length));
+        return syscallWrapper("ftruncate", "ftruncate", RemoteCaller.value(fd), RemoteCaller.value(length));
     }
 
     public long close(long fd) {
-        return call("close", "close", RemoteCaller.value(fd));
+        return syscallWrapper("close", "close", RemoteCaller.value(fd));
     }
 
     /** dlopen(path, flags), or glibc's older __libc_dlopen_mode; returns the handle, 0 on failure. */

@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 
 import tfix.engine.elf.ProcessSymbols;
+import tfix.engine.process.ProcMemory;
 import tfix.engine.process.ProcStatus;
 import tfix.engine.process.TaskStat;
 import tfix.engine.process.ThreadSyscall;
@@ -20,9 +21,12 @@ final class ThreadChooser {
     private final Tracee tracee;
     private final ProcessSymbols symbols;
 
-    ThreadChooser(Tracee tracee, ProcessSymbols symbols) {
+    private final LockHolders locks;
+
+    ThreadChooser(Tracee tracee, ProcessSymbols symbols, ProcMemory memory) {
         this.tracee = tracee;
         this.symbols = symbols;
+        this.locks = new LockHolders(symbols, memory);
     }
 
     /**
@@ -51,10 +55,20 @@ final class ThreadChooser {
         return scored.stream().map(Scored::tid).toList();
     }
 
-    /** Why the stopped thread must not run {@code what} now, or null when it may. */
-    String unsuitable(int tid, Registers regs, String what) {
+    /**
+     * Why the stopped thread must not run {@code what} now, or null when it may.
+     * {@code takesLocks}: the callee may take libc's or the loader's locks (dlopen does; a
+     * plain system call wrapper does not).
+     */
+    String unsuitable(int tid, Registers regs, String what, boolean takesLocks) {
         if (regs.origRax() < 0 && inRuntime(regs.rip())) {
             return "running inside libc or the dynamic loader, where it may hold a lock " + what + " needs";
+        }
+        if (takesLocks) {
+            String holder = locks.heldBy(regs, tracee.process().maps());
+            if (holder != null) {
+                return "stopped inside " + holder + ", which may hold a lock " + what + " needs";
+            }
         }
         if (ProcStatus.signalPending(tracee.pid(), tid)) {
             return "a signal is pending for it";

@@ -1,0 +1,46 @@
+package tfix.engine;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import tfix.engine.testing.EngineTest;
+import tfix.engine.testing.RunningTarget;
+import tfix.engine.testing.Targets;
+
+/**
+ * A patch is loaded by the target's own dlopen, which takes malloc's arena lock: a thread
+ * stopped in mmap inside malloc (holding its arena) must never be the one borrowed for it,
+ * or the target deadlocks for good. Fifty patches, each a file of its own so each is a real
+ * dlopen, are loaded while four threads hammer malloc and free.
+ */
+class LocksTest extends EngineTest {
+    @Test
+    void fiftyPatchesLoadWhileEveryThreadHammersMalloc(@TempDir Path dir) throws Exception {
+        Path exe = Targets.exe("mallocer.c");
+        Path patch = Targets.patch("mallocer_patch.c");
+        try (RunningTarget t = RunningTarget.start(exe)) {
+            t.awaitLine("round \\d+ work=42");
+            try (TfixSession s = attach(t)) {
+                for (int i = 0; i < 50; i++) {
+                    Path copy = dir.resolve("libfix_" + i + ".so");
+                    Files.copy(patch, copy);
+                    s.replace("work", null, "work_v2", copy);
+                    t.awaitLine("round \\d+ work=1042", Duration.ofSeconds(10));
+                    s.revert("work");
+                    t.awaitLine("round \\d+ work=42", Duration.ofSeconds(10));
+                }
+            }
+            String last = t.awaitLine("round \\d+");
+            t.awaitLine(l -> l.startsWith("round") && !l.equals(last), Duration.ofSeconds(5));
+            assertTrue(t.alive());
+            assertFalse(t.traced());
+        }
+    }
+}
