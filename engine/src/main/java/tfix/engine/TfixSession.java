@@ -186,6 +186,14 @@ public final class TfixSession implements AutoCloseable {
         return onTracer(() -> {
             preparer.startWrite();
             List<Prepared> ready = new ArrayList<>();
+            // Every check that needs no patch loaded, for every site, before any patch is loaded.
+            for (ReplaceSpec spec : specs.size() > 1 ? specs : List.<ReplaceSpec>of()) {
+                try {
+                    preparer.preflight(spec);
+                } catch (TfixException e) {
+                    throw asTransaction ? e.prefixed("transaction not applied, nothing was written: ") : e;
+                }
+            }
             for (ReplaceSpec spec : specs) {
                 try {
                     ready.add(preparer.prepare(spec, false));
