@@ -88,11 +88,12 @@ public final class Applier {
                 tracee.resumeAll();
                 freeze += System.nanoTime() - stopped;
                 if (cancelled.getAsBoolean()) {
-                    throw new TfixException(Reason.CANCELLED, "cancelled while waiting: " + busy + "; nothing was changed");
+                    throw new TfixException(Reason.CANCELLED, "cancelled while waiting: " + busy + "; no code was changed");
                 }
                 if (System.nanoTime() > deadline) {
                     throw new TfixException(Reason.THREAD_BUSY, busy + " for " + threadTimeout.toMillis()
-                            + " ms; nothing was changed, try again when it is idle or with a longer time-out");
+                            + " ms; no code was changed: retry when that thread is elsewhere, or give it longer"
+                            + " (--thread-timeout MS)");
                 }
                 // Let the thread leave the site; it usually does within microseconds.
                 LockSupport.parkNanos(Math.min(2_000_000L, 50_000L * attempt));
