@@ -12,3 +12,4 @@ extern int tfix_optional_hook(int) __attribute__((weak));
 
 int tiny_v2(int x) { return x + 100 + (tfix_optional_hook ? tfix_optional_hook(x) : 0); }
 int tight_v2(int x) { return x + 200; }
+void hold_v2(void) { }

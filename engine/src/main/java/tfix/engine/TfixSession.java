@@ -186,14 +186,7 @@ public final class TfixSession implements AutoCloseable {
         return onTracer(() -> {
             preparer.startWrite();
             List<Prepared> ready = new ArrayList<>();
-            // Every check that needs no patch loaded, for every site, before any patch is loaded.
-            for (ReplaceSpec spec : specs.size() > 1 ? specs : List.<ReplaceSpec>of()) {
-                try {
-                    preparer.preflight(spec);
-                } catch (TfixException e) {
-                    throw asTransaction ? e.prefixed("transaction not applied, nothing was written: ") : e;
-                }
-            }
+            new PreloadChecks(preparer, new Planner(engine.decoder()), this::applier).run(specs, asTransaction);
             for (ReplaceSpec spec : specs) {
                 try {
                     ready.add(preparer.prepare(spec, false));
@@ -243,10 +236,12 @@ public final class TfixSession implements AutoCloseable {
         })));
     }
 
+    private Applier applier() {
+        return new Applier(tracee, memory, target.symbols(), options.threadTimeout(), stackCheck, () -> cancelRequested);
+    }
+
     private Installer installer() {
-        Applier applier = new Applier(tracee, memory, target.symbols(), options.threadTimeout(), stackCheck,
-                () -> cancelRequested);
-        return new Installer(applier, memory, target.book(), target.libc());
+        return new Installer(applier(), memory, target.book(), target.libc());
     }
 
     /** The patches in force, read from the process's own record. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -60,7 +61,7 @@ class PlanBeforeLoadTest extends EngineTest {
             try (TfixSession s = attach(t)) {
                 TfixException e = assertThrows(TfixException.class, () -> s.replace("tight", null, "tight_v2", marking()));
                 assertEquals(Reason.UNSAFE_SITE, e.reason());
-                assertTrue(e.getMessage().contains("too short") && e.getMessage().contains("the patch was not loaded"),
+                assertTrue(e.getMessage().contains("too short") && e.getMessage().endsWith("no patch was loaded"),
                         e.getMessage());
                 TfixException inTx = assertThrows(TfixException.class, () -> s.transaction(List.of(
                         ReplaceSpec.of("tiny", "tiny_v2", marking()), ReplaceSpec.of("tight", "tight_v2", marking()))));
@@ -98,7 +99,7 @@ class PlanBeforeLoadTest extends EngineTest {
             try (TfixSession s = attach(t)) {
                 TfixException e = assertThrows(TfixException.class, () -> s.replace("tiny", null, "tiny_v2", unresolved()));
                 assertEquals(Reason.BAD_PATCH_FILE, e.reason(), e.getMessage());
-                assertTrue(e.getMessage().contains("needs tfix_nowhere_defined") && e.getMessage().contains("not loaded"),
+                assertTrue(e.getMessage().contains("needs tfix_nowhere_defined") && e.getMessage().endsWith("no patch was loaded"),
                         e.getMessage());
                 TfixException inTx = assertThrows(TfixException.class, () -> s.transaction(List.of(
                         ReplaceSpec.of("tiny", "tiny_v2", marking()), ReplaceSpec.of("neighbour", "tiny_v2", unresolved()))));
@@ -107,6 +108,21 @@ class PlanBeforeLoadTest extends EngineTest {
             assertNothingLoaded(t, unresolved());
             assertNothingLoaded(t, marking());
             assertLoadsForReal(t);
+        }
+    }
+
+    /** A thread that never leaves a site's first bytes blocks any jump there: refused before loading. */
+    @Test
+    void aThreadInTheFirstBytesIsRefusedBeforeLoading() {
+        TfixSession.Options shortWait = new TfixSession.Options(Duration.ofSeconds(10), Duration.ofMillis(300));
+        try (RunningTarget t = RunningTarget.start(Targets.exe("firstbytes.c"))) {
+            try (TfixSession s = TfixSession.attach(t.pid(), engine, shortWait)) {
+                TfixException e = assertThrows(TfixException.class, () -> s.replace("hold", null, "hold_v2", marking()));
+                assertEquals(Reason.THREAD_BUSY, e.reason(), e.getMessage());
+                assertTrue(e.getMessage().contains("executing inside the bytes of hold")
+                        && e.getMessage().endsWith("no patch was loaded"), e.getMessage());
+            }
+            assertNothingLoaded(t, marking());
         }
     }
 

@@ -64,6 +64,19 @@ public final class Applier {
      * and resumes. On any failure the sites already written are put back.
      */
     public Outcome apply(List<Write> writes) {
+        return stopAndCheck(writes, true);
+    }
+
+    /**
+     * The same wait without writing: returns once, in one stop, no thread is in the way of {@code writes}
+     * (they are then resumed), or fails as {@link #apply} would. Run before a patch is loaded, so a site a
+     * thread never leaves is refused without the patch's code ever running.
+     */
+    public void awaitClear(List<Write> writes) {
+        stopAndCheck(writes, false);
+    }
+
+    private Outcome stopAndCheck(List<Write> writes, boolean write) {
         tracee.requireTracerThread();
         long deadline = System.nanoTime() + threadTimeout.toNanos();
         long freeze = 0;
@@ -75,6 +88,10 @@ public final class Applier {
             try {
                 long allStopped = System.nanoTime();
                 String busy = threads.busyThread(writes, maps);
+                if (busy == null && !write) {
+                    tracee.resumeAll();
+                    return null;
+                }
                 if (busy == null) {
                     long checked = System.nanoTime();
                     writeAll(writes);

@@ -98,7 +98,7 @@ public final class Preparer {
             if (planOnly) {
                 return new Prepared(farPlan.withCheck(link), patch.toString(), false, 0, null);
             }
-            refuseUnless(farPlan.withCheck(link), old, "; the patch was not loaded");
+            refuseUnless(farPlan.withCheck(link), old, "; no patch was loaded");
         }
         long loadStart = System.nanoTime();
         boolean loaded = !planOnly && new PatchLoader(target.libc()).load(process.maps(), patch);
@@ -134,11 +134,14 @@ public final class Preparer {
 
     /**
      * Every check of one replacement that needs no patch loaded; refuses it, loading nothing, when one fails.
-     * A transaction runs this for every replacement before it loads any patch.
+     * A write runs this for every replacement before it loads any patch. Returns the plan, planned far away,
+     * when the patch is still to be loaded (its site's first bytes are what the threads are checked against).
      */
-    public void preflight(ReplaceSpec spec) {
+    public Optional<SitePlan> preflight(ReplaceSpec spec) {
+        boolean loaded = PatchLoader.isLoaded(process.maps(), PatchFiles.canonical(spec.patchFile()));
         SitePlan plan = prepare(spec, true).plan();
         refuseUnless(plan, plan.function(), "; no patch was loaded");
+        return loaded ? Optional.empty() : Optional.of(plan);
     }
 
     private static void refuseUnless(SitePlan plan, FunctionRef old, String consequence) {
