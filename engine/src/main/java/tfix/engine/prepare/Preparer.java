@@ -113,7 +113,7 @@ public final class Preparer {
         if (planOnly) {
             plan = plan.withCheck(Check.pass("symbols", "the patch is loaded in the process already"));
         } else {
-            refuseUnless(plan, old, loaded ? "; the patch library stays loaded (no code was changed)" : "");
+            refuseUnless(plan, old, loaded ? "; the patch library " + patch + " stays loaded, unused (no code was changed)" : "");
         }
         AppliedPatch earlier = existing.filter(e -> e.target() != fresh.address()).orElse(null);
         return new Prepared(plan, patch.toString(), loaded, loadMillis, earlier);
