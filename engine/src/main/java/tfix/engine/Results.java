@@ -4,6 +4,7 @@ import java.util.List;
 
 import tfix.engine.apply.Applier;
 import tfix.engine.patch.SitePlan;
+import tfix.engine.prepare.Prepared;
 import tfix.engine.record.AppliedPatch;
 
 /** What the session's operations return: values the DSL prints and tests assert on. */
@@ -25,6 +26,14 @@ public final class Results {
                     plan.length(), plan.site(), freezeMillis,
                     libraryLoaded ? String.format(" (patch loaded by one thread in %.3f ms)", loadMillis) : "");
         }
+    }
+
+    /** What each prepared replacement came to, {@code written} in one stop (null when every one was in place). */
+    static List<Replaced> replaced(List<Prepared> ready, Applier.Outcome written) {
+        return ready.stream().map(p -> p.plan().alreadyApplied()
+                ? new Replaced(p.plan(), true, p.loaded(), p.loadMillis(), 0, null)
+                : new Replaced(p.plan(), false, p.loaded(), p.loadMillis(), written.freezeMillis(), written.phases()))
+                .toList();
     }
 
     /** A revert of one or more patches, in one stop. */

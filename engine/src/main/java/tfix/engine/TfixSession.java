@@ -16,6 +16,7 @@ import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.inspect.Inspector;
 import tfix.engine.patch.PlanPrinter;
+import tfix.engine.patch.Planner;
 import tfix.engine.patch.ReplaceSpec;
 import tfix.engine.patch.SitePlan;
 import tfix.engine.prepare.Pins;
@@ -191,6 +192,7 @@ public final class TfixSession implements AutoCloseable {
         return exclusive(() -> {
             preparer.startWrite();
             List<Prepared> ready = new ArrayList<>();
+            new PreloadChecks(preparer, new Planner(engine.decoder()), this::applier).run(specs, asTransaction);
             for (ReplaceSpec spec : specs) {
                 try {
                     ready.add(preparer.prepare(spec, false));
@@ -199,14 +201,7 @@ public final class TfixSession implements AutoCloseable {
                 }
             }
             List<Prepared> todo = ready.stream().filter(p -> !p.plan().alreadyApplied()).toList();
-            Applier.Outcome written = todo.isEmpty() ? null : installer().install(todo, asTransaction);
-            List<Results.Replaced> out = new ArrayList<>();
-            for (Prepared p : ready) {
-                boolean skip = p.plan().alreadyApplied();
-                out.add(new Results.Replaced(p.plan(), skip, p.loaded(), p.loadMillis(),
-                        skip ? 0 : written.freezeMillis(), skip ? null : written.phases()));
-            }
-            return out;
+            return Results.replaced(ready, todo.isEmpty() ? null : installer().install(todo, asTransaction));
         });
     }
 
@@ -241,10 +236,12 @@ public final class TfixSession implements AutoCloseable {
                 }))));
     }
 
+    private Applier applier() {
+        return new Applier(tracee, memory, target.symbols(), options.threadTimeout(), stackCheck, () -> cancelRequested);
+    }
+
     private Installer installer() {
-        Applier applier = new Applier(tracee, memory, target.symbols(), options.threadTimeout(), stackCheck,
-                () -> cancelRequested);
-        return new Installer(applier, memory, target.book(), target.libc());
+        return new Installer(applier(), memory, target.book(), target.libc());
     }
 
     /** The patches in force, read from the process's own record. */

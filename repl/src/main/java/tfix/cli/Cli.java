@@ -52,7 +52,29 @@ final class Cli {
         } catch (Exception e) {
             fail(debug, e.getClass().getSimpleName() + ": " + e.getMessage() + " (run with --debug for details)", e);
             return 1;
+        } catch (Error e) {
+            // The body's try-with-resources has closed the session by now: the target is detached.
+            fail(debug, errorLine(e), e);
+            return 1;
         }
+    }
+
+    /** An Error in one line that names it and what to do; the trace is for --debug. */
+    static String errorLine(Error e) {
+        String name = e.getClass().getSimpleName();
+        String remedy;
+        if (e instanceof StackOverflowError) {
+            remedy = "the script recursed too deeply (a function calling itself without end?): make it a loop, or give"
+                    + " tfix a larger stack (JAVA_TOOL_OPTIONS=-Xss64m)";
+        } else if (e instanceof OutOfMemoryError) {
+            remedy = "tfix ran out of memory" + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")")
+                    + ": give it more (JAVA_TOOL_OPTIONS=-Xmx2g) or make the script hold less";
+        } else {
+            remedy = (e.getMessage() == null ? "" : e.getMessage() + ": ") + "an internal failure of tfix or of its"
+                    + " Java runtime: please report it with the trace";
+        }
+        return name + ": " + remedy + "; any process the script was attached to is let go, with the changes already"
+                + " made in place (--debug shows the trace)";
     }
 
     static void fail(boolean debug, String message, Throwable e) {

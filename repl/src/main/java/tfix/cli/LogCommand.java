@@ -26,7 +26,8 @@ final class LogCommand implements Callable<Integer> {
     public Integer call() {
         return Cli.guard(debug, () -> {
             Journal journal = Journal.standard(new Native().libc().geteuid());
-            List<Journal.Entry> entries = journal.read().stream().filter(e -> pid == null || e.pid() == pid).toList();
+            List<Journal.Entry> entries = Journal.unsettledIntentsKept(journal.read()).stream()
+                    .filter(e -> pid == null || e.pid() == pid).toList();
             if (last != null && last < 0) {
                 throw new TfixException(Reason.BAD_INPUT, "--last takes a number of writes, 0 or more");
             }

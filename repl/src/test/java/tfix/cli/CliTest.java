@@ -54,6 +54,36 @@ class CliTest {
         return tfixIn(Path.of("..").toAbsolutePath().normalize(), args);
     }
 
+    /** Issue 15: an Error (not an Exception) is one line naming it and the remedy, exit 1, the target let go. */
+    @Test
+    void anErrorIsOneLineWithItsRemedyAndTheTargetIsLetGo() throws Exception {
+        Path exe = Targets.exe("scorer.c");
+        try (RunningTarget t = RunningTarget.start(exe)) {
+            t.awaitLine("compute=40 static=16");
+            String deep = "attach " + t.pid() + "\ndef down(n) { down(n + 1) }\ndown(0)\n";
+            Result r = tfix("exec", deep);
+            assertEquals(1, r.exit(), r.err());
+            assertEquals(1, r.err().lines().count(), r.err());
+            assertTrue(r.err().startsWith("tfix: StackOverflowError: the script recursed too deeply")
+                    && r.err().contains("-Xss"), r.err());
+            assertFalse(t.traced(), "the session's close must run when an Error ends the script");
+
+            Result debug = tfix("exec", "--debug", deep);
+            assertEquals(1, debug.exit());
+            assertTrue(debug.err().contains("java.lang.StackOverflowError") && debug.err().contains("\tat "), debug.err());
+
+            Result oom = tfixWith(java.util.Map.of("JAVA_TOOL_OPTIONS", "-Xmx64m"), Path.of("..").toAbsolutePath().normalize(),
+                    "exec", "attach " + t.pid() + "; def hoard = []; while (true) { hoard << new long[1 << 22] }");
+            assertEquals(1, oom.exit(), oom.err());
+            List<String> lines = oom.err().lines().filter(l -> !l.startsWith("Picked up JAVA_TOOL_OPTIONS")).toList();
+            assertEquals(1, lines.size(), oom.err());
+            assertTrue(lines.get(0).startsWith("tfix: OutOfMemoryError: tfix ran out of memory") && lines.get(0).contains("-Xmx"),
+                    lines.get(0));
+            assertFalse(t.traced());
+            assertTrue(t.alive());
+        }
+    }
+
     @Test
     void replaceInOneProcessRevertFromAnother() throws Exception {
         Path exe = Targets.exe("scorer.c", "-pie", "-fPIE");

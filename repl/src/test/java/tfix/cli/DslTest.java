@@ -77,6 +77,44 @@ class DslTest {
         }
     }
 
+    /** Issue 15, item 7: --dry-run and plan {} load no patch, transactions included; the symbol check is listed. */
+    @Test
+    void dryRunsAndPlanBlocksLoadNoPatch(@TempDir Path dir) throws Exception {
+        Path marking = Targets.patch("marking_patch.c");
+        Path unresolved = Targets.patch("unresolved_patch.c");
+        Path script = dir.resolve("fix.tfix.groovy");
+        Files.writeString(script, "attach pid\ntransaction {\n  replace 'tiny' with 'tiny_v2' from '" + marking + "'\n"
+                + "  replace 'neighbour' with 'tiny_v2' from '" + marking + "'\n}\nplan { replace 'tiny' with 'tiny_v2' from '"
+                + marking + "' }\n");
+        try (RunningTarget t = RunningTarget.start(exe())) {
+            t.awaitLine("tiny=10");
+            String pid = Integer.toString(t.pid());
+            CliTest.Result dry = CliTest.tfix("run", "--dry-run", script.toString(), "--pid", pid);
+            assertEquals(0, dry.exit(), dry.err());
+            assertTrue(dry.out().contains("ok   symbols: the ") && dry.out().contains("=> would be applied"), dry.out());
+
+            CliTest.Result plan = CliTest.tfix("exec", "attach " + pid + "; plan { replace 'tiny' with 'tiny_v2' from '"
+                    + unresolved + "' }");
+            assertEquals(0, plan.exit(), plan.err());
+            assertTrue(plan.out().contains("FAIL symbols: " + unresolved.getFileName() + " needs tfix_nowhere_defined")
+                    && plan.out().contains("=> would be REFUSED"), plan.out());
+
+            CliTest.Result refused = CliTest.tfix("exec", "attach " + pid + "; replace 'tiny' with 'tiny_v2' from '"
+                    + unresolved + "'");
+            assertEquals(1, refused.exit());
+            assertTrue(refused.err().contains("needs tfix_nowhere_defined") && refused.err().lines().count() == 1, refused.err());
+
+            assertFalse(t.output().contains("patch constructor ran"), t.output().toString());
+            assertFalse(Targets.mapsMention(t.pid(), marking.getFileName().toString()));
+            assertFalse(Targets.mapsMention(t.pid(), unresolved.getFileName().toString()));
+            assertFalse(t.traced());
+            CliTest.Result real = CliTest.tfix("exec", "attach " + pid + "; replace 'tiny' with 'tiny_v2' from '" + marking + "'");
+            assertEquals(0, real.exit(), real.err());
+            t.awaitLine("patch constructor ran");
+            t.awaitLine("tiny=105");
+        }
+    }
+
     @Test
     void transactionPlanSafetyAndInspectionVerbs() throws Exception {
         try (RunningTarget t = RunningTarget.start(exe(), "spin", "sleep")) {

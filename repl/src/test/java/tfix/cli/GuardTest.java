@@ -85,6 +85,11 @@ class GuardTest {
             String applied = lines.get(0).replaceAll(".*: (\\p{XDigit}+) -> (\\p{XDigit}+) .*", "$1 $2");
             String reverted = lines.get(1).replaceAll(".*: (\\p{XDigit}+) -> (\\p{XDigit}+) .*", "$2 $1");
             assertEquals(applied, reverted);
+            // On disk, each write sits between its intent (patch already hashed) and its outcome.
+            List<String> raw = Files.readAllLines(journal);
+            assertEquals(List.of("apply?", "apply", "revert?", "revert"),
+                    raw.stream().map(l -> l.replaceAll(".*\"action\":\"([^\"]*)\".*", "$1")).toList(), raw.toString());
+            assertTrue(raw.get(2).matches(".*\"sha256\":\"\\p{XDigit}{64}\".*"), raw.get(2));
         }
     }
 }

@@ -12,6 +12,7 @@ import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.process.Maps;
 import tfix.engine.process.ProcMemory;
+import tfix.engine.ptrace.ThreadExitedException;
 import tfix.engine.ptrace.Tracee;
 import tfix.engine.x86.CodeWriter;
 
@@ -74,6 +75,55 @@ public final class Applier {
         });
     }
 
+    /**
+     * Waits until no thread is in the way of {@code writes}, without stopping the process:
+     * each thread is stopped alone for the moment it takes to read it, then let go. Run
+     * before a patch is loaded, so a site that a thread never leaves is refused before the
+     * patch's code runs; the write checks every thread again in its own stop.
+     */
+    public void awaitClear(List<Write> writes) {
+        tracee.onTracer(() -> {
+            long deadline = System.nanoTime() + threadTimeout.toNanos();
+            Maps maps = tracee.process().maps();
+            for (int attempt = 1;; attempt++) {
+                String busy = firstBusyAlone(writes, maps);
+                if (busy == null) {
+                    return null;
+                }
+                if (cancelled.getAsBoolean()) {
+                    throw new TfixException(Reason.CANCELLED, "cancelled while waiting: " + busy + "; no code was changed");
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new TfixException(Reason.THREAD_BUSY, busy + " for " + threadTimeout.toMillis()
+                            + " ms; no code was changed: retry when that thread is elsewhere, or give it longer"
+                            + " (--thread-timeout MS)");
+                }
+                LockSupport.parkNanos(Math.min(2_000_000L, 50_000L * attempt));
+            }
+        });
+    }
+
+    private String firstBusyAlone(List<Write> writes, Maps maps) {
+        for (int tid : tracee.threadIds()) {
+            try {
+                tracee.stopThread(tid, STOP_TIMEOUT);
+            } catch (ThreadExitedException e) {
+                continue;
+            }
+            try {
+                String busy = threads.busy(tid, writes, maps);
+                if (busy != null) {
+                    return busy;
+                }
+            } finally {
+                if (tracee.threadIds().contains(tid)) {
+                    tracee.resumeThread(tid);
+                }
+            }
+        }
+        return null;
+    }
+
     private Outcome applyOnTracer(List<Write> writes) {
         long deadline = System.nanoTime() + threadTimeout.toNanos();
         long freeze = 0;
@@ -98,11 +148,12 @@ public final class Applier {
                 tracee.resumeAll();
                 freeze += System.nanoTime() - stopped;
                 if (cancelled.getAsBoolean()) {
-                    throw new TfixException(Reason.CANCELLED, "cancelled while waiting: " + busy + "; nothing was changed");
+                    throw new TfixException(Reason.CANCELLED, "cancelled while waiting: " + busy + "; no code was changed");
                 }
                 if (System.nanoTime() > deadline) {
                     throw new TfixException(Reason.THREAD_BUSY, busy + " for " + threadTimeout.toMillis()
-                            + " ms; nothing was changed, try again when it is idle or with a longer time-out");
+                            + " ms; no code was changed: retry when that thread is elsewhere, or give it longer"
+                            + " (--thread-timeout MS)");
                 }
                 // Let the thread leave the site; it usually does within microseconds.
                 LockSupport.parkNanos(Math.min(2_000_000L, 50_000L * attempt));

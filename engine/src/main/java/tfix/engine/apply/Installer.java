@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Objects;
 
 import tfix.engine.patch.Planner;
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
 import tfix.engine.patch.SitePlan;
 import tfix.engine.prepare.Prepared;
 import tfix.engine.process.Maps;
@@ -45,14 +47,32 @@ public final class Installer {
             }
         }
         List<AppliedPatch> superseded = todo.stream().map(Prepared::supersedes).filter(Objects::nonNull).toList();
-        return book.applying(entries, writes.stream().map(Write::before).toList(), superseded,
-                () -> applier.apply(writes));
+        try {
+            return book.applying(entries, writes.stream().map(Write::before).toList(), superseded,
+                    () -> applier.apply(writes));
+        } catch (TfixException e) {
+            if (e.reason() != Reason.THREAD_BUSY && e.reason() != Reason.CANCELLED) {
+                throw e;
+            }
+            // dlopen cannot be undone safely (the patch's code may be referenced already): say it is there.
+            List<String> libraries = todo.stream().map(Prepared::patchPath).distinct().toList();
+            throw new TfixException(e.reason(), e.getMessage() + "; the patch librar" + (libraries.size() == 1 ? "y " : "ies ")
+                    + String.join(", ", libraries) + (libraries.size() == 1 ? " stays" : " stay") + " loaded in the process,"
+                    + " unused (no function jumps to it); a retry with the same file reuses it", e);
+        }
     }
 
     /** Puts the original code back at every site of these patches, in one stop. */
     public Applier.Outcome uninstall(List<AppliedPatch> patches) {
         List<Write> writes = patches.stream().map(Write::undoing).toList();
-        return book.reverting(patches, () -> applier.apply(writes));
+        try {
+            return book.reverting(patches, () -> applier.apply(writes));
+        } catch (TfixException e) {
+            if (e.reason() != Reason.THREAD_BUSY && e.reason() != Reason.CANCELLED) {
+                throw e;
+            }
+            throw new TfixException(e.reason(), e.getMessage() + "; every patch stays in force", e);
+        }
     }
 
     /** What a recorded site holds now, and whether that is its jump (and trampoline) in the code that runs. */

@@ -44,6 +44,20 @@ final class ThreadCheck {
         return null;
     }
 
+    /** The same for one stopped thread alone. */
+    String busy(int tid, List<Write> writes, Maps maps) {
+        Registers regs = tracee.registers(tid);
+        StackCheck.Words words = new StackCheck(memory, maps, () -> tracee.process().maps())
+                .words(regs, stackCheck ? StackCheck.FUNCTION_SCAN : StackCheck.SITE_SCAN);
+        for (Write w : writes) {
+            String busy = busy(tid, regs, words, w);
+            if (busy != null) {
+                return busy;
+            }
+        }
+        return null;
+    }
+
     private String busy(int tid, Registers regs, StackCheck.Words words, Write w) {
         if (w.covers(regs.rip())) {
             return String.format("thread %d is executing inside the bytes of %s being replaced (at %s)",

@@ -1,5 +1,7 @@
 package tfix.engine.apply;
 
+import java.util.Arrays;
+
 import tfix.engine.patch.Planner;
 import tfix.engine.patch.SitePlan;
 import tfix.engine.record.AppliedPatch;
@@ -22,6 +24,15 @@ public record Write(String function, long address, byte[] before, byte[] after, 
     public static Write takingOver(SitePlan p, byte[] earlierJump) {
         return new Write(p.function(), p.site(), Planner.expectedOver(earlierJump, p.original()), p.patch(), p.entry(),
                 p.functionSize(), true);
+    }
+
+    /**
+     * The first {@code length} bytes of a plan's site, as they are now: what any jump there would replace,
+     * for the thread check made before the patch is loaded (nothing is written with it).
+     */
+    public static Write firstBytes(SitePlan p, int length) {
+        byte[] original = Arrays.copyOf(p.original(), length);
+        return new Write(p.function(), p.site(), original, original, p.entry(), p.functionSize(), true);
     }
 
     /** The original code back over a recorded patch's jump. */

@@ -34,6 +34,7 @@ public final class ElfImage {
     private long[] symbolStarts;
     private long[] relocationOffsets;
     private List<CodeRange> codeRanges;
+    private DynamicLinkage linkage;
 
     /** A PT_LOAD program header. */
     public record Segment(long vaddr, long memsz, long offset, long filesz, boolean executable) {
@@ -179,6 +180,14 @@ public final class ElfImage {
         int i = Arrays.binarySearch(starts, vaddr + 1);
         i = i >= 0 ? i : -i - 1;
         return i < starts.length ? starts[i] : Long.MAX_VALUE;
+    }
+
+    /** Its soname, DT_NEEDED, run paths, and the dynamic symbols it needs and offers (read once). */
+    public synchronized DynamicLinkage linkage() {
+        if (linkage == null) {
+            linkage = DynamicLinkage.read(elf, data);
+        }
+        return linkage;
     }
 
     /** Link-time addresses that dynamic relocations write to, sorted. */

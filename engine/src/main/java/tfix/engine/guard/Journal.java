@@ -28,6 +28,50 @@ public final class Journal {
     /** One write, as the journal keeps it. */
     public record Entry(String time, String user, int pid, String action, String function, long address,
                         String oldBytes, String newBytes, String patchFile, String patchSha256) {
+        /** The same write under another action, stamped now (its intent before, its failure after). */
+        public Entry as(String otherAction) {
+            return new Entry(Instant.now().toString(), user, pid, otherAction, function, address, oldBytes, newBytes,
+                    patchFile, patchSha256);
+        }
+    }
+
+    /** The action of the line written just before a write: "apply" is announced as "apply?". */
+    public static String intent(String action) {
+        return action + "?";
+    }
+
+    /** The action of the line written when a write failed: "apply" failed is "apply!". */
+    public static String failed(String action) {
+        return action + "!";
+    }
+
+    /**
+     * The entries a reader wants: every outcome, and an intent only when no outcome of it follows (the run
+     * that wrote it was cut short, so the write may or may not have happened: the target's record tells).
+     */
+    public static List<Entry> unsettledIntentsKept(List<Entry> all) {
+        List<Entry> out = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            Entry e = all.get(i);
+            if (e.action() != null && e.action().endsWith("?") && settledLater(all, i)) {
+                continue;
+            }
+            out.add(e);
+        }
+        return out;
+    }
+
+    private static boolean settledLater(List<Entry> all, int i) {
+        Entry intent = all.get(i);
+        String action = intent.action().substring(0, intent.action().length() - 1);
+        for (int j = i + 1; j < all.size(); j++) {
+            Entry e = all.get(j);
+            if (e.pid() == intent.pid() && e.address() == intent.address()
+                    && (action.equals(e.action()) || failed(action).equals(e.action()))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public Journal(Path file) {

@@ -91,6 +91,21 @@ public final class Planner {
                 r.targetModule(), kind, original, patch, List.copyOf(checks), already, r.trampoline(), trampolineCode);
     }
 
+    /**
+     * How many of a plan's bytes any jump at its site would replace, wherever the new function lies: the
+     * whole instructions covering a 5-byte jump. Threads inside them block the write whatever the final plan.
+     */
+    public int shortestCover(SitePlan p) {
+        int covered = 0;
+        for (Instruction i : decoder.decode(p.original(), p.site())) {
+            if (covered >= JumpKind.REL32.length) {
+                break;
+            }
+            covered += i.size();
+        }
+        return Math.min(Math.max(covered, JumpKind.REL32.length), p.original().length);
+    }
+
     /** What a trampoline slot holds: an absolute jump on to the new function, padded. */
     public static byte[] trampolineCode(long slot, long target) {
         return CodeWriter.jumpAt(slot, JumpKind.ABS64, target, TRAMPOLINE_SLOT);

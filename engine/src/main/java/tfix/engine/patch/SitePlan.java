@@ -1,5 +1,6 @@
 package tfix.engine.patch;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import tfix.engine.x86.CodeWriter;
@@ -17,6 +18,14 @@ public record SitePlan(String function, String module, long entry, long function
     public String jumpLabel() {
         return trampoline == 0 ? kind.label()
                 : String.format("%s to a trampoline at %#x (%s there)", kind.label(), trampoline, JumpKind.ABS64.label());
+    }
+
+    /** The same plan with one more check (one made outside the planner, such as the patch's symbols). */
+    public SitePlan withCheck(Check check) {
+        List<Check> all = new ArrayList<>(checks);
+        all.add(check);
+        return new SitePlan(function, module, entry, functionSize, site, target, targetName, targetModule, kind, original,
+                patch, List.copyOf(all), alreadyApplied, trampoline, trampolineCode);
     }
 
     public int length() {

@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 
 import tfix.engine.elf.Demangler;
@@ -69,7 +70,13 @@ public final class Preparer {
         slotsTaken.clear();
     }
 
-    /** Resolves, loads the patch (unless {@code planOnly}), surveys and plans one replacement; changes no code. */
+    /**
+     * Resolves, checks, loads the patch (unless {@code planOnly}) and plans one replacement; changes no code.
+     * Everything that can be checked without the patch loaded is checked first, so a refused replace never
+     * runs the patch's constructors: whether the target's dlopen will find every symbol the patch needs, and
+     * the site planned as if the new function lay far away (the longest jump, or a trampoline's 5 bytes). A
+     * site refused there is refused wherever the patch lands: nearer, the jump is the same 5-byte one.
+     */
     public Prepared prepare(ReplaceSpec spec, boolean planOnly) {
         Path patch = PatchFiles.canonical(spec.patchFile());
         PatchFileGuard.check(patch, euid);
@@ -83,20 +90,36 @@ public final class Preparer {
         FunctionRef old = target.symbols().resolve(spec.oldName(), spec.library(), patchFiles(inForce));
         Optional<AppliedPatch> existing = inForce.stream().filter(p -> p.entry() == old.address()).findFirst();
 
-        boolean loaded = false;
-        double loadMillis = 0;
-        FunctionRef fresh;
-        if (planOnly && !PatchLoader.isLoaded(process.maps(), patch)) {
-            fresh = unloaded(patch, patchImage).resolve(spec.newName(), null, Set.of());
-        } else {
-            long loadStart = System.nanoTime();
-            loaded = new PatchLoader(target.libc()).load(process.maps(), patch);
-            loadMillis = (System.nanoTime() - loadStart) / 1e6;
-            if (loaded) {
-                target.reload();
+        if (!PatchLoader.isLoaded(process.maps(), patch)) {
+            Check link = new LinkForecast(process.pid(), target.symbols().modules(), elfCache).check(patch, patchImage);
+            FunctionRef far = unloaded(patch, patchImage).resolve(spec.newName(), null, Set.of());
+            SitePlan farPlan = plan(old, far, existing, () -> JumpChoice.hypotheticalSlot(old.address()));
+            if (planOnly) {
+                return new Prepared(farPlan.withCheck(link), patch.toString(), false, 0, null);
             }
-            fresh = target.symbols().resolve(spec.newName(), patch.toString(), Set.of());
+            refuseUnless(farPlan.withCheck(link), old, "; no patch was loaded");
         }
+        long loadStart = System.nanoTime();
+        boolean loaded = !planOnly && new PatchLoader(target.libc()).load(process.maps(), patch);
+        double loadMillis = loaded ? (System.nanoTime() - loadStart) / 1e6 : 0;
+        if (loaded) {
+            target.reload();
+        }
+        FunctionRef fresh = target.symbols().resolve(spec.newName(), patch.toString(), Set.of());
+        SitePlan plan = plan(old, fresh, existing, () -> planOnly
+                ? JumpChoice.hypotheticalSlot(old.address())
+                : TrampolineIslands.slotNear(old.address(), target.book(), target.libc(), slotsTaken));
+        if (planOnly) {
+            plan = plan.withCheck(Check.pass("symbols", "the patch is loaded in the process already"));
+        } else {
+            refuseUnless(plan, old, loaded ? "; the patch library " + patch + " stays loaded, unused (no code was changed)" : "");
+        }
+        AppliedPatch earlier = existing.filter(e -> e.target() != fresh.address()).orElse(null);
+        return new Prepared(plan, patch.toString(), loaded, loadMillis, earlier);
+    }
+
+    /** The site surveyed and planned for a new function at {@code fresh}, taking over a patch in force there. */
+    private SitePlan plan(FunctionRef old, FunctionRef fresh, Optional<AppliedPatch> existing, LongSupplier slot) {
         SiteRequest request = new SiteSurvey(memory, decoder, branchIndexes)
                 .survey(old, fresh.displayName(), fresh.module().path(), fresh.address());
         AppliedPatch earlier = existing.filter(e -> e.target() != fresh.address()).orElse(null);
@@ -105,14 +128,32 @@ public final class Preparer {
         } else if (earlier != null) {
             request = request.takingOver(earlier.patch()); // v2 to v3: one write takes the site over
         }
-        SitePlan plan = new JumpChoice(new Planner(decoder)).plan(request, () -> planOnly
-                ? JumpChoice.hypotheticalSlot(old.address())
-                : TrampolineIslands.slotNear(old.address(), target.book(), target.libc(), slotsTaken));
-        if (!planOnly && !plan.ok()) {
-            throw new TfixException(Reason.UNSAFE_SITE, "cannot replace " + old.displayName() + ": "
-                    + plan.failures().stream().map(Check::detail).collect(Collectors.joining("; ")));
+        return new JumpChoice(new Planner(decoder)).plan(request, slot);
+    }
+
+    /**
+     * Every check of one replacement that needs no patch loaded; refuses it, loading nothing, when one fails.
+     * A write runs this for every replacement before it loads any patch. Returns the plan, planned far away,
+     * when the patch is still to be loaded (its site's first bytes are what the threads are checked against).
+     */
+    public Optional<SitePlan> preflight(ReplaceSpec spec) {
+        boolean loaded = PatchLoader.isLoaded(process.maps(), PatchFiles.canonical(spec.patchFile()));
+        SitePlan plan = prepare(spec, true).plan();
+        refuseUnless(plan, plan.function(), "; no patch was loaded");
+        return loaded ? Optional.empty() : Optional.of(plan);
+    }
+
+    private static void refuseUnless(SitePlan plan, FunctionRef old, String consequence) {
+        refuseUnless(plan, old.displayName(), consequence);
+    }
+
+    /** A patch whose symbols will not resolve is a bad patch file; any other failed check makes the site unsafe. */
+    private static void refuseUnless(SitePlan plan, String function, String consequence) {
+        if (!plan.ok()) {
+            boolean symbols = plan.failures().stream().anyMatch(c -> c.name().equals("symbols"));
+            throw new TfixException(symbols ? Reason.BAD_PATCH_FILE : Reason.UNSAFE_SITE, "cannot replace " + function
+                    + ": " + plan.failures().stream().map(Check::detail).collect(Collectors.joining("; ")) + consequence);
         }
-        return new Prepared(plan, patch.toString(), loaded, loadMillis, earlier);
     }
 
     private static Set<String> patchFiles(List<AppliedPatch> inForce) {

@@ -29,6 +29,7 @@ public final class PatchBook {
     private final Journal journal;
     private final Consumer<String> warnings;
     private RecordStore record;
+    private String lastWarning;
 
     public PatchBook(int pid, Maps maps, ProcMemory memory, Journal journal, Consumer<String> warnings) {
         this.pid = pid;
@@ -84,7 +85,7 @@ public final class PatchBook {
     }
 
     /**
-     * Records the entries around {@code write}: "apply" before, "applied" after, then the journal.
+     * Records the entries around {@code write}: "apply" before, "applied" after; the journal around both.
      * {@code was}: what each site held before (the original code, or an earlier patch's jump).
      */
     public <T> T applying(List<AppliedPatch> entries, List<byte[]> was, List<AppliedPatch> superseded, Supplier<T> write) {
@@ -94,7 +95,7 @@ public final class PatchBook {
         return result;
     }
 
-    /** Records a revert around {@code write}: "revert" before, "reverted" after, then the journal. */
+    /** Records a revert around {@code write}: "revert" before, "reverted" after; the journal around both. */
     public <T> T reverting(List<AppliedPatch> patches, Supplier<T> write) {
         if (record == null) {
             throw new TfixException(Reason.NOT_FOUND, "process " + pid + " has no tfix record: nothing to revert");
@@ -103,18 +104,28 @@ public final class PatchBook {
     }
 
     private <T> T around(List<AppliedPatch> entries, String before, String after, List<byte[]> was, Supplier<T> write) {
+        // Everything slow (hashing the patch files) is done before the write, while the target runs, so the
+        // journal's lines sit right around the write: an intent before, the outcome just after.
+        List<Journal.Entry> outcome = journalEntries(entries, before, was);
+        journal(outcome.stream().map(e -> e.as(Journal.intent(before))).toList());
         record.appendAll(entries.stream().map(e -> before.equals("apply") ? PatchLog.applyEvent(e)
                 : PatchLog.event(before, e.id())).toList());
         // If the write fails, the events stay open: whatever the site holds then decides (the failure may
         // come after the bytes were written, while resuming the threads).
-        T result = write.get();
+        T result;
+        try {
+            result = write.get();
+        } catch (RuntimeException e) {
+            journal(outcome.stream().map(x -> x.as(Journal.failed(before))).toList());
+            throw e;
+        }
         record.appendAll(entries.stream().map(e -> PatchLog.event(after, e.id())).toList());
-        journal(entries, before, was);
+        journal(outcome);
         return result;
     }
 
-    /** Notes the writes just made; after the target runs again, never in its stop. */
-    private void journal(List<AppliedPatch> patches, String action, List<byte[]> was) {
+    /** The journal's lines for these writes, each patch file hashed once. */
+    private List<Journal.Entry> journalEntries(List<AppliedPatch> patches, String action, List<byte[]> was) {
         Map<String, String> digests = new HashMap<>();
         List<Journal.Entry> entries = new ArrayList<>();
         for (int i = 0; i < patches.size(); i++) {
@@ -129,10 +140,18 @@ public final class PatchBook {
             byte[] now = action.equals("apply") ? p.patch() : p.original();
             entries.add(Journal.entry(pid, action, p.function(), p.site(), was.get(i), now, p.patchFile(), sha));
         }
+        return entries;
+    }
+
+    private void journal(List<Journal.Entry> entries) {
         try {
             journal.append(entries);
         } catch (IOException | RuntimeException e) {
-            warnings.accept("cannot write the journal " + journal.file() + ": " + e.getMessage());
+            String warning = "cannot write the journal " + journal.file() + ": " + e.getMessage();
+            if (!warning.equals(lastWarning)) { // the intent and the outcome of one write fail alike: say it once
+                warnings.accept(warning);
+            }
+            lastWarning = warning;
         }
     }
 }

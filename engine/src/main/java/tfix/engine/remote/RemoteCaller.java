@@ -203,10 +203,14 @@ public final class RemoteCaller {
                 r -> r.rip() == marker && r.origRax() == CallStub.SYS_GETPID, timeout, cancelled);
         if (atMarker == null) {
             boolean byUser = cancelled.getAsBoolean();
+            // The thread is left running the call: only its end is certain to restore it, so say what is known.
             throw new TfixException(byUser ? Reason.CANCELLED : Reason.TIMEOUT, what + (byUser ? " was cancelled"
-                    : " did not return within " + timeout.toSeconds() + " s") + " in thread " + tid + "; nothing was"
-                    + " changed. The thread runs the call to its end and then carries on, unless the call waits for a"
-                    + " lock the thread itself holds");
+                    : " did not return within " + timeout.toSeconds() + " s") + " in thread " + tid + " of process "
+                    + tracee.pid() + ". The call may still be running in that thread: when it returns, the thread goes back"
+                    + " to what it was doing, with tfix gone or not, and what the call does (a library loaded, memory mapped)"
+                    + " takes effect then; if it waits for a lock that thread itself holds, the thread is stuck for good"
+                    + " (see /proc/" + tracee.pid() + "/task/" + tid + "/wchan). No function was patched and the other threads"
+                    + " run on; the process is traced until tfix detaches, and nothing of tfix waits for the call");
         }
         return atMarker;
     }

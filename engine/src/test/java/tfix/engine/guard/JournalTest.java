@@ -129,6 +129,20 @@ class JournalTest {
         assertSame(e, j.read().get(0));
     }
 
+    /** A run killed between a write and its outcome line leaves the intent, which the log keeps; settled ones fold. */
+    @Test
+    void anIntentIsShownOnlyWhenItsOutcomeNeverCame() {
+        Journal.Entry apply = Journal.entry(42, "apply", "f", 0x401136L, new byte[] {1}, new byte[] {2}, "/p.so", "ab");
+        Journal.Entry revert = Journal.entry(42, "revert", "f", 0x401136L, new byte[] {2}, new byte[] {1}, "/p.so", "ab");
+        Journal.Entry other = Journal.entry(43, "apply", "g", 0x401136L, new byte[] {1}, new byte[] {2}, "/p.so", "ab");
+        List<Journal.Entry> log = List.of(apply.as(Journal.intent("apply")), other.as(Journal.intent("apply")), apply, other,
+                revert.as(Journal.intent("revert")));
+        List<String> kept = Journal.unsettledIntentsKept(log).stream().map(e -> e.pid() + " " + e.action()).toList();
+        assertEquals(List.of("42 apply", "43 apply", "42 revert?"), kept);
+        List<Journal.Entry> failed = List.of(revert.as(Journal.intent("revert")), revert.as(Journal.failed("revert")));
+        assertEquals(List.of("revert!"), Journal.unsettledIntentsKept(failed).stream().map(Journal.Entry::action).toList());
+    }
+
     @Test
     void aMissingJournalReadsEmptyAndAppendMakesItsFolder() throws IOException {
         Journal j = new Journal(dir.resolve("state").resolve("tfix").resolve("journal.jsonl"));
