@@ -48,6 +48,6 @@ public final class Installer {
     /** Puts the original code back at every site of these patches, in one stop. */
     public Applier.Outcome uninstall(List<AppliedPatch> patches) {
         List<Write> writes = patches.stream().map(Write::undoing).toList();
-        return book.reverting(patches, () -> applier.apply(writes));
+        return book.reverting(patches, libc, () -> applier.apply(writes));
     }
 }
