@@ -2,7 +2,6 @@ package tfix.engine.elf;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,6 +18,7 @@ import net.fornwall.jelf.ElfSymbol;
 import net.fornwall.jelf.ElfSymbolTableSection;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
+import tfix.engine.sys.RegularFiles;
 
 /** One ELF file: its type, loadable segments, function symbols and GNU build-id. */
 public final class ElfImage {
@@ -51,11 +51,15 @@ public final class ElfImage {
         this.buildId = buildId;
     }
 
+    /** Largest ELF file tfix reads. */
+    static final long MAX_SIZE = 1L << 30;
+
     public static ElfImage read(Path file) {
         ElfFile elf;
         byte[] contents;
         try {
-            contents = Files.readAllBytes(file);
+            // A path from a target's maps may name a FIFO or a device by now: read only a regular file, bounded.
+            contents = RegularFiles.readAll(file, MAX_SIZE, true);
             elf = ElfFile.from(contents);
         } catch (IOException | RuntimeException e) {
             throw new TfixException(Reason.IO, "cannot read ELF file " + file + ": " + e.getMessage());
