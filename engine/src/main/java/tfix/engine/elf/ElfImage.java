@@ -54,7 +54,18 @@ public final class ElfImage {
     /** Largest ELF file tfix reads. */
     static final long MAX_SIZE = 1L << 30;
 
+    /** Reads an ELF file; a damaged one (jelf fails on it anywhere) is one IO failure, not a raw exception. */
     public static ElfImage read(Path file) {
+        try {
+            return parse(file);
+        } catch (TfixException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new TfixException(Reason.IO, "cannot read ELF file " + file + ": it is damaged (" + e.getMessage() + ")");
+        }
+    }
+
+    private static ElfImage parse(Path file) {
         ElfFile elf;
         byte[] contents;
         try {
@@ -159,7 +170,7 @@ public final class ElfImage {
     public byte[] bytesAt(long vaddr, int length) {
         long off = fileOffset(vaddr).orElseThrow(() -> new TfixException(Reason.NOT_FOUND,
                 String.format("address %#x is not in a loadable segment of %s", vaddr, file)));
-        if (off + length > contents.length) {
+        if (off < 0 || off + length > contents.length) {
             throw new TfixException(Reason.NOT_FOUND, String.format("%s ends before %#x + %d", file, vaddr, length));
         }
         return Arrays.copyOfRange(contents, (int) off, (int) off + length);
@@ -235,7 +246,7 @@ public final class ElfImage {
                 }
                 if (name.equals(n) && s.st_shndx != 0) {
                     Optional<Long> off = fileOffset(s.st_value);
-                    if (off.isEmpty()) {
+                    if (off.isEmpty() || off.get() < 0 || off.get() >= contents.length) {
                         return Optional.empty();
                     }
                     int start = (int) (long) off.get();
@@ -253,7 +264,7 @@ public final class ElfImage {
     /** Bytes at a file offset, zeros past the end of the file. */
     public byte[] fileBytes(long offset, int length) {
         byte[] b = new byte[length];
-        if (offset < contents.length) {
+        if (offset >= 0 && offset < contents.length) {
             System.arraycopy(contents, (int) offset, b, 0, (int) Math.min(length, contents.length - offset));
         }
         return b;
