@@ -127,7 +127,8 @@ class HostileRecordTest extends EngineTest {
     }
 
     @Test
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    // A separate thread: a tfix blocked in open(2) on a FIFO cannot be interrupted, and the test must still end.
+    @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aFifoOrDevZeroAsThePatchFileIsRefusedPromptly(@TempDir Path dir) throws Exception {
         Path exe = Targets.exe("scorer.c");
         Path fifo = dir.resolve("fifo.so");

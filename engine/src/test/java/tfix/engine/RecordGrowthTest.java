@@ -105,4 +105,66 @@ class RecordGrowthTest extends EngineTest {
         System.out.println("record cycles (s): " + seconds.stream().map(d -> String.format("%.2f", d))
                 .collect(Collectors.joining(" ")));
     }
+
+    /** A run killed while remaking the record leaves a mapping without magic, or two whole records: both are settled. */
+    @Test
+    void recordsLeftByARunKilledWhileRemakingTheRecord() throws Exception {
+        Path exe = tfix.engine.testing.Targets.exe("stale_record.c");
+        Path patch = tfix.engine.testing.Targets.patch("scorer_patch.c");
+        try (RunningTarget t = RunningTarget.start(exe)) {
+            String ready = t.output().stream().filter(l -> l.contains("newer=")).findFirst().orElseThrow();
+            String newer = ready.substring(ready.indexOf("newer=") + 6);
+            t.awaitLine("compute=40");
+            assertEquals(3, recordMappings(t.pid()).size());
+            try (TfixSession s = attach(t)) {
+                assertEquals(List.of(), s.status());
+                s.replace("compute", null, "compute_v2", patch);
+                List<AppliedPatch> on = s.status();
+                assertEquals(41, on.get(0).id(), "ids go on from the newer record's counters");
+            }
+            t.awaitLine("compute=1005");
+            List<String> left = recordMappings(t.pid());
+            assertEquals(1, left.size(), "the stale and the older record are unmapped: " + left);
+            assertTrue(left.get(0).startsWith(newer + "-"), left + " is not the newer record at " + newer);
+            try (TfixSession s = attach(t)) {
+                s.revert("compute");
+            }
+            t.awaitLine("compute=40");
+            ScenarioTest.assertLetGo(t);
+        }
+    }
+
+    /** A record filled by another program (or an older tfix) is remade by the revert itself: revert never fails for room. */
+    @Test
+    void aFullRecordStillReverts() throws Exception {
+        Path exe = tfix.engine.testing.Targets.exe("scorer.c");
+        Path patch = tfix.engine.testing.Targets.patch("scorer_patch.c");
+        try (RunningTarget t = RunningTarget.startPast("compute=40", exe)) {
+            try (TfixSession s = attach(t)) {
+                s.replace("compute", null, "compute_v2", patch);
+            }
+            t.awaitLine("compute=1005");
+            long[] m = HostileRecordTest.recordMapping(t.pid());
+            long used = java.nio.ByteBuffer.wrap(tfix.engine.testing.Targets.peek(t.pid(), m[0] + 8, 8))
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+            // Events of a newer tfix (ignored when read) up to 4 bytes before the end: no room for "revert\t1\n".
+            StringBuilder fill = new StringBuilder();
+            long left = m[1] - 16 - used - 4;
+            while (left > 0) {
+                int line = left >= 66 ? 58 : (int) left;
+                fill.append("future\t").append("x".repeat(line - 8)).append('\n');
+                left -= line;
+            }
+            HostileRecordTest.poke(t.pid(), m[0] + 16 + used, fill.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            HostileRecordTest.poke(t.pid(), m[0] + 8, HostileRecordTest.le(used + fill.length()));
+            try (TfixSession s = attach(t)) {
+                assertEquals(1, s.status().size());
+                assertEquals(1, s.revert("compute").patches().size());
+                assertEquals(List.of(), s.status());
+            }
+            t.awaitLine("compute=40");
+            ScenarioTest.assertLetGo(t);
+            assertEquals(1, recordMappings(t.pid()).size());
+        }
+    }
 }
