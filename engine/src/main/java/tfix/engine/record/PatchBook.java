@@ -99,6 +99,7 @@ public final class PatchBook {
     }
 
     private RecordStore open(RemoteLibc libc) {
+        log(); // a damaged record stops here, before anything in the target is changed
         if (!stale.isEmpty()) {
             RecordStore.unmapStale(stale, libc); // left by a run killed while it remade the record
             stale = List.of();

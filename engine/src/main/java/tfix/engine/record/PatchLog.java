@@ -3,6 +3,7 @@ package tfix.engine.record;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -164,12 +165,12 @@ public final class PatchLog {
 
     /** Trampoline islands tfix made in the process: {address, size} pairs. */
     public List<long[]> islands() {
-        return List.copyOf(islands);
+        return Collections.unmodifiableList(islands);
     }
 
     /** Every trampoline slot ever handed out; never reused, since a thread may still be passing through one. */
     public Set<Long> usedSlots() {
-        return Set.copyOf(usedSlots);
+        return Collections.unmodifiableSet(usedSlots); // a view: asked once per site, it must not cost a copy
     }
 
     /**

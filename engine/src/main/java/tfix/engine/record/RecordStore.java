@@ -76,7 +76,8 @@ public final class RecordStore {
                 bestGeneration = generation;
             }
         }
-        return new Found(best, stale);
+        // Nothing is stale next to a damaged record: tfix changes nothing in such a process.
+        return new Found(best, best != null && best.damage != null ? List.of() : stale);
     }
 
     private MemoryMap mapping(Maps maps) {
