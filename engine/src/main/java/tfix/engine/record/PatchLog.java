@@ -18,8 +18,8 @@ import java.util.function.Function;
  * before a jump is written and "applied" after, likewise "revert"/"reverted", so a record
  * cut short by tfix dying still says which sites may have changed; {@link #inForce} settles
  * those by the bytes the process holds. A compacted record ({@link #compacted}) starts with
- * "generation", "next" (the id counters) and "slot" lines for the trampoline slots of the
- * patches folded away; records written before compaction have none and still read.
+ * "generation", "next" (the id counters) and the trampoline slots ever used ("slots" bitmaps
+ * per island, "slot" lines for any other); records written before compaction have none and still read.
  */
 public final class PatchLog {
     /** Longest line a record may hold: a patch with every name at its longest, with room to spare. */
@@ -77,6 +77,7 @@ public final class PatchLog {
             case "island" -> islands.add(new long[] {RecordFields.userAddress(field(e, 1), lines, "the island"),
                     islandSize(field(e, 2))});
             case "slot" -> usedSlots.add(RecordFields.userAddress(field(e, 1), lines, "the slot"));
+            case "slots" -> SlotBitmap.read(field(e, 1), field(e, 2), field(e, 3), lines, usedSlots::add);
             case "next" -> {
                 lastId = Math.max(lastId, RecordFields.nonNegativeInt(field(e, 1), lines, "the next patch id") - 1);
                 lastTransaction = Math.max(lastTransaction,
@@ -204,9 +205,7 @@ public final class PatchLog {
         for (long[] i : islands) {
             sb.append(new String(islandEvent(i[0], i[1]), StandardCharsets.UTF_8));
         }
-        for (long slot : usedSlots) {
-            sb.append("slot\t").append(Long.toHexString(slot)).append('\n');
-        }
+        SlotBitmap.write(islands, usedSlots, sb);
         for (AppliedPatch p : inForce(siteBytes)) {
             sb.append("apply\t").append(p.encode()).append('\n').append("applied\t").append(p.id()).append('\n');
         }

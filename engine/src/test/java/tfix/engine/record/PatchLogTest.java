@@ -139,4 +139,34 @@ class PatchLogTest {
             org.junit.jupiter.api.Assertions.assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
         }
     }
+
+    @Test
+    void usedSlotsCompactToABitPerSlot() {
+        StringBuilder sb = new StringBuilder(new String(PatchLog.islandEvent(0x7f00_0000_0000L, 0x1000), StandardCharsets.UTF_8));
+        java.util.Set<Long> want = new java.util.HashSet<>();
+        for (int i = 1; i <= 200; i++) {
+            long slot = 0x7f00_0000_0000L + (i * 7 % 256) * 16L;
+            want.add(slot);
+            sb.append(new String(PatchLog.applyEvent(at(i, 0, 0x1000L * i, slot, jump(i))), StandardCharsets.UTF_8))
+                    .append("reverted\t").append(i).append('\n');
+        }
+        sb.append("slot\t6000\n"); // a slot outside any island
+        want.add(0x6000L);
+        PatchLog l = PatchLog.parse(sb.toString());
+        byte[] compacted = l.compacted(p -> OLD);
+        assertEquals(want, PatchLog.parse(new String(compacted, StandardCharsets.UTF_8)).usedSlots());
+        org.junit.jupiter.api.Assertions.assertTrue(compacted.length < 200, compacted.length + " bytes for 200 slots");
+        assertEquals(want, compact(compact(l, p -> OLD), p -> OLD).usedSlots(), "and again");
+    }
+
+    @Test
+    void slotBitmapsAreChecked() {
+        for (String bad : new String[] {"slots\t7f0000000000\t0\tff\n", "slots\t7f0000000000\t10\tzz\n",
+            "slots\t7f0000000000\t10\t\n", "slots\t7f0000000000\t10\t" + "f".repeat(3000) + "\n",
+            "slots\t7ffffffffff0\t1000\tff\n", "slots\t0\t10\t1\n", "slots\t7f0000000000\t10\n"}) {
+            tfix.engine.failure.TfixException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    tfix.engine.failure.TfixException.class, () -> PatchLog.parse(bad), bad);
+            assertEquals(tfix.engine.failure.Reason.RECORD, e.reason());
+        }
+    }
 }
