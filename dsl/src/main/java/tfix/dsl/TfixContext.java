@@ -213,8 +213,9 @@ public final class TfixContext implements AutoCloseable {
         return r;
     }
 
+    /** Inspection output (symbols, maps, threads...): names from the target, each line printed escaped. */
     public List<String> print(List<String> lines) {
-        lines.forEach(out::println);
+        lines.forEach(l -> out.println(Printable.of(l)));
         return lines;
     }
 
