@@ -15,6 +15,7 @@ import tfix.engine.Engine;
 import tfix.engine.Options;
 import tfix.engine.Results;
 import tfix.engine.TfixSession;
+import tfix.engine.failure.Printable;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.patch.ReplaceSpec;
@@ -119,7 +120,7 @@ public final class TfixContext implements AutoCloseable {
         session = TfixSession.attach(pid, engine, options);
         int threads = session.threadCount();
         out.printf("attached to process %d (%s), %d thread%s, in %.1f ms; the process keeps running%n", pid,
-                new TargetProcess(pid).commandName(), threads, threads == 1 ? "" : "s",
+                Printable.of(new TargetProcess(pid).commandName()), threads, threads == 1 ? "" : "s",
                 (System.nanoTime() - t0) / 1e6);
         return session;
     }
@@ -213,8 +214,9 @@ public final class TfixContext implements AutoCloseable {
         return r;
     }
 
+    /** Inspection output (symbols, maps, threads...): names from the target, each line printed escaped. */
     public List<String> print(List<String> lines) {
-        lines.forEach(out::println);
+        lines.forEach(l -> out.println(Printable.of(l)));
         return lines;
     }
 
@@ -236,7 +238,8 @@ public final class TfixContext implements AutoCloseable {
         List<AppliedPatch> s = session().status();
         out.printf("process %d: %d patch%s in force%n", session.pid(), s.size(), s.size() == 1 ? "" : "es");
         for (AppliedPatch p : s) {
-            out.printf("  #%d %s -> %s (%s) at %#x, since %s%s%n", p.id(), p.function(), p.targetName(), p.patchLibraryName(),
+            out.printf("  #%d %s -> %s (%s) at %#x, since %s%s%n", p.id(), Printable.of(p.function()),
+                    Printable.of(p.targetName()), Printable.of(p.patchLibraryName()),
                     p.site(), TIME.format(Instant.ofEpochMilli(p.appliedAt())),
                     (p.transaction() > 0 ? ", transaction " + p.transaction() : "")
                             + (p.trampoline() != 0 ? String.format(", through a trampoline at %#x", p.trampoline()) : ""));

@@ -3,6 +3,7 @@ package tfix.engine;
 import java.util.List;
 
 import tfix.engine.apply.Applier;
+import tfix.engine.failure.Printable;
 import tfix.engine.patch.SitePlan;
 import tfix.engine.prepare.Prepared;
 import tfix.engine.record.AppliedPatch;
@@ -18,11 +19,11 @@ public final class Results {
         @Override
         public String toString() {
             if (alreadyApplied) {
-                return String.format("%s already replaced with %s (%s): nothing to do", plan.function(),
-                        plan.targetName(), fileName(plan.targetModule()));
+                return String.format("%s already replaced with %s (%s): nothing to do", Printable.of(plan.function()),
+                        Printable.of(plan.targetName()), fileName(plan.targetModule()));
             }
             return String.format("replaced %s with %s from %s: %s, %d bytes at %#x; target stopped %.3f ms%s",
-                    plan.function(), plan.targetName(), fileName(plan.targetModule()), plan.jumpLabel(),
+                    Printable.of(plan.function()), Printable.of(plan.targetName()), fileName(plan.targetModule()), plan.jumpLabel(),
                     plan.length(), plan.site(), freezeMillis,
                     libraryLoaded ? String.format(" (patch loaded by one thread in %.3f ms)", loadMillis) : "");
         }
@@ -46,7 +47,8 @@ public final class Results {
             StringBuilder sb = new StringBuilder();
             for (int i = 0; i < patches.size(); i++) {
                 AppliedPatch p = patches.get(i);
-                sb.append(String.format("reverted %s (was %s from %s)", p.function(), p.targetName(), p.patchLibraryName()));
+                sb.append(String.format("reverted %s (was %s from %s)", Printable.of(p.function()), Printable.of(p.targetName()),
+                        Printable.of(p.patchLibraryName())));
                 sb.append(i == patches.size() - 1 ? String.format("; target stopped %.3f ms", freezeMillis) : "\n");
             }
             return sb.toString();
@@ -57,13 +59,14 @@ public final class Results {
     public record Verified(AppliedPatch patch, boolean ok, byte[] actual) {
         @Override
         public String toString() {
-            return String.format("%s %s -> %s at %#x: %s", ok ? "ok  " : "BAD ", patch.function(), patch.targetName(),
+            return String.format("%s %s -> %s at %#x: %s", ok ? "ok  " : "BAD ", Printable.of(patch.function()),
+                    Printable.of(patch.targetName()),
                     patch.site(), ok ? "jump in place" : "bytes differ from the record");
         }
     }
 
     static String fileName(String path) {
         int slash = path.lastIndexOf('/');
-        return slash >= 0 ? path.substring(slash + 1) : path;
+        return Printable.of(slash >= 0 ? path.substring(slash + 1) : path);
     }
 }

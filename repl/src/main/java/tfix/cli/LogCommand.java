@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import tfix.engine.failure.Printable;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.guard.Journal;
@@ -37,8 +38,9 @@ final class LogCommand implements Callable<Integer> {
             System.out.println("journal " + journal.file() + ": " + entries.size() + " write" + (entries.size() == 1 ? "" : "s"));
             for (Journal.Entry e : entries) {
                 String sha = e.patchSha256() == null ? "?" : e.patchSha256().substring(0, 12);
-                System.out.printf("%s %-8s pid %-7d %-6s %s at %#x: %s -> %s  %s (sha256 %s...)%n", e.time(), e.user(),
-                        e.pid(), e.action(), e.function(), e.address(), e.oldBytes(), e.newBytes(), e.patchFile(), sha);
+                System.out.printf("%s %-8s pid %-7d %-6s %s at %#x: %s -> %s  %s (sha256 %s...)%n", Printable.of(e.time()), Printable.of(e.user()),
+                        e.pid(), Printable.of(e.action()), Printable.of(e.function()), e.address(), Printable.of(e.oldBytes()),
+                        Printable.of(e.newBytes()), Printable.of(e.patchFile()), Printable.of(sha));
             }
         });
     }

@@ -4,9 +4,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
-import tfix.engine.patch.Planner;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
+import tfix.engine.patch.Planner;
 import tfix.engine.patch.SitePlan;
 import tfix.engine.prepare.Prepared;
 import tfix.engine.process.Maps;
@@ -66,7 +66,7 @@ public final class Installer {
     public Applier.Outcome uninstall(List<AppliedPatch> patches) {
         List<Write> writes = patches.stream().map(Write::undoing).toList();
         try {
-            return book.reverting(patches, () -> applier.apply(writes));
+            return book.reverting(patches, libc, () -> applier.apply(writes));
         } catch (TfixException e) {
             if (e.reason() != Reason.THREAD_BUSY && e.reason() != Reason.CANCELLED) {
                 throw e;

@@ -54,7 +54,18 @@ public final class ElfImage {
         this.buildId = buildId;
     }
 
+    /** Reads an ELF file; a damaged one (jelf fails on it anywhere) is one IO failure, not a raw exception. */
     public static ElfImage read(Path file) {
+        try {
+            return parse(file);
+        } catch (TfixException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new TfixException(Reason.IO, "cannot read ELF file " + file + ": it is damaged (" + e.getMessage() + ")");
+        }
+    }
+
+    private static ElfImage parse(Path file) {
         ElfFile elf;
         FileWindows data;
         SectionTable sections;
@@ -232,7 +243,7 @@ public final class ElfImage {
                 }
                 if (name.equals(n) && s.st_shndx != 0) {
                     Optional<Long> off = fileOffset(s.st_value);
-                    if (off.isEmpty()) {
+                    if (off.isEmpty() || off.get() < 0 || off.get() >= data.size()) {
                         return Optional.empty();
                     }
                     byte[] text = fileBytes(off.get(), 4096);

@@ -4,12 +4,12 @@ import java.io.IOException;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 import net.fornwall.jelf.BackingFile;
 import net.fornwall.jelf.ElfException;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
+import tfix.engine.sys.RegularFiles;
 
 /**
  * A file mapped read-only, in windows because a ByteBuffer is int-indexed: reading a part of it brings only
@@ -38,7 +38,8 @@ final class FileWindows {
 
     /** Maps every window now (address space only, no memory), then closes the file. */
     static FileWindows map(Path file, long window) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        // A path from a target's maps may name a FIFO or a device by now: only a regular file is opened.
+        try (FileChannel ch = RegularFiles.open(file, Long.MAX_VALUE, true)) {
             long size = ch.size();
             int n = (int) ((size + window - 1) / window);
             MappedByteBuffer[] windows = new MappedByteBuffer[n];

@@ -9,12 +9,12 @@ public class TfixException extends RuntimeException {
     private final Reason reason;
 
     public TfixException(Reason reason, String message) {
-        super(message);
+        super(Printable.of(message)); // names in it may come from a target: one line, no terminal controls
         this.reason = reason;
     }
 
     public TfixException(Reason reason, String message, Throwable cause) {
-        super(message, cause);
+        super(Printable.of(message), cause);
         this.reason = reason;
     }
 

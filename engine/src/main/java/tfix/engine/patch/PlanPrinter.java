@@ -1,5 +1,6 @@
 package tfix.engine.patch;
 
+import tfix.engine.failure.Printable;
 import tfix.engine.x86.CodeWriter;
 import tfix.engine.x86.JumpKind;
 import tfix.engine.x86.X86Decoder;
@@ -22,8 +23,8 @@ public final class PlanPrinter {
 
     public String print(SitePlan p) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("%s at %#x (%s)%n  -> %s at %#x (%s)%n", p.function(), p.entry(), p.module(),
-                p.targetName(), p.target(), p.targetModule()));
+        sb.append(String.format("%s at %#x (%s)%n  -> %s at %#x (%s)%n", Printable.of(p.function()), p.entry(),
+                Printable.of(p.module()), Printable.of(p.targetName()), p.target(), Printable.of(p.targetModule())));
         sb.append(String.format("  site %#x: %d bytes, %s%s%n", p.site(), p.length(), p.jumpLabel(),
                 p.alreadyApplied() ? " (already in place)" : ""));
         sb.append("  old  ").append(CodeWriter.hex(p.original())).append('\n');

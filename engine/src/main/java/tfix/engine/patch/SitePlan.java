@@ -3,6 +3,7 @@ package tfix.engine.patch;
 import java.util.ArrayList;
 import java.util.List;
 
+import tfix.engine.failure.Printable;
 import tfix.engine.x86.CodeWriter;
 import tfix.engine.x86.JumpKind;
 
@@ -51,7 +52,8 @@ public record SitePlan(String function, String module, long entry, long function
 
     public String describe() {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("%s at %#x (%s) -> %s at %#x (%s)%n", function, entry, module, targetName, target, targetModule));
+        sb.append(String.format("%s at %#x (%s) -> %s at %#x (%s)%n", Printable.of(function), entry, Printable.of(module),
+                Printable.of(targetName), target, Printable.of(targetModule)));
         sb.append(String.format("  site %#x, %d bytes, %s%n", site, patch.length, jumpLabel()));
         sb.append("  old: ").append(CodeWriter.hex(original)).append('\n');
         sb.append("  new: ").append(CodeWriter.hex(patch)).append('\n');

@@ -23,35 +23,33 @@ public record AppliedPatch(int id, int transaction, String function, String modu
     }
 
     String encode() {
-        return String.join("\t", List.of(Integer.toString(id), Integer.toString(transaction), esc(function), esc(module),
-                Long.toHexString(entry), Long.toHexString(site), HEX.formatHex(original), HEX.formatHex(patch),
-                esc(targetName), Long.toHexString(target), esc(patchFile), Long.toString(appliedAt),
-                Long.toHexString(trampoline)));
+        return String.join("\t", List.of(Integer.toString(id), Integer.toString(transaction), RecordFields.escape(function),
+                RecordFields.escape(module), Long.toHexString(entry), Long.toHexString(site), HEX.formatHex(original),
+                HEX.formatHex(patch), RecordFields.escape(targetName), Long.toHexString(target),
+                RecordFields.escape(patchFile), Long.toString(appliedAt), Long.toHexString(trampoline)));
+    }
+
+    /**
+     * The patch in fields {@code from}.. of a record line, each checked (see {@link RecordFields}); the
+     * trampoline field is absent in records written before trampolines, and later fields are ignored.
+     */
+    static AppliedPatch decode(String[] f, int from, int line) {
+        if (f.length < from + 12) {
+            throw RecordFields.damaged(line, "an apply event with " + (f.length - from) + " fields, not 12 or more");
+        }
+        return new AppliedPatch(RecordFields.positiveInt(f[from], line, "the patch id"),
+                RecordFields.nonNegativeInt(f[from + 1], line, "the transaction id"),
+                RecordFields.name(f[from + 2], line, "the function name"), RecordFields.name(f[from + 3], line, "the module"),
+                RecordFields.userAddress(f[from + 4], line, "the entry"), RecordFields.userAddress(f[from + 5], line, "the site"),
+                RecordFields.code(f[from + 6], line, "the original code"), RecordFields.code(f[from + 7], line, "the jump"),
+                RecordFields.name(f[from + 8], line, "the replacement's name"),
+                RecordFields.userAddress(f[from + 9], line, "the replacement's address"),
+                RecordFields.name(f[from + 10], line, "the patch file"), RecordFields.time(f[from + 11], line),
+                f.length > from + 12 ? RecordFields.userAddressOrZero(f[from + 12], line, "the trampoline") : 0);
     }
 
     static AppliedPatch decode(String[] f, int from) {
-        return new AppliedPatch(Integer.parseInt(f[from]), Integer.parseInt(f[from + 1]), unesc(f[from + 2]), unesc(f[from + 3]),
-                Long.parseUnsignedLong(f[from + 4], 16), Long.parseUnsignedLong(f[from + 5], 16), HEX.parseHex(f[from + 6]),
-                HEX.parseHex(f[from + 7]), unesc(f[from + 8]), Long.parseUnsignedLong(f[from + 9], 16), unesc(f[from + 10]),
-                Long.parseLong(f[from + 11]), f.length > from + 12 ? Long.parseUnsignedLong(f[from + 12], 16) : 0);
-    }
-
-    private static String esc(String s) {
-        return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n");
-    }
-
-    private static String unesc(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\' && i + 1 < s.length()) {
-                char n = s.charAt(++i);
-                sb.append(n == 'n' ? '\n' : n == 't' ? '\t' : n);
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.toString();
+        return decode(f, from, 0);
     }
 
     public String patchLibraryName() {

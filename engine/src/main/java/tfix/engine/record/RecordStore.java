@@ -3,9 +3,9 @@ package tfix.engine.record;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
@@ -22,58 +22,129 @@ import tfix.engine.sys.Mman;
  *
  * Layout: "TFIXREC1", then the used length (8 bytes, little-endian), then event lines.
  * The length is updated after the line is written, so a reader never sees half a line.
+ * A new record (made, or remade compacted or larger) gets its magic last, so a mapping with
+ * no magic is one a killed run left half made, or one retired: stale, unmapped by the next
+ * write. Of two complete records (a run killed between making one and retiring the other)
+ * the one of the higher generation is the record.
  */
 public final class RecordStore {
     public static final String NAME = "tfix-record";
     static final byte[] MAGIC = "TFIXREC1".getBytes(StandardCharsets.US_ASCII);
     static final int HEADER = 16;
     static final long CAPACITY = 1 << 20;
+    /** Largest record tfix reads or makes: far beyond any real use, well below what a forged length could ask. */
+    static final long MAX_CAPACITY = 64L << 20;
 
     private final ProcMemory memory;
     private final long base;
     private final long capacity;
+    private final String damage;
 
-    private RecordStore(ProcMemory memory, long base, long capacity) {
+    private RecordStore(ProcMemory memory, long base, long capacity, String damage) {
         this.memory = memory;
         this.base = base;
         this.capacity = capacity;
+        this.damage = damage;
+    }
+
+    /** What a process's maps hold: its record if any, and stale record mappings to unmap. */
+    public record Found(RecordStore record, List<MemoryMap> stale) {
     }
 
     /** The process's record, if a tfix run ever made one. */
-    public static Optional<RecordStore> find(Maps maps, ProcMemory memory) {
+    public static Found find(Maps maps, ProcMemory memory) {
+        RecordStore best = null;
+        long bestGeneration = -1;
+        List<MemoryMap> stale = new ArrayList<>();
         for (MemoryMap m : maps.entries()) {
-            if (m.path().startsWith("/memfd:" + NAME) && m.perms().startsWith("rw")) {
-                byte[] magic = memory.read(m.start(), MAGIC.length);
-                if (Arrays.equals(magic, MAGIC)) {
-                    return Optional.of(new RecordStore(memory, m.start(), m.size()));
-                }
+            if (!m.path().startsWith("/memfd:" + NAME) || !m.perms().startsWith("rw") || m.size() < HEADER) {
+                continue;
+            }
+            byte[] magic = memory.read(m.start(), MAGIC.length);
+            if (Arrays.equals(magic, new byte[MAGIC.length])) {
+                stale.add(m);
+                continue;
+            }
+            RecordStore store = new RecordStore(memory, m.start(), Math.min(m.size(), MAX_CAPACITY),
+                    Arrays.equals(magic, MAGIC) ? null : "it does not start with " + new String(MAGIC, StandardCharsets.US_ASCII));
+            long generation = store.damage == null ? store.generation() : Long.MAX_VALUE;
+            if (best != null) {
+                stale.add(generation > bestGeneration ? best.mapping(maps) : m);
+            }
+            if (generation > bestGeneration) {
+                best = store;
+                bestGeneration = generation;
             }
         }
-        return Optional.empty();
+        // Nothing is stale next to a damaged record: tfix changes nothing in such a process.
+        return new Found(best, best != null && best.damage != null ? List.of() : stale);
     }
 
-    /** Makes the record inside the target with remote calls: memfd_create, ftruncate, mmap, close. */
+    private MemoryMap mapping(Maps maps) {
+        return maps.entries().stream().filter(m -> m.start() == base).findFirst().orElseThrow();
+    }
+
+    /** The generation a compacted record names on its first line; 0 for a record never compacted (or unreadable). */
+    private long generation() {
+        long used = memory.readLong(base + MAGIC.length);
+        if (used <= 0 || used > capacity - HEADER) {
+            return 0;
+        }
+        String head = new String(memory.read(base + HEADER, (int) Math.min(used, 32)), StandardCharsets.US_ASCII);
+        if (!head.startsWith("generation\t") || head.indexOf('\n') < 0) {
+            return 0;
+        }
+        String n = head.substring("generation\t".length(), head.indexOf('\n'));
+        return n.length() <= 10 && !n.isEmpty() && n.chars().allMatch(c -> c >= '0' && c <= '9') ? Long.parseLong(n) : 0;
+    }
+
+    /** Makes an empty record inside the target. */
     public static RecordStore create(RemoteLibc libc, ProcMemory memory) {
+        return create(libc, memory, new byte[0], CAPACITY);
+    }
+
+    /**
+     * Makes a record holding {@code content} inside the target with remote calls: memfd_create,
+     * ftruncate, mmap, close; the content, then the length, then the magic.
+     */
+    static RecordStore create(RemoteLibc libc, ProcMemory memory, byte[] content, long capacity) {
+        if (capacity > MAX_CAPACITY || HEADER + content.length > capacity) {
+            throw new TfixException(Reason.RECORD, "the patch record would need " + (HEADER + content.length) + " bytes, more"
+                    + " than the " + MAX_CAPACITY + " tfix allows: revert patches (or restart the process) to free it");
+        }
         long fd = libc.memfdCreate(NAME, Mman.MFD_CLOEXEC);
         if (fd < 0 || fd > Integer.MAX_VALUE) {
             throw new TfixException(Reason.TARGET_REFUSED, "the target could not create its patch record (memfd_create failed)");
         }
         try {
-            if (libc.ftruncate(fd, CAPACITY) != 0) {
+            if (libc.ftruncate(fd, capacity) != 0) {
                 throw new TfixException(Reason.TARGET_REFUSED, "the target could not size its patch record (ftruncate failed)");
             }
-            long addr = libc.mmapFile("mmap of the patch record", CAPACITY, Mman.PROT_READ | Mman.PROT_WRITE,
+            long addr = libc.mmapFile("mmap of the patch record", capacity, Mman.PROT_READ | Mman.PROT_WRITE,
                     Mman.MAP_PRIVATE, fd);
             if (addr == Mman.MAP_FAILED || addr == 0) {
                 throw new TfixException(Reason.TARGET_REFUSED, "the target could not map its patch record (mmap failed)");
             }
-            RecordStore store = new RecordStore(memory, addr, CAPACITY);
-            ByteBuffer header = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
-            header.put(MAGIC).putLong(0);
-            memory.write(addr, header.array());
-            return store;
+            if (content.length > 0) {
+                memory.write(addr + HEADER, content);
+            }
+            memory.write(addr + MAGIC.length, littleEndian(content.length));
+            memory.write(addr, MAGIC);
+            return new RecordStore(memory, addr, capacity, null);
         } finally {
             libc.close(fd);
+        }
+    }
+
+    /** Takes this record out of use once its successor is complete: the magic first, so a cut here leaves it stale. */
+    void retire(RemoteLibc libc) {
+        memory.write(base, new byte[MAGIC.length]);
+        libc.munmap(base, capacity);
+    }
+
+    static void unmapStale(List<MemoryMap> stale, RemoteLibc libc) {
+        for (MemoryMap m : stale) {
+            libc.munmap(m.start(), m.size());
         }
     }
 
@@ -81,27 +152,46 @@ public final class RecordStore {
         return base;
     }
 
-    private long used() {
-        return memory.readLong(base + MAGIC.length);
+    long capacity() {
+        return capacity;
+    }
+
+    long used() {
+        if (damage != null) {
+            throw new TfixException(Reason.RECORD, String.format("the patch record at %#x is damaged (%s): tfix will not"
+                    + " act on it; restart the process to clear its patches", base, damage));
+        }
+        long used = memory.readLong(base + MAGIC.length);
+        if (used < 0 || used > capacity - HEADER) {
+            throw new TfixException(Reason.RECORD, String.format("the patch record at %#x is damaged (length %d, its mapping"
+                    + " holds %d): tfix will not act on it; restart the process to clear its patches", base, used, capacity));
+        }
+        return used;
     }
 
     public PatchLog read() {
         long used = used();
-        if (used < 0 || used > capacity - HEADER) {
-            throw new TfixException(Reason.RECORD, String.format("the patch record at %#x is damaged (length %d)", base, used));
-        }
         byte[] text = used == 0 ? new byte[0] : memory.read(base + HEADER, (int) used);
         return PatchLog.parse(new String(text, StandardCharsets.UTF_8));
+    }
+
+    /** Whether {@code bytes} more fit. */
+    boolean fits(long bytes) {
+        return HEADER + used() + bytes <= capacity;
     }
 
     public void append(byte[] line) {
         long used = used();
         if (HEADER + used + line.length > capacity) {
-            throw new TfixException(Reason.RECORD, "the patch record is full (" + capacity + " bytes); revert patches to free it");
+            throw new TfixException(Reason.RECORD, "the patch record is full (" + capacity + " bytes): tfix makes room"
+                    + " before each apply, so this record was filled by another program");
         }
         memory.write(base + HEADER + used, line);
-        ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(used + line.length);
-        memory.write(base + MAGIC.length, len.array());
+        memory.write(base + MAGIC.length, littleEndian(used + line.length));
+    }
+
+    private static byte[] littleEndian(long v) {
+        return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(v).array();
     }
 
     public void appendAll(List<byte[]> lines) {

@@ -13,6 +13,7 @@ public final class Errno {
     public static final int EFAULT = 14;
     public static final int EBUSY = 16;
     public static final int EINVAL = 22;
+    public static final int ELOOP = 40;
 
     /**
      * What a system call interrupted by a stop or a signal leaves in rax (negated), telling
@@ -37,6 +38,7 @@ public final class Errno {
             case EFAULT -> "EFAULT";
             case EBUSY -> "EBUSY";
             case EINVAL -> "EINVAL";
+            case ELOOP -> "ELOOP";
             default -> "errno " + errno;
         };
     }

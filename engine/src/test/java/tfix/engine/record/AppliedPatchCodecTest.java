@@ -3,12 +3,16 @@ package tfix.engine.record;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 
 import org.junit.jupiter.api.Test;
+
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
 
 /** The record's text form of a patch and of the other events, byte for byte and back. */
 class AppliedPatchCodecTest {
@@ -80,12 +84,21 @@ class AppliedPatchCodecTest {
     }
 
     @Test
-    void bigNumbers() {
-        long[] addresses = {0, 1, 0x7fff_ffff_ffffL, 0x8000_0000_0000_0000L, 0xffff_ffff_ff60_0000L, -1L};
+    void bigNumbersAtTheEdgesOfUserSpace() {
+        long[] addresses = {1, 0x7fff_ffffL, 0x8000_0000L, 0x7fff_ffff_ffffL};
         for (long a : addresses) {
-            AppliedPatch p = new AppliedPatch(Integer.MAX_VALUE, Integer.MAX_VALUE, "f", "m", a, a, new byte[0],
-                    new byte[] {(byte) 0xff, 0x25, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, (byte) 0x80}, "g", a, "p", Long.MIN_VALUE, a);
+            AppliedPatch p = new AppliedPatch(Integer.MAX_VALUE, Integer.MAX_VALUE, "f", "m", a, a, new byte[] {0x55},
+                    new byte[] {(byte) 0xff, 0x25, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, (byte) 0x80}, "g", a, "p", Long.MAX_VALUE / 100, a);
             assertSamePatch(p, roundTrip(p));
+        }
+    }
+
+    @Test
+    void addressesOutsideUserSpaceAreADamagedRecord() {
+        for (long a : new long[] {0, 0x8000_0000_0000L, 0xffff_ffff_ff60_0000L, -1L}) {
+            AppliedPatch p = new AppliedPatch(1, 1, "f", "m", 0x401000, a, OLD, JUMP, "g", 0x401000, "p", 1, 0);
+            TfixException e = assertThrows(TfixException.class, () -> roundTrip(p));
+            assertEquals(Reason.RECORD, e.reason());
         }
     }
 
@@ -122,13 +135,13 @@ class AppliedPatchCodecTest {
         PatchLog l = log(PatchLog.applyEvent(patch(1, 1, "f", 0x401000, 0x7f00_0000_0040L)), PatchLog.event("applied", 1),
                 PatchLog.applyEvent(patch(5, 3, "g", 0x402000, 0)), PatchLog.event("aborted", 5),
                 PatchLog.applyEvent(patch(2, 2, "h", 0x403000, 0x7f00_0000_0080L)), PatchLog.event("reverted", 2),
-                PatchLog.islandEvent(0x7f00_0000_0000L, 0x1000), PatchLog.islandEvent(0xffff_8000_0000_0000L, 0x2000));
+                PatchLog.islandEvent(0x7f00_0000_0000L, 0x1000), PatchLog.islandEvent(0x7fff_8000_0000L, 0x2000));
         assertEquals(6, l.nextId());
         assertEquals(4, l.nextTransaction());
         assertEquals(Set.of(0x7f00_0000_0040L, 0x7f00_0000_0080L), l.usedSlots(), "slots of reverted patches stay used");
         assertEquals(2, l.islands().size());
         assertArrayEquals(new long[] {0x7f00_0000_0000L, 0x1000}, l.islands().get(0));
-        assertArrayEquals(new long[] {0xffff_8000_0000_0000L, 0x2000}, l.islands().get(1));
+        assertArrayEquals(new long[] {0x7fff_8000_0000L, 0x2000}, l.islands().get(1));
     }
 
     @Test

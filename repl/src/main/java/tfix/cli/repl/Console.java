@@ -6,6 +6,8 @@ import org.jline.reader.LineReader;
 import org.jline.utils.AttributedString;
 import org.jline.utils.AttributedStyle;
 
+import tfix.engine.failure.Printable;
+
 /** Where the session prints: its output, and errors as one line ("error: " in bold red on a terminal). */
 final class Console {
     private final PrintStream out;
@@ -34,7 +36,7 @@ final class Console {
     void error(String message, Throwable cause) {
         AttributedString label = new AttributedString("error: ", AttributedStyle.BOLD.foreground(AttributedStyle.RED));
         LineReader r = reader;
-        out.println((r == null ? label.toString() : label.toAnsi(r.getTerminal())) + message);
+        out.println((r == null ? label.toString() : label.toAnsi(r.getTerminal())) + Printable.of(message));
         if (debug && cause != null) {
             cause.printStackTrace(out);
         }

@@ -29,6 +29,7 @@ import tfix.dsl.TfixScript;
 import tfix.engine.elf.Demangler;
 import tfix.engine.elf.ElfImage;
 import tfix.engine.elf.ProcessSymbols;
+import tfix.engine.failure.Printable;
 
 /**
  * Offers what makes sense where the cursor is (see {@link ReplParser.Context}). It never
@@ -123,7 +124,7 @@ public final class ReplCompleter implements Completer {
                 if (active.isEmpty()) {
                     names(processIndex(), word, complete, candidates);
                 } else {
-                    active.forEach(f -> candidates.add(new Candidate(f, f, null, "in force", null, null, complete)));
+                    active.forEach(f -> candidates.add(new Candidate(f, Printable.of(f), null, "in force", null, null, complete)));
                 }
             }
             case PATCH_SYMBOL -> names(patchIndex(line.line()), word, complete, candidates);
@@ -135,7 +136,7 @@ public final class ReplCompleter implements Completer {
 
     private static void names(SymbolIndex index, String prefix, boolean complete, List<Candidate> out) {
         for (String n : index.complete(prefix, MAX)) {
-            out.add(new Candidate(n, n, null, null, null, null, complete));
+            out.add(new Candidate(n, Printable.of(n), null, null, null, null, complete));
         }
     }
 
