@@ -90,15 +90,7 @@ public final class Applier {
                 if (busy == null) {
                     return null;
                 }
-                if (cancelled.getAsBoolean()) {
-                    throw new TfixException(Reason.CANCELLED, "cancelled while waiting: " + busy + "; no code was changed");
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new TfixException(Reason.THREAD_BUSY, busy + " for " + threadTimeout.toMillis()
-                            + " ms; no code was changed: retry when that thread is elsewhere, or give it longer"
-                            + " (--thread-timeout MS)");
-                }
-                LockSupport.parkNanos(Math.min(2_000_000L, 50_000L * attempt));
+                waitOrGiveUp(busy, deadline, attempt);
             }
         });
     }
@@ -147,16 +139,7 @@ public final class Applier {
                 }
                 tracee.resumeAll();
                 freeze += System.nanoTime() - stopped;
-                if (cancelled.getAsBoolean()) {
-                    throw new TfixException(Reason.CANCELLED, "cancelled while waiting: " + busy + "; no code was changed");
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new TfixException(Reason.THREAD_BUSY, busy + " for " + threadTimeout.toMillis()
-                            + " ms; no code was changed: retry when that thread is elsewhere, or give it longer"
-                            + " (--thread-timeout MS)");
-                }
-                // Let the thread leave the site; it usually does within microseconds.
-                LockSupport.parkNanos(Math.min(2_000_000L, 50_000L * attempt));
+                waitOrGiveUp(busy, deadline, attempt);
             } catch (RuntimeException e) {
                 if (!tracee.exited()) {
                     tracee.resumeAll();
@@ -164,6 +147,19 @@ public final class Applier {
                 throw e;
             }
         }
+    }
+
+    /** A thread is in the way: let it run a moment and leave (it usually does within microseconds), or give up. */
+    private void waitOrGiveUp(String busy, long deadline, int attempt) {
+        if (cancelled.getAsBoolean()) {
+            throw new TfixException(Reason.CANCELLED, "cancelled while waiting: " + busy + "; no code was changed");
+        }
+        if (System.nanoTime() > deadline) {
+            throw new TfixException(Reason.THREAD_BUSY, busy + " for " + threadTimeout.toMillis()
+                    + " ms; no code was changed: retry when that thread is elsewhere, or give it longer"
+                    + " (--thread-timeout MS)");
+        }
+        LockSupport.parkNanos(Math.min(2_000_000L, 50_000L * attempt));
     }
 
     private void writeAll(List<Write> writes) {

@@ -25,7 +25,12 @@ public record ImageStamp(long address, String random) {
      * record and every address tfix knows are stale (and /proc/PID/mem opened then still shows the old image).
      */
     public static void requireSame(int pid, Optional<ImageStamp> attached, Throwable cause) {
-        if (attached.isPresent() && !attached.equals(read(pid)) && Files.exists(Path.of("/proc", Integer.toString(pid)))) {
+        if (attached.isEmpty()) {
+            return;
+        }
+        Optional<ImageStamp> now = read(pid);
+        // Unreadable now: the process is gone or on its way out (its memory is torn down first), not exec'd.
+        if (now.isPresent() && !attached.equals(now)) {
             throw new TfixException(Reason.PROCESS_GONE, "process " + pid + " replaced its program (execve) since tfix"
                     + " attached: nothing was written; detach and attach again to work on the new program", cause);
         }
@@ -46,7 +51,9 @@ public record ImageStamp(long address, String random) {
                     // A fresh open: /proc/PID/mem is bound to the memory of the image current when it was opened.
                     try (FileChannel mem = FileChannel.open(proc.resolve("mem"))) {
                         ByteBuffer b = ByteBuffer.allocate(16);
-                        mem.read(b, value);
+                        if (mem.read(b, value) != 16) {
+                            return Optional.empty(); // its memory is going away with it
+                        }
                         return Optional.of(new ImageStamp(value, HexFormat.of().formatHex(b.array())));
                     }
                 }
