@@ -40,12 +40,20 @@ final class BenchTarget implements AutoCloseable {
      * Waits for the watcher's report of a window that ends well after t1.
      */
     double maxGapMs(long t0, long t1) {
-        Pattern gap = Pattern.compile("gap t=(\\d+) max_us=(\\d+)");
+        return gaps(t0, t1).clockMs();
+    }
+
+    /** The longest gaps around [t0, t1]: between two clock reads, and between two of the 1 ms timer's signals. */
+    record Gaps(double clockMs, double signalMs) {
+    }
+
+    Gaps gaps(long t0, long t1) {
+        Pattern gap = Pattern.compile("gap t=(\\d+) max_us=(\\d+) sig_us=(\\d+)");
         long end = t1 + 200_000_000L;
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (true) {
             lines.addAll(process.drain());
-            long max = -1;
+            long max = -1, sig = -1;
             boolean complete = false;
             for (String l : lines) {
                 Matcher m = gap.matcher(l);
@@ -55,12 +63,13 @@ final class BenchTarget implements AutoCloseable {
                         complete = true;
                     } else if (t >= t0) {
                         max = Math.max(max, Long.parseLong(m.group(2)));
+                        sig = Math.max(sig, Long.parseLong(m.group(3)));
                     }
                 }
             }
             if (complete) {
                 lines.clear();
-                return max / 1000.0;
+                return new Gaps(max / 1000.0, sig / 1000.0);
             }
             if (System.nanoTime() > deadline) {
                 throw new TfixException(Reason.IO, "benchmark target stopped reporting its clock gaps (log " + process.log() + ")");

@@ -21,19 +21,24 @@ final class FreezeBench extends Bench {
         System.out.println("freeze of one replace (target: N threads calling work() between 1 ms sleeps):");
         for (int n : bench.threadCounts()) {
             List<Double> tfixOwn = new ArrayList<>(), tfixSeen = new ArrayList<>(), gdbSeen = new ArrayList<>(),
-                    baseline = new ArrayList<>();
+                    baseline = new ArrayList<>(), tfixSignal = new ArrayList<>(), gdbSignal = new ArrayList<>(),
+                    baselineSignal = new ArrayList<>();
             String phases = "";
             for (int r = 0; r < bench.runs(); r++) {
                 try (BenchTarget t = BenchTarget.start(exe, Integer.toString(n))) {
                     long q0 = System.nanoTime();
                     Thread.sleep(300);
-                    baseline.add(t.maxGapMs(q0, System.nanoTime()));
+                    BenchTarget.Gaps quiet = t.gaps(q0, System.nanoTime());
+                    baseline.add(quiet.clockMs());
+                    baselineSignal.add(quiet.signalMs());
                     long t0 = System.nanoTime();
                     var replaced = BenchCommand.tfixReplace(bench.engine(), t.pid(), "work", "work_v2", patch);
                     long t1 = System.nanoTime();
                     tfixOwn.add(replaced.freezeMillis());
                     phases = replaced.phases().toString();
-                    tfixSeen.add(t.maxGapMs(t0, t1));
+                    BenchTarget.Gaps seen = t.gaps(t0, t1);
+                    tfixSeen.add(seen.clockMs());
+                    tfixSignal.add(seen.signalMs());
                 }
                 if (bench.gdb()) {
                     try (BenchTarget t = BenchTarget.start(exe, Integer.toString(n))) {
@@ -42,7 +47,9 @@ final class FreezeBench extends Bench {
                         long t0 = System.nanoTime();
                         BenchCommand.timed(BenchCommand.gdbReplace(t.pid(), "work", "work_v2", patch));
                         long t1 = System.nanoTime();
-                        gdbSeen.add(t.maxGapMs(t0, t1));
+                        BenchTarget.Gaps seen = t.gaps(t0, t1);
+                        gdbSeen.add(seen.clockMs());
+                        gdbSignal.add(seen.signalMs());
                     }
                 }
             }
@@ -50,6 +57,9 @@ final class FreezeBench extends Bench {
             System.out.println("    last run: " + phases);
             bench.row(n + " threads: longest stop the target saw", Stats.ms(tfixSeen), bench.gdb() ? Stats.ms(gdbSeen) : "n/a");
             bench.row(n + " threads: longest gap with nobody attached", Stats.ms(baseline), "");
+            bench.row(n + " threads: longest wait of a 1 ms timer's signal, whole command", Stats.ms(tfixSignal),
+                    bench.gdb() ? Stats.ms(gdbSignal) : "n/a");
+            bench.row(n + " threads: the same with nobody attached", Stats.ms(baselineSignal), "");
         }
     }
 }
