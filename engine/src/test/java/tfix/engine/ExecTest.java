@@ -35,7 +35,8 @@ class ExecTest extends EngineTest {
                 TfixException e = assertThrows(TfixException.class, () -> s.replace("compute", null, "compute_v2", patch));
                 assertEquals(Reason.PROCESS_GONE, e.reason(), e.getMessage());
                 assertTrue(e.getMessage().contains("execve"), e.getMessage());
-                assertThrows(TfixException.class, s::status, "every later verb is refused too");
+                TfixException later = assertThrows(TfixException.class, s::status, "every later verb is refused too");
+                assertEquals(Reason.PROCESS_GONE, later.reason(), later.getMessage());
             }
             assertTrue(t.alive());
             assertFalse(t.traced());

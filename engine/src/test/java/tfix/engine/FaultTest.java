@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
+import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.testing.EngineTest;
 import tfix.engine.testing.RunningTarget;
@@ -60,9 +61,7 @@ class FaultTest extends EngineTest {
                     clean++;
                 } catch (TfixException e) {
                     reported++;
-                    String m = e.getMessage();
-                    assertTrue(m.contains("exited") || m.contains("no process") || m.contains("zombie")
-                            || m.contains("has no thread") || m.contains("may be exiting"), "unclear report: " + m);
+                    assertEquals(Reason.PROCESS_GONE, e.reason(), "an exiting target is reported as gone: " + e.getMessage());
                 }
             }
         }

@@ -12,6 +12,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import tfix.engine.elf.FunctionRef;
+import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.guard.FileDigest;
 import tfix.engine.patch.ReplaceSpec;
@@ -60,6 +61,7 @@ class SafetyTest extends EngineTest {
             t.awaitLine("tiny=105 neighbour=6 tight=10");
 
             TfixException e = refused(s, "tight", "tight_v2");
+            assertEquals(Reason.UNSAFE_SITE, e.reason(), e.getMessage());
             assertTrue(e.getMessage().contains("tight is 4 bytes") && e.getMessage().contains("next symbol"), e.getMessage());
         });
     }
@@ -68,9 +70,11 @@ class SafetyTest extends EngineTest {
     void branchesIntoTheReplacedBytesAreRefused() throws Exception {
         onCorners((t, s) -> {
             TfixException loop = refused(s, "backedge", "backedge_v2");
+            assertEquals(Reason.UNSAFE_SITE, loop.reason(), loop.getMessage());
             assertTrue(loop.getMessage().matches("(?s).*jne at 0x\\p{XDigit}+ jumps to 0x\\p{XDigit}+.*"), loop.getMessage());
 
             TfixException foreign = refused(s, "lhelper", "lhelper_v2");
+            assertEquals(Reason.UNSAFE_SITE, foreign.reason(), foreign.getMessage());
             assertTrue(foreign.getMessage().contains("jmp at"), foreign.getMessage());
             FunctionRef jumper = s.symbols().resolve("jumper", null, List.of());
             assertTrue(foreign.getMessage().contains(String.format("%#x", jumper.address() + 2)), foreign.getMessage());
@@ -120,6 +124,7 @@ class SafetyTest extends EngineTest {
             long t0 = System.nanoTime();
             TfixException e = assertThrows(TfixException.class, () -> s.replace("spin", null, "spin_v2", patch()));
             assertTrue(System.nanoTime() - t0 >= 300_000_000L, "gave up before the time-out");
+            assertEquals(Reason.THREAD_BUSY, e.reason(), e.getMessage());
             assertTrue(e.getMessage().matches("thread \\d+ is executing inside the bytes of spin being replaced.*for 300 ms.*"),
                     e.getMessage());
             assertArrayEquals(before, Targets.peek(t.pid(), spin.address(), 16));
@@ -132,6 +137,7 @@ class SafetyTest extends EngineTest {
             FunctionRef f = s.symbols().resolve("via_pointer", null, List.of());
             byte[] before = Targets.peek(t.pid(), f.address(), 16);
             TfixException e = assertThrows(TfixException.class, () -> s.replace("via_pointer", null, "via_pointer_v2", patch()));
+            assertEquals(Reason.THREAD_BUSY, e.reason(), e.getMessage());
             assertTrue(e.getMessage().matches("thread \\d+ will return into the bytes of via_pointer being replaced.*"),
                     e.getMessage());
             assertArrayEquals(before, Targets.peek(t.pid(), f.address(), 16));
@@ -143,6 +149,7 @@ class SafetyTest extends EngineTest {
         onCornersQuickly((t, s) -> {
             s.stackCheck(true);
             TfixException e = assertThrows(TfixException.class, () -> s.replace("sleepy", null, "sleepy_v2", patch()));
+            assertEquals(Reason.THREAD_BUSY, e.reason(), e.getMessage());
             assertTrue(e.getMessage().matches("thread \\d+ has sleepy on its stack.*"), e.getMessage());
             assertTrue(s.status().isEmpty());
             // Without the stack check the jump goes in: the sleeping thread finishes the old code.
@@ -159,6 +166,7 @@ class SafetyTest extends EngineTest {
             byte[] before = Targets.peek(t.pid(), tiny.address(), 16);
             TfixException e = assertThrows(TfixException.class, () -> s.transaction(List.of(
                     ReplaceSpec.of("tiny", "tiny_v2", patch()), ReplaceSpec.of("backedge", "backedge_v2", patch()))));
+            assertEquals(Reason.UNSAFE_SITE, e.reason(), e.getMessage());
             assertTrue(e.getMessage().startsWith("transaction not applied, nothing was written: cannot replace backedge"),
                     e.getMessage());
             assertArrayEquals(before, Targets.peek(t.pid(), tiny.address(), 16));
@@ -180,15 +188,16 @@ class SafetyTest extends EngineTest {
         onCorners((t, s) -> {
             TfixException sha = assertThrows(TfixException.class, () -> s.replace(
                     new ReplaceSpec("tiny", null, "tiny_v2", patch(), "00".repeat(32))));
-            assertTrue(sha.getMessage().contains("not the pinned"), sha.getMessage());
+            assertEquals(Reason.BAD_PATCH_FILE, sha.reason(), sha.getMessage());
 
             TfixException build = assertThrows(TfixException.class, () -> s.expectBuildId(null, "deadbeef"));
+            assertEquals(Reason.WRONG_BUILD, build.reason(), build.getMessage());
             assertTrue(build.getMessage().contains("has build-id") && build.getMessage().contains("not deadbeef"),
                     build.getMessage());
 
             TfixException carried = assertThrows(TfixException.class, () ->
                     s.replace("tiny", null, "tiny_v2", Targets.patch("pinned_patch.c")));
-            assertTrue(carried.getMessage().contains("made for another build"), carried.getMessage());
+            assertEquals(Reason.WRONG_BUILD, carried.reason(), carried.getMessage());
 
             String real = FileDigest.sha256(patch());
             s.replace(new ReplaceSpec("tiny", null, "tiny_v2", patch(), real));

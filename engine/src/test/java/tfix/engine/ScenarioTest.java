@@ -14,6 +14,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tfix.engine.elf.FunctionRef;
+import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.testing.CTargets;
 import tfix.engine.testing.EngineTest;
@@ -38,7 +39,7 @@ class ScenarioTest extends EngineTest {
         Path patch = Targets.patch("libshared_patch.c");
         live(exe, "lib_compute=21", (t, s) -> {
             TfixException amb = assertThrows(TfixException.class, () -> s.replace("dup_fn", null, "lib_compute_v2", patch));
-            assertTrue(amb.getMessage().contains("names 2 functions"), amb.getMessage());
+            assertEquals(Reason.AMBIGUOUS, amb.reason(), amb.getMessage());
             assertTrue(amb.getMessage().contains(lib.getFileName() + "!dup_fn"), amb.getMessage());
             FunctionRef f = s.symbols().resolve(lib.getFileName() + "!dup_fn", null, List.of());
             assertEquals(lib.toString(), f.module().path());
@@ -133,19 +134,22 @@ class ScenarioTest extends EngineTest {
                 byte[] before = Targets.peek(t.pid(), compute.address(), 32);
 
                 TfixException e = assertThrows(TfixException.class, () -> s.replace("nosuch", null, "compute_v2", patch));
-                assertTrue(e.getMessage().contains("'nosuch' not found"), e.getMessage());
+                assertEquals(Reason.NOT_FOUND, e.reason(), e.getMessage());
+                assertTrue(e.getMessage().contains("'nosuch'"), "names the missing function: " + e.getMessage());
                 e = assertThrows(TfixException.class, () -> s.replace("compute", null, "nosuch_v2", patch));
-                assertTrue(e.getMessage().contains("'nosuch_v2' not found"), e.getMessage());
+                assertEquals(Reason.NOT_FOUND, e.reason(), e.getMessage());
+                assertTrue(e.getMessage().contains("'nosuch_v2'"), "names the missing function: " + e.getMessage());
                 e = assertThrows(TfixException.class, () -> s.replace("compute", null, "compute_v2", Path.of("/nonexistent/p.so")));
-                assertTrue(e.getMessage().contains("not found"), e.getMessage());
+                assertEquals(Reason.BAD_PATCH_FILE, e.reason(), e.getMessage());
                 e = assertThrows(TfixException.class, () -> s.replace("compute", null, "compute_v2", exe));
-                assertTrue(e.getMessage().contains("not a shared object"), e.getMessage());
+                assertEquals(Reason.BAD_PATCH_FILE, e.reason(), e.getMessage());
                 e = assertThrows(TfixException.class, () -> s.revert("compute"));
-                assertTrue(e.getMessage().contains("is not replaced"), e.getMessage());
+                assertEquals(Reason.NOT_FOUND, e.reason(), e.getMessage());
 
                 // A refused statement loads nothing: a patch whose function is missing is checked before loading.
                 Path other = Targets.patch("hammer_patch.c");
                 e = assertThrows(TfixException.class, () -> s.replace("nosuch", null, "hot_v2", other));
+                assertEquals(Reason.NOT_FOUND, e.reason(), e.getMessage());
                 assertFalse(Targets.mapsMention(t.pid(), other.getFileName().toString()), "a refused statement loads nothing");
 
                 assertArrayEquals(before, Targets.peek(t.pid(), compute.address(), 32));
@@ -169,7 +173,7 @@ class ScenarioTest extends EngineTest {
             }
             byte[] before = Targets.peek(t.pid(), f.address(), 32);
             TfixException e = assertThrows(TfixException.class, () -> s.replace("spare", null, "compute_v2", patch));
-            assertTrue(e.getMessage().contains("differ"), e.getMessage());
+            assertEquals(Reason.UNSAFE_SITE, e.reason(), e.getMessage());
             assertArrayEquals(before, Targets.peek(t.pid(), f.address(), 32));
             assertTrue(s.status().isEmpty());
         }, ScenarioTest::assertLetGo);
@@ -184,6 +188,7 @@ class ScenarioTest extends EngineTest {
         Path exe = Targets.exe("scorer.c");
         live(exe, "compute=40 static=16", (t, s) -> {
             TfixException e = assertThrows(TfixException.class, () -> s.replace("compute", null, "compute_v2", broken));
+            assertEquals(Reason.TARGET_REFUSED, e.reason(), e.getMessage());
             assertTrue(e.getMessage().contains("libmissinghelper.so: cannot open shared object file"), e.getMessage());
             assertTrue(s.status().isEmpty());
         }, t -> {
@@ -202,7 +207,7 @@ class ScenarioTest extends EngineTest {
             awaitState(t, 'T');
             try (TfixSession s = attach(t)) {
                 TfixException e = assertThrows(TfixException.class, () -> s.replace("compute", null, "compute_v2", patch));
-                assertTrue(e.getMessage().contains("stopped by a signal"), e.getMessage());
+                assertEquals(Reason.TARGET_STOPPED, e.reason(), e.getMessage());
             }
             assertFalse(t.traced());
             // A thread let go in its job-control stop runs for an instant on its way back into that
@@ -243,14 +248,15 @@ class ScenarioTest extends EngineTest {
     @Test
     void attachErrorsNameTheCause() {
         TfixException e = assertThrows(TfixException.class, () -> TfixSession.attach(999_999, engine, Options.defaults()));
-        assertTrue(e.getMessage().contains("no process with pid 999999"), e.getMessage());
+        assertEquals(Reason.PROCESS_GONE, e.reason(), e.getMessage());
+        assertTrue(e.getMessage().contains("pid 999999"), "names the pid: " + e.getMessage());
 
         Path zombieMaker = Targets.exe("zombie.c");
         try (RunningTarget z = RunningTarget.start(zombieMaker)) {
             int zombie = Integer.parseInt(z.output().get(0).replaceAll(".*zombie=(\\d+).*", "$1"));
             awaitZombie(zombie); // the child may still be on its way out
             e = assertThrows(TfixException.class, () -> TfixSession.attach(zombie, engine, Options.defaults()));
-            assertTrue(e.getMessage().contains("zombie"), e.getMessage());
+            assertEquals(Reason.PROCESS_GONE, e.reason(), e.getMessage());
         }
 
         Path exe = Targets.exe("sleeper.c");
@@ -258,7 +264,8 @@ class ScenarioTest extends EngineTest {
         try (RunningTarget t = RunningTarget.start(exe)) {
             try (RunningTarget h = RunningTarget.start(holder, Integer.toString(t.pid()))) {
                 e = assertThrows(TfixException.class, () -> TfixSession.attach(t.pid(), engine, Options.defaults()));
-                assertTrue(e.getMessage().contains("already traced by holder"), e.getMessage());
+                assertEquals(Reason.ALREADY_TRACED, e.reason(), e.getMessage());
+                assertTrue(e.getMessage().contains("traced by holder"), "names the tracer: " + e.getMessage());
             }
             t.awaitLine("tick");
             assertTrue(t.alive());

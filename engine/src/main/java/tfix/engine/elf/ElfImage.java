@@ -160,7 +160,7 @@ public final class ElfImage {
         long off = fileOffset(vaddr).orElseThrow(() -> new TfixException(Reason.NOT_FOUND,
                 String.format("address %#x is not in a loadable segment of %s", vaddr, file)));
         if (length < 0 || off > data.size() - length) {
-            throw new TfixException(Reason.NOT_FOUND, String.format("%s ends before %#x + %d", file, vaddr, length));
+            throw new TfixException(Reason.IO, String.format("%s ends before %#x + %d", file, vaddr, length));
         }
         return data.bytes(off, length);
     }

@@ -58,7 +58,7 @@ final class FileWindows {
     /** Copies {@code length} bytes at {@code offset} into {@code dst} at {@code at}; the range must be inside the file. */
     void read(long offset, byte[] dst, int at, int length) {
         if (offset < 0 || length < 0 || offset > size - length) {
-            throw new TfixException(Reason.NOT_FOUND, String.format("%s ends before offset %#x + %d", file, offset, length));
+            throw new TfixException(Reason.IO, String.format("%s ends before offset %#x + %d", file, offset, length));
         }
         try {
             while (length > 0) {

@@ -28,7 +28,8 @@ class MappedElfTest {
         FileWindows w = FileWindows.map(f, 4);
         assertEquals(10, w.size());
         assertArrayEquals(new byte[] {2, 3, 4, 5, 6, 7, 8, 9}, w.bytes(2, 8), "three windows, two edges");
-        assertThrows(TfixException.class, () -> w.bytes(8, 3));
+        TfixException past = assertThrows(TfixException.class, () -> w.bytes(8, 3));
+        assertEquals(Reason.IO, past.reason(), past.getMessage());
         byte[] header = new byte[6];
         var cursor = w.cursor();
         cursor.seek(3);

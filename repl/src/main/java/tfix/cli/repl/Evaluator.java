@@ -6,8 +6,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import tfix.dsl.ScriptError;
 import tfix.dsl.ScriptRunner;
@@ -75,8 +73,10 @@ final class Evaluator implements AutoCloseable {
                     || result instanceof Character) {
                 console.out().println(result);
             }
-        } catch (ScriptError | TfixException e) {
-            console.error(shorten(e.getMessage(), name, text), e);
+        } catch (ScriptError e) {
+            console.error(shorten(e, text), e);
+        } catch (TfixException e) {
+            console.error(e.getMessage(), e);
         } catch (RuntimeException | AssertionError | StackOverflowError e) {
             console.error(e.getClass().getSimpleName() + ": " + e.getMessage(), e);
         } finally {
@@ -89,20 +89,21 @@ final class Evaluator implements AutoCloseable {
         }
     }
 
-    /** "repl:1: unknown verb..." reads "unknown verb..." for one line, "line 3: ..." in a block. */
-    static String shorten(String message, String name, String text) {
-        if (message == null || !name.equals(NAME)) {
+    /**
+     * "repl:1: unknown verb..." reads "unknown verb..." for one line, "line 3: ..." in a block.
+     * The line number is the error's own field, never parsed back out of its text.
+     */
+    static String shorten(ScriptError e, String text) {
+        String message = e.getMessage();
+        if (message == null || !NAME.equals(e.script())) {
             return message;
         }
-        if (message.startsWith(NAME + ": ")) {
-            return message.substring(NAME.length() + 2);
+        String where = NAME + (e.line() > 0 ? ":" + e.line() : "") + ": ";
+        if (!message.startsWith(where)) {
+            return message;
         }
-        Matcher m = Pattern.compile("^" + NAME + ":(\\d+): ").matcher(message);
-        if (m.find()) {
-            String rest = message.substring(m.end());
-            return text.strip().contains("\n") ? "line " + m.group(1) + ": " + rest : rest;
-        }
-        return message;
+        String rest = message.substring(where.length());
+        return e.line() > 0 && text.strip().contains("\n") ? "line " + e.line() + ": " + rest : rest;
     }
 
     /** Stops the hint timer. */
