@@ -102,7 +102,7 @@ public final class TfixSession implements AutoCloseable {
                     memory.close();
                 }
             }
-            if (aliveAtStart && !process.alive()) {
+            if (aliveAtStart && process.exitingOrGone()) {
                 throw new TfixException(Reason.PROCESS_GONE, "process " + pid + " exited while tfix was attaching", e);
             }
             throw e;

@@ -121,6 +121,11 @@ class SafetyTest extends EngineTest {
         onCornersQuickly((t, s) -> {
             FunctionRef spin = s.symbols().resolve("spin", null, List.of());
             byte[] before = Targets.peek(t.pid(), spin.address(), 16);
+            // The spinner thread starts with the target: on a busy host it may not be in spin yet.
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (s.inspect(i -> i.threads()).stream().noneMatch(l -> l.contains(" spin+")) && System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
             long t0 = System.nanoTime();
             TfixException e = assertThrows(TfixException.class, () -> s.replace("spin", null, "spin_v2", patch()));
             assertTrue(System.nanoTime() - t0 >= 300_000_000L, "gave up before the time-out");
