@@ -13,6 +13,7 @@ import tfix.engine.process.ProcMemory;
 import tfix.engine.process.TargetProcess;
 import tfix.engine.ptrace.Tracee;
 import tfix.engine.record.PatchBook;
+import tfix.engine.remote.CallArea;
 import tfix.engine.remote.RemoteCaller;
 import tfix.engine.remote.RemoteLibc;
 
@@ -32,6 +33,8 @@ final class AttachedTarget implements Attached {
     private ProcessSymbols symbols;
     private RemoteCaller caller;
     private PatchBook book;
+    /** Where remote calls run: one for the session, whichever caller the symbols of the moment make. */
+    private final CallArea area = new CallArea();
 
     /** {@code symbols}: read before attaching, or null to read them now. */
     AttachedTarget(TargetProcess process, Tracee tracee, ProcMemory memory, Engine engine, ProcessSymbols symbols,
@@ -68,10 +71,15 @@ final class AttachedTarget implements Attached {
 
     private void use(ProcessSymbols fresh, Maps maps) {
         symbols = fresh;
-        caller = new RemoteCaller(tracee, memory, symbols, callTimeout, cancelled);
+        caller = new RemoteCaller(tracee, memory, symbols, callTimeout, cancelled, area);
         if (book == null) {
             book = new PatchBook(process.pid(), maps, memory, Journal.standard(engine.nat().libc().geteuid()), warnings);
         }
+    }
+
+    /** Unmaps the call area before tfix lets the process go. */
+    void releaseArea() {
+        caller.releaseArea();
     }
 
     @Override

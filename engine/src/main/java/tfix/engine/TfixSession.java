@@ -294,6 +294,9 @@ public final class TfixSession implements AutoCloseable {
             thread.call(() -> {
                 thread.whileIdle(null);
                 try {
+                    if (!tracee.exited()) {
+                        target.releaseArea();
+                    }
                     tracee.detach();
                 } finally {
                     memory.close();

@@ -138,7 +138,11 @@ public final class Tracee {
         } else if (ws.groupStop()) {
             t.groupStop = true;
         }
-        if (t.wantRunning || (t.awaitingTrap && !t.interruptStop && !t.groupStop)) {
+        if (t.awaitingTrap && !t.interruptStop && !t.groupStop) {
+            // Any other stop ends a pending interrupt: ask again while it is stopped, so the trap follows this one.
+            StopWait.requestStop(ptrace, t, true);
+            resume(t);
+        } else if (t.wantRunning) {
             resume(t);
         }
     }

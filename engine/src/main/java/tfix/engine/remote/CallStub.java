@@ -15,10 +15,11 @@ import tfix.engine.x86.CodeWriter;
  * reads the result at the marker system call, so if tfix dies at any instant the
  * thread still finishes the call and carries on as before.
  *
- * The code never changes; each call's data (saved registers, function, arguments)
- * is a frame on the borrowed thread's own stack, {@link #FRAME_DISTANCE} bytes below
- * its stack pointer, pointed to by rbx. Two threads, or an orphaned call of a killed
- * tfix and a new one, never share data.
+ * The code never changes; each call's data (saved registers, function, arguments) is
+ * a frame in a call area tfix maps in the target (see {@link CallArea}), pointed to by
+ * rbx; the callee runs on that area's stack, so nothing is written on the thread's own
+ * stack. The last instruction, iretq, restores rip, the flags and rsp together from the
+ * frame, so the frame may lie anywhere.
  *
  * <pre>
  *   mov rcx,[rbx+xsave]; xsave64 [rcx]     (mask edx:eax = all)
@@ -26,21 +27,18 @@ import tfix.engine.x86.CodeWriter;
  *   call [rbx+func]
  *   mov rdi,rax; mov eax,SYS_getpid; syscall   &lt;- marker: tfix reads rdi here
  *   mov rcx,[rbx+xsave]; xrstor64 [rcx]
- *   push [rbx+rflags]; popfq
  *   load every general register but rbx and rsp
- *   lea rsp,[rbx+rip]; mov rbx,[rbx+rbx]
- *   ret FRAME_DISTANCE-8                  &lt;- rip from the frame, rsp back to the original
+ *   lea rsp,[rbx+iret]; mov rbx,[rbx+rbx]; iretq   &lt;- rip, cs, rflags, rsp, ss from the frame
  * </pre>
  */
 public final class CallStub {
     static final int SYS_GETPID = Syscalls.GETPID;
-    /** The frame starts this far below the thread's stack pointer; ret's immediate relies on it. */
-    public static final int FRAME_DISTANCE = 32 * 1024;
-    /** Frame slots, in 8-byte units; rip first (lowest) so nothing tfix still needs lies below rsp after the lea. */
-    static final int RIP = 0, RBX = 1, RFLAGS = 2, FUNC = 3, XSAVE = 4, ARG0 = 5, GPR0 = 11;
+    /** Frame slots, in 8-byte units: the iret frame first (rip, cs, rflags, rsp, ss), then the rest. */
+    static final int IRET = 0, RIP = 0, CS = 1, RFLAGS = 2, RSP = 3, SS = 4, RBX = 5, FUNC = 6, XSAVE = 7, ARG0 = 8,
+            GPR0 = 14;
     public static final int FRAME_SIZE = (GPR0 + Registers.GENERAL.length) * 8;
     private static final int[] ARG_REGS = {CodeWriter.RDI, CodeWriter.RSI, CodeWriter.RDX, CodeWriter.RCX, CodeWriter.R8, CodeWriter.R9};
-    private static final Map<Integer, Integer> WRITER_REG = Map.ofEntries(
+    static final Map<Integer, Integer> WRITER_REG = Map.ofEntries(
             Map.entry(Registers.RAX, CodeWriter.RAX), Map.entry(Registers.RBX, CodeWriter.RBX),
             Map.entry(Registers.RCX, CodeWriter.RCX), Map.entry(Registers.RDX, CodeWriter.RDX),
             Map.entry(Registers.RSI, CodeWriter.RSI), Map.entry(Registers.RDI, CodeWriter.RDI),
@@ -63,14 +61,13 @@ public final class CallStub {
         markerOffset = w.offset();
         w.syscall();
         w.loadRbx(CodeWriter.RCX, XSAVE * 8).movImm32(CodeWriter.RAX, -1).movImm32(CodeWriter.RDX, -1).xrstorRcx();
-        w.pushRbx(RFLAGS * 8).popfq();
         for (int i = 0; i < Registers.GENERAL.length; i++) {
             int reg = Registers.GENERAL[i];
             if (reg != Registers.RBX) {
                 w.loadRbx(WRITER_REG.get(reg), (GPR0 + i) * 8);
             }
         }
-        w.leaRspRbx(RIP * 8).loadRbx(CodeWriter.RBX, RBX * 8).retImm16(FRAME_DISTANCE - 8);
+        w.leaRspRbx(IRET * 8).loadRbx(CodeWriter.RBX, RBX * 8).iretq();
         code = w.alignWithInt3(16).bytes();
     }
 
@@ -78,6 +75,9 @@ public final class CallStub {
     public static int frameOffset(int register) {
         if (register == Registers.RIP) {
             return RIP * 8;
+        }
+        if (register == Registers.RSP) {
+            return RSP * 8;
         }
         for (int i = 0; i < Registers.GENERAL.length; i++) {
             if (Registers.GENERAL[i] == register) {
@@ -100,18 +100,18 @@ public final class CallStub {
         return markerOffset;
     }
 
-    /**
-     * The frame for one call, to be written at {@code resume.rsp() - FRAME_DISTANCE}.
-     * {@code resume} holds the registers the thread must carry on with.
-     */
+    /** The frame for one call; {@code resume} holds the registers the thread must carry on with. */
     public byte[] frame(long function, long[] args, long xsaveArea, Registers resume) {
         if (args.length > 6) {
             throw new IllegalArgumentException("at most 6 integer arguments");
         }
         ByteBuffer b = ByteBuffer.allocate(FRAME_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(RIP * 8, resume.rip());
-        b.putLong(RBX * 8, resume.get(Registers.RBX));
+        b.putLong(CS * 8, resume.get(Registers.CS));
         b.putLong(RFLAGS * 8, resume.get(Registers.EFLAGS));
+        b.putLong(RSP * 8, resume.rsp());
+        b.putLong(SS * 8, resume.get(Registers.SS));
+        b.putLong(RBX * 8, resume.get(Registers.RBX));
         b.putLong(FUNC * 8, function);
         b.putLong(XSAVE * 8, xsaveArea);
         for (int i = 0; i < 6; i++) {

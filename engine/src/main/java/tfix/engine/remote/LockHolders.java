@@ -19,7 +19,7 @@ import tfix.engine.ptrace.Registers;
 
 /**
  * Whether a stopped thread may hold a lock that a call such as dlopen takes again (malloc's
- * arena, a stdio stream, the dynamic loader's lock, pthread's stack cache, another
+ * arena, a stdio stream, the dynamic loader's lock, every lock fork takes, another
  * allocator's): a thread stopped in mmap inside malloc would deadlock on its own arena. Read
  * from where it stopped and from the return addresses near the top of its stack. A stale word
  * can only make tfix pass over a thread, never borrow one that holds such a lock within the
@@ -40,8 +40,7 @@ final class LockHolders {
             "_IO_file_overflow", "_IO_file_sync", "_IO_file_close", "_IO_file_underflow", "_IO_file_xsputn",
             "dlopen", "dlclose", "dlsym", "dlvsym", "dladdr", "dladdr1", "dlinfo", "dlmopen", "dl_iterate_phdr",
             "_dl_find_object", "__libc_dlopen_mode", "__libc_dlsym", "__libc_dlclose",
-            "pthread_create", "pthread_join", "pthread_timedjoin_np", "pthread_tryjoin_np", "pthread_detach",
-            "pthread_exit", "pthread_getattr_np", "fork", "vfork", "__libc_fork", "atexit", "__cxa_atexit",
+            "pthread_getattr_np", "fork", "vfork", "__libc_fork", "atexit", "__cxa_atexit",
             "__cxa_finalize", "exit", "getaddrinfo", "freeaddrinfo", "gethostbyname", "getpwnam", "getpwuid");
 
     private final ProcessSymbols symbols;

@@ -15,6 +15,8 @@ import tfix.engine.process.ProcMemory;
 import tfix.engine.ptrace.Registers;
 import tfix.engine.ptrace.ThreadExitedException;
 import tfix.engine.ptrace.Tracee;
+import tfix.engine.sys.Mman;
+import tfix.engine.sys.Syscalls;
 
 /**
  * Calls functions inside the target on one borrowed thread while the other threads
@@ -30,6 +32,8 @@ public final class RemoteCaller {
     private final ProcessSymbols symbols;
     private final CallStub stub = new CallStub();
     private final CallFrame frames;
+    private final CallArea area;
+    private final RawSyscall raw;
     private final ThreadChooser chooser;
     private final Duration timeout;
     private final BooleanSupplier cancelled;
@@ -56,19 +60,25 @@ public final class RemoteCaller {
         return new Buffer(Arrays.copyOf(b, b.length + 1));
     }
 
-    /** {@code cancelled}: polled while waiting for a call; when it turns true tfix stops waiting. */
-    public RemoteCaller(Tracee tracee, ProcMemory memory, ProcessSymbols symbols, Duration timeout, BooleanSupplier cancelled) {
+    /**
+     * {@code cancelled}: polled while waiting for a call; when it turns true tfix stops waiting.
+     * {@code area}: where calls run, one per session, handed to each of its callers.
+     */
+    public RemoteCaller(Tracee tracee, ProcMemory memory, ProcessSymbols symbols, Duration timeout, BooleanSupplier cancelled,
+                        CallArea area) {
         this.tracee = tracee;
         this.memory = memory;
         this.symbols = symbols;
         this.timeout = timeout;
         this.cancelled = cancelled;
-        this.frames = new CallFrame(tracee, memory, stub);
+        this.area = area;
+        this.frames = new CallFrame(tracee, memory, stub, this.area);
+        this.raw = new RawSyscall(tracee, memory, timeout, cancelled);
         this.chooser = new ThreadChooser(tracee, symbols, memory);
     }
 
     public RemoteCaller(Tracee tracee, ProcMemory memory, ProcessSymbols symbols, Duration timeout) {
-        this(tracee, memory, symbols, timeout, () -> false);
+        this(tracee, memory, symbols, timeout, () -> false, new CallArea());
     }
 
     ProcessSymbols symbols() {
@@ -99,7 +109,7 @@ public final class RemoteCaller {
 
     private long callOnTracer(String what, long function, boolean takesLocks, Arg... args) {
         if (site == null) {
-            site = StubSite.find(symbols.modules(), stub.size());
+            site = StubSite.find(symbols.modules(), rawBlockOffset() + RawSyscall.BLOCK);
         }
         errno.learn(this);
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -149,12 +159,16 @@ public final class RemoteCaller {
             if (unsuitable != null) {
                 throw new Unsuitable(unsuitable);
             }
-            placed = frames.write(tid, regs, what, function, args);
-            savedErrno = errno.save(memory, regs);
+            Registers resume = frames.resumeState(tid, regs);
             installStub();
+            if (!area.mapped()) {
+                mapArea(tid, regs, resume);
+            }
+            placed = frames.write(tid, resume, what, function, args);
+            savedErrno = errno.save(memory, regs);
             enterStub(tid, regs);
         } catch (RuntimeException e) {
-            tracee.resumeThread(tid); // untouched: let it run on
+            tracee.resumeThread(tid); // untouched, or back through the raw block: it runs on as it was
             throw e;
         }
         int signalsBefore = tracee.signalsPassed(tid).size();
@@ -179,7 +193,7 @@ public final class RemoteCaller {
      * so a tfix killed meanwhile still leaves it to finish and carry on.
      */
     Returned callAgain(int tid, Registers original, String what, long function, Arg... args) {
-        CallFrame.Placed placed = frames.write(tid, original, what, function, args);
+        CallFrame.Placed placed = frames.write(tid, frames.resumeState(tid, original), what, function, args);
         enterStub(tid, original);
         return new Returned(awaitMarker(tid, what).get(Registers.RDI), placed.arguments());
     }
@@ -188,10 +202,62 @@ public final class RemoteCaller {
     record Returned(long value, long[] arguments) {
     }
 
+    /**
+     * Maps the call area with raw system calls on the stopped thread (which has no area to
+     * run a call in yet): the area, then its guard page. The thread is left at the last
+     * call's exit; if tfix dies meanwhile the raw block sends it back to {@code resume}.
+     */
+    private void mapArea(int tid, Registers regs, Registers resume) {
+        long block = site.address() + rawBlockOffset();
+        raw.prepare(block, resume);
+        long base = raw.run(block, tid, regs, Syscalls.MMAP, 0, CallArea.SIZE, Mman.PROT_READ | Mman.PROT_WRITE,
+                Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS | Mman.MAP_NORESERVE, -1, 0);
+        if (base < 0 && base > -4096) {
+            throw new TfixException(Reason.TARGET_REFUSED, "the target could not map memory for tfix's calls (mmap: errno "
+                    + -base + "); nothing was changed");
+        }
+        area.mappedAt(base);
+        raw.run(block, tid, regs, Syscalls.MPROTECT, base, CallArea.GUARD, 0); // PROT_NONE: an overflow faults
+    }
+
+    /**
+     * Unmaps the call area, on any thread that can take a raw system call; called once the
+     * last call has returned (no thread runs in the area then). Best effort: a process going
+     * away takes the area with it.
+     */
+    public void releaseArea() {
+        tracee.onTracer(() -> {
+            if (!area.mapped() || site == null) {
+                return null;
+            }
+            for (int tid : chooser.candidates(site)) {
+                try {
+                    Registers regs = stopOutsideStub(tid);
+                    try {
+                        long block = site.address() + rawBlockOffset();
+                        raw.prepare(block, frames.resumeState(tid, regs));
+                        raw.run(block, tid, regs, Syscalls.MUNMAP, area.base(), CallArea.SIZE);
+                        area.unmapped();
+                        return null;
+                    } finally {
+                        tracee.resumeThread(tid);
+                    }
+                } catch (RuntimeException e) {
+                    // another thread may do
+                }
+            }
+            return null;
+        });
+    }
+
+    private int rawBlockOffset() {
+        return (stub.size() + 15) & ~15;
+    }
+
     private void enterStub(int tid, Registers regs) {
         tracee.setRegisters(tid, regs.with(Registers.RIP, site.address())
-                .with(Registers.RSP, CallFrame.stubStackPointer(regs))
-                .with(Registers.RBX, CallFrame.frameAddress(regs))
+                .with(Registers.RSP, area.stackTop())
+                .with(Registers.RBX, area.frame())
                 .with(Registers.ORIG_RAX, -1)
                 .with(Registers.RAX, 0)
                 .with(Registers.EFLAGS, regs.get(Registers.EFLAGS) & ~(EFLAGS_TF | EFLAGS_DF)));

@@ -180,6 +180,16 @@ public final class CodeWriter {
         return emit(0x48, 0x0f, 0xae, 0x29);
     }
 
+    /** iretq: pops rip, cs, rflags, rsp and ss; in user mode it returns to user mode, all five restored at once. */
+    public CodeWriter iretq() {
+        return emit(0x48, 0xcf);
+    }
+
+    /** mov reg64, imm64 (movabs): any value into any register, flags untouched. */
+    public CodeWriter movImm64(int reg, long imm) {
+        return emit(0x48 | (reg >= 8 ? 0x01 : 0), 0xb8 + (reg & 7)).le(imm, 8);
+    }
+
     /** ret imm16: pops rip, then adds imm16 to rsp. */
     public CodeWriter retImm16(int imm) {
         return emit(0xc2, imm & 0xff, (imm >> 8) & 0xff);
