@@ -34,6 +34,8 @@ public final class RemoteCaller {
     private final CallFrame frames;
     private final CallArea area;
     private final RawSyscall raw;
+    /** The thread let go at the marker of the last call: it may still be reading the frame in its way out. */
+    private int leaving = -1;
     private final ThreadChooser chooser;
     private final Duration timeout;
     private final BooleanSupplier cancelled;
@@ -164,6 +166,7 @@ public final class RemoteCaller {
             if (!area.mapped()) {
                 mapArea(tid, regs, resume);
             }
+            awaitLeft(tid);
             placed = frames.write(tid, resume, what, function, args);
             savedErrno = errno.save(memory, regs);
             enterStub(tid, regs);
@@ -183,6 +186,7 @@ public final class RemoteCaller {
             savedErrno.restore(memory);
         }
         lastFsBase = atMarker.get(Registers.FS_BASE);
+        leaving = tid;
         tracee.resumeThread(tid);
         return atMarker.get(Registers.RDI);
     }
@@ -230,6 +234,7 @@ public final class RemoteCaller {
             if (!area.mapped() || site == null) {
                 return null;
             }
+            awaitLeft(-1);
             for (int tid : chooser.candidates(site)) {
                 try {
                     Registers regs = stopOutsideStub(tid);
@@ -248,6 +253,26 @@ public final class RemoteCaller {
             }
             return null;
         });
+    }
+
+    /**
+     * Every call shares the area's one frame: before it is written again, the thread of the
+     * last call must have left the stub (it reads the frame on its way back). {@code tid}:
+     * the thread about to be borrowed, already stopped outside the stub.
+     */
+    private void awaitLeft(int tid) {
+        if (leaving < 0 || leaving == tid || !tracee.threadIds().contains(leaving)) {
+            leaving = -1;
+            return;
+        }
+        int other = leaving;
+        try {
+            stopOutsideStub(other);
+            tracee.resumeThread(other);
+        } catch (ThreadExitedException e) {
+            // gone: nothing left to read the frame
+        }
+        leaving = -1;
     }
 
     private int rawBlockOffset() {
