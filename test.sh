@@ -12,6 +12,9 @@ command -v make >/dev/null || need+=(make)
 command -v mvn >/dev/null || need+=(maven)
 command -v setsid >/dev/null || need+=(util-linux)
 command -v tmux >/dev/null || need+=(tmux)
+# Other allocators, preloaded by the lock tests: a borrowed thread must not hold their locks either.
+[ -e /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 ] || need+=(libjemalloc2)
+[ -e /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4 ] || need+=(libtcmalloc-minimal4)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}" >&2
   apt-get update -qq >/dev/null

@@ -1,7 +1,7 @@
 /* Four threads allocating and freeing blocks large enough that malloc calls mmap and munmap
  * (and small ones that move brk), so at any instant some thread is inside malloc or free
  * in a system call, holding its arena's lock. No thread ever waits anywhere safer. work() is
- * what tests replace; the main thread allocates too, without pause, and prints "round N work=W"
+ * what tests replace (argv[1] names another allocator to preload); the main thread allocates too, without pause, and prints "round N work=W"
  * every 20 ms. */
 #define _GNU_SOURCE
 #include <malloc.h>
@@ -30,7 +30,13 @@ static void *allocator(void *arg) {
     return NULL;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    /* argv[1]: another allocator to run with (LD_PRELOAD), set by running this program again. */
+    if (argc > 1 && !getenv("LD_PRELOAD")) {
+        setenv("LD_PRELOAD", argv[1], 1);
+        execv("/proc/self/exe", argv);
+        return 3;
+    }
     setvbuf(stdout, NULL, _IOLBF, 0);
     /* A fixed threshold: every large block is mmapped inside malloc, under the arena's lock. */
     mallopt(M_MMAP_THRESHOLD, 128 * 1024);

@@ -7,8 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import tfix.engine.testing.EngineTest;
 import tfix.engine.testing.RunningTarget;
@@ -18,14 +20,23 @@ import tfix.engine.testing.Targets;
  * A patch is loaded by the target's own dlopen, which takes malloc's arena lock: a thread
  * stopped in mmap inside malloc (holding its arena) must never be the one borrowed for it,
  * or the target deadlocks for good. Fifty patches, each a file of its own so each is a real
- * dlopen, are loaded while four threads hammer malloc and free.
+ * dlopen, are loaded while four threads hammer malloc and free: glibc's, jemalloc's and
+ * tcmalloc's (preloaded, as services run them).
  */
 class LocksTest extends EngineTest {
-    @Test
-    void fiftyPatchesLoadWhileEveryThreadHammersMalloc(@TempDir Path dir) throws Exception {
+    @ParameterizedTest(name = "malloc from {0}")
+    @ValueSource(strings = {"glibc", "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
+            "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4"})
+    void fiftyPatchesLoadWhileEveryThreadHammersMalloc(String allocator, @TempDir Path dir) throws Exception {
         Path exe = Targets.exe("mallocer.c");
         Path patch = Targets.patch("mallocer_patch.c");
-        try (RunningTarget t = RunningTarget.start(exe)) {
+        boolean glibc = allocator.equals("glibc");
+        // test.sh installs jemalloc and tcmalloc (libjemalloc2, libtcmalloc-minimal4)
+        Assumptions.assumeTrue(glibc || Files.exists(Path.of(allocator)), allocator + " is not installed");
+        try (RunningTarget t = glibc ? RunningTarget.start(exe) : RunningTarget.start(exe, allocator)) {
+            if (!glibc) {
+                assertTrue(Targets.mapsMention(t.pid(), Path.of(allocator).getFileName().toString()), "not preloaded");
+            }
             t.awaitLine("round \\d+ work=42");
             try (TfixSession s = attach(t)) {
                 for (int i = 0; i < 50; i++) {

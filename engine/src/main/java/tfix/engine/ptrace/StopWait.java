@@ -49,6 +49,31 @@ final class StopWait {
         }
     }
 
+    /**
+     * Stops one thread in an interrupt stop (or its job-control stop). A signal or clone it
+     * stops for on the way is passed on at once: the interrupt's trap follows, so a thread
+     * that signals keep hitting is still caught.
+     */
+    static void stopOne(Tracee tracee, TracedThread t, Duration timeout) {
+        t.wantRunning = false;
+        if (t.stopped && (t.interruptStop || t.groupStop)) {
+            return;
+        }
+        t.awaitingTrap = true;
+        try {
+            requestStop(tracee.ptrace(), t, true);
+            if (t.stopped) {
+                tracee.resume(t); // in a signal or clone stop: finish it; the trap comes next
+            }
+            new StopWait(tracee, List.of(t), true).await(timeout);
+        } catch (TfixException e) {
+            t.wantRunning = true; // its interrupt may still come: let the pump resume it then
+            throw e;
+        } finally {
+            t.awaitingTrap = false;
+        }
+    }
+
     void await(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Backoff backoff = new Backoff();

@@ -10,7 +10,6 @@ import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
-import tfix.engine.failure.TfixException;
 import tfix.engine.process.TargetProcess;
 import tfix.engine.sys.Errno;
 import tfix.engine.sys.SyscallException;
@@ -154,7 +153,7 @@ public final class Tracee {
         return t;
     }
 
-    private void resume(TracedThread t) {
+    void resume(TracedThread t) {
         try {
             if (t.interruptStop && !t.groupStop) {
                 undoStopEintr(t);
@@ -199,29 +198,11 @@ public final class Tracee {
 
     /**
      * Stops one thread only, in an interrupt stop (or its job-control stop); the others keep
-     * running. A signal it stops for on the way is passed on at once: the interrupt's trap
-     * follows, so a thread that signals keep hitting is still caught.
+     * running. See {@link StopWait#stopOne}.
      */
     public void stopThread(int tid, Duration timeout) {
         requireTracerThread();
-        TracedThread t = thread(tid);
-        t.wantRunning = false;
-        if (t.stopped && (t.interruptStop || t.groupStop)) {
-            return;
-        }
-        t.awaitingTrap = true;
-        try {
-            StopWait.requestStop(ptrace, t, true);
-            if (t.stopped) {
-                resume(t); // in a signal or clone stop: finish it; the trap comes next
-            }
-            new StopWait(this, List.of(t), true).await(timeout);
-        } catch (TfixException e) {
-            t.wantRunning = true; // its interrupt may still come: let the pump resume it then
-            throw e;
-        } finally {
-            t.awaitingTrap = false;
-        }
+        StopWait.stopOne(this, thread(tid), timeout);
         thread(tid); // gone meanwhile: say so
     }
 

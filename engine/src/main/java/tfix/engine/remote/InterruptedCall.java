@@ -53,7 +53,7 @@ final class InterruptedCall {
         if (sigaction.isEmpty()) {
             return true;
         }
-        RemoteCaller.Returned r = caller.callAgain(tid, original, "sigaction", sigaction.get(), RemoteCaller.value(sig),
+        CallReturned r = caller.callAgain(tid, original, "sigaction", sigaction.get(), RemoteCaller.value(sig),
                 RemoteCaller.value(0), new RemoteCaller.Buffer(new byte[Signals.SIGACTION_SIZE]));
         if (r.value() != 0) {
             return true; // unknown: restart, as tfix did before it could tell

@@ -8,6 +8,8 @@ import tfix.engine.failure.TfixException;
 import tfix.engine.process.ProcMemory;
 import tfix.engine.ptrace.Registers;
 import tfix.engine.ptrace.Tracee;
+import tfix.engine.sys.Mman;
+import tfix.engine.sys.Syscalls;
 import tfix.engine.x86.CodeWriter;
 import tfix.engine.x86.JumpKind;
 
@@ -73,5 +75,29 @@ final class RawSyscall {
                     + " thread carries on where it was");
         }
         return exit.rax();
+    }
+
+    /**
+     * Maps the call area on the stopped thread (which has no area to run a call in yet): the
+     * area, then its guard page. The thread is left at the last call's exit; if tfix dies
+     * meanwhile the block sends it back to {@code resume}.
+     */
+    void mapArea(CallArea area, long block, int tid, Registers regs, Registers resume) {
+        prepare(block, resume);
+        long base = run(block, tid, regs, Syscalls.MMAP, 0, CallArea.SIZE, Mman.PROT_READ | Mman.PROT_WRITE,
+                Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS | Mman.MAP_NORESERVE, -1, 0);
+        if (base < 0 && base > -4096) {
+            throw new TfixException(Reason.TARGET_REFUSED, "the target could not map memory for tfix's calls (mmap: errno "
+                    + -base + "); nothing was changed");
+        }
+        area.mappedAt(base);
+        run(block, tid, regs, Syscalls.MPROTECT, base, CallArea.GUARD, 0); // PROT_NONE: an overflow faults
+    }
+
+    /** Unmaps the call area on the stopped thread, which then carries on with {@code resume}. */
+    void unmapArea(CallArea area, long block, int tid, Registers regs, Registers resume) {
+        prepare(block, resume);
+        run(block, tid, regs, Syscalls.MUNMAP, area.base(), CallArea.SIZE);
+        area.unmapped();
     }
 }

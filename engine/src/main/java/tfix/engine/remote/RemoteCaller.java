@@ -15,8 +15,6 @@ import tfix.engine.process.ProcMemory;
 import tfix.engine.ptrace.Registers;
 import tfix.engine.ptrace.ThreadExitedException;
 import tfix.engine.ptrace.Tracee;
-import tfix.engine.sys.Mman;
-import tfix.engine.sys.Syscalls;
 
 /**
  * Calls functions inside the target on one borrowed thread while the other threads
@@ -124,7 +122,7 @@ public final class RemoteCaller {
                     return callIn(tid, what, function, takesLocks, args);
                 } catch (ThreadExitedException e) {
                     // A short-lived thread ended before it could be borrowed: take the next one.
-                } catch (Unsuitable e) {
+                } catch (CallUnsuitable e) {
                     why.add("thread " + tid + ": " + e.getMessage());
                 }
             }
@@ -145,13 +143,6 @@ public final class RemoteCaller {
         return lastFsBase;
     }
 
-    /** This thread must not be borrowed now; another may. */
-    static final class Unsuitable extends RuntimeException {
-        Unsuitable(String why) {
-            super(why, null, false, false);
-        }
-    }
-
     private long callIn(int tid, String what, long function, boolean takesLocks, Arg... args) {
         Registers regs = stopOutsideStub(tid);
         CallFrame.Placed placed;
@@ -159,12 +150,12 @@ public final class RemoteCaller {
         try {
             String unsuitable = chooser.unsuitable(tid, regs, what, takesLocks);
             if (unsuitable != null) {
-                throw new Unsuitable(unsuitable);
+                throw new CallUnsuitable(unsuitable);
             }
             Registers resume = frames.resumeState(tid, regs);
             installStub();
             if (!area.mapped()) {
-                mapArea(tid, regs, resume);
+                raw.mapArea(area, site.address() + rawBlockOffset(), tid, regs, resume);
             }
             awaitLeft(tid);
             placed = frames.write(tid, resume, what, function, args);
@@ -196,32 +187,10 @@ public final class RemoteCaller {
      * before it carries on: its frame is written anew with the same registers to return to,
      * so a tfix killed meanwhile still leaves it to finish and carry on.
      */
-    Returned callAgain(int tid, Registers original, String what, long function, Arg... args) {
+    CallReturned callAgain(int tid, Registers original, String what, long function, Arg... args) {
         CallFrame.Placed placed = frames.write(tid, frames.resumeState(tid, original), what, function, args);
         enterStub(tid, original);
-        return new Returned(awaitMarker(tid, what).get(Registers.RDI), placed.arguments());
-    }
-
-    /** A call's result, and each argument's value (a buffer's address, to read what the function wrote there). */
-    record Returned(long value, long[] arguments) {
-    }
-
-    /**
-     * Maps the call area with raw system calls on the stopped thread (which has no area to
-     * run a call in yet): the area, then its guard page. The thread is left at the last
-     * call's exit; if tfix dies meanwhile the raw block sends it back to {@code resume}.
-     */
-    private void mapArea(int tid, Registers regs, Registers resume) {
-        long block = site.address() + rawBlockOffset();
-        raw.prepare(block, resume);
-        long base = raw.run(block, tid, regs, Syscalls.MMAP, 0, CallArea.SIZE, Mman.PROT_READ | Mman.PROT_WRITE,
-                Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS | Mman.MAP_NORESERVE, -1, 0);
-        if (base < 0 && base > -4096) {
-            throw new TfixException(Reason.TARGET_REFUSED, "the target could not map memory for tfix's calls (mmap: errno "
-                    + -base + "); nothing was changed");
-        }
-        area.mappedAt(base);
-        raw.run(block, tid, regs, Syscalls.MPROTECT, base, CallArea.GUARD, 0); // PROT_NONE: an overflow faults
+        return new CallReturned(awaitMarker(tid, what).get(Registers.RDI), placed.arguments());
     }
 
     /**
@@ -239,10 +208,7 @@ public final class RemoteCaller {
                 try {
                     Registers regs = stopOutsideStub(tid);
                     try {
-                        long block = site.address() + rawBlockOffset();
-                        raw.prepare(block, frames.resumeState(tid, regs));
-                        raw.run(block, tid, regs, Syscalls.MUNMAP, area.base(), CallArea.SIZE);
-                        area.unmapped();
+                        raw.unmapArea(area, site.address() + rawBlockOffset(), tid, regs, frames.resumeState(tid, regs));
                         return null;
                     } finally {
                         tracee.resumeThread(tid);
