@@ -5,7 +5,8 @@ package tfix.engine.remote;
  * thread's own stack (which may be a coroutine's, carved small out of a larger mapping, or
  * a signal stack, with other data right below it). Low to high: a guard page, the callee's
  * stack, then the frame, the xsave area and the arguments. One per session, mapped by a raw
- * mmap on the first call and unmapped when tfix detaches; a tfix killed meanwhile leaves it.
+ * mmap on the first call and unmapped when tfix detaches; a tfix killed meanwhile leaves it,
+ * and so does a call tfix stopped waiting for (it may still run there).
  */
 public final class CallArea {
     static final long GUARD = 4096;
@@ -31,6 +32,11 @@ public final class CallArea {
     }
 
     void unmapped() {
+        base = 0;
+    }
+
+    /** A call that tfix gave up waiting for still runs here: the area is left to it, mapped, and forgotten. */
+    void abandoned() {
         base = 0;
     }
 

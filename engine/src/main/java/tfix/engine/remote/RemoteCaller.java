@@ -259,6 +259,8 @@ public final class RemoteCaller {
         Registers atMarker = tracee.runToSyscall(tid,
                 r -> r.rip() == marker && r.origRax() == CallStub.SYS_GETPID, timeout, cancelled);
         if (atMarker == null) {
+            // The call runs on in the area: leave it to it (never unmapped under it); a later call maps another.
+            area.abandoned();
             boolean byUser = cancelled.getAsBoolean();
             // The thread is left running the call: only its end is certain to restore it, so say what is known.
             throw new TfixException(byUser ? Reason.CANCELLED : Reason.TIMEOUT, what + (byUser ? " was cancelled"
