@@ -25,21 +25,34 @@ public final class JumpChoice {
 
     /**
      * The plan for the request. When the absolute jump does not fit safely, or a call inside
-     * its bytes would make the write wait for every thread in the callee, a 5-byte jump to a
-     * trampoline near the site may: then {@code slotNear} gives the slot (a real one, or
+     * its bytes would make the write wait for every thread in the callee, or it would cross a
+     * page boundary that a 5-byte jump does not, a 5-byte jump to a trampoline near the site may: then {@code slotNear} gives the slot (a real one, or
      * {@link #hypotheticalSlot} for a plan that must change nothing).
      */
     public SitePlan plan(SiteRequest request, LongSupplier slotNear) {
         SitePlan plan = planner.plan(request);
+        if (plan.alreadyApplied()) {
+            return plan; // what is in place stays recognised as it is
+        }
         boolean waitsForCallers = plan.ok() && planner.callReturnsInside(plan);
-        if ((plan.ok() && !waitsForCallers) || plan.kind() != JumpKind.ABS64 || request.trampoline() != 0) {
+        boolean spans = plan.ok() && spansTwoPages(plan);
+        if ((plan.ok() && !waitsForCallers && !spans) || plan.kind() != JumpKind.ABS64 || request.trampoline() != 0) {
             return plan;
         }
         SitePlan trial = planner.plan(request.viaTrampoline(hypotheticalSlot(request.entry())));
-        if (!trial.ok() || (waitsForCallers && planner.callReturnsInside(trial))) {
+        if (!trial.ok() || (waitsForCallers && planner.callReturnsInside(trial)) || (spans && spansTwoPages(trial))) {
             return plan;
         }
         return planner.plan(request.viaTrampoline(slotNear.getAsLong()));
+    }
+
+    /**
+     * Whether the bytes written at the site cross a page boundary. The kernel copies a write
+     * to /proc/PID/mem page by page, and a tfix killed between the two copies would leave
+     * half a jump: a shorter jump that stays in one page is preferred.
+     */
+    public static boolean spansTwoPages(SitePlan p) {
+        return (p.site() >>> 12) != ((p.site() + p.length() - 1) >>> 12);
     }
 
     /** Whether a trampoline slot can serve a site: the site's 5-byte jump must reach it. */

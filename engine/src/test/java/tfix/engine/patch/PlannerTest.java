@@ -62,6 +62,22 @@ class PlannerTest {
     }
 
     @Test
+    void anAbsoluteJumpThatWouldCrossAPageGoesThroughATrampolineThatDoesNot() {
+        // At 0x401ff8 the 15 bytes of the absolute jump would end on the next page; 7 bytes do not.
+        SiteRequest r = SiteRequest.alone("f", "/bin/x", 0x401ff8, 26, FUNC, FUNC.clone(), "g", "/p.so", 0x7f0000001000L);
+        SitePlan p = new JumpChoice(planner).plan(r, () -> JumpChoice.hypotheticalSlot(0x401ff8));
+        assertTrue(p.ok(), p.describe());
+        assertEquals(JumpChoice.hypotheticalSlot(0x401ff8), p.trampoline());
+        assertEquals(JumpKind.REL32, p.kind());
+        assertFalse(JumpChoice.spansTwoPages(p));
+        // The same function inside a page keeps the absolute jump.
+        SitePlan inside = new JumpChoice(planner).plan(SiteRequest.alone("f", "/bin/x", 0x401000, 26, FUNC, FUNC.clone(), "g",
+                "/p.so", 0x7f0000001000L), () -> { throw new AssertionError("no trampoline needed"); });
+        assertEquals(0, inside.trampoline());
+        assertEquals(JumpKind.ABS64, inside.kind());
+    }
+
+    @Test
     void endbr64StaysAndTheJumpGoesAfterIt() {
         byte[] f = new byte[FUNC.length + 4];
         System.arraycopy(hex("f30f1efa"), 0, f, 0, 4);
