@@ -79,6 +79,7 @@ public final class Preparer {
      */
     public Prepared prepare(ReplaceSpec spec, boolean planOnly) {
         Path patch = PatchFiles.canonical(spec.patchFile());
+        PatchFiles.sameForTarget(process.pid(), patch);
         PatchFileGuard.check(patch, euid);
         Pins.checkSha256(patch, spec.sha256());
         ElfImage patchImage = elfCache.get(patch.toString(), patch, patch.toFile().lastModified()).orElseThrow(() ->
