@@ -168,18 +168,12 @@ public final class TfixSession implements AutoCloseable {
         return write(List.of(spec), false).get(0);
     }
 
-    /**
-     * Replaces several functions in one stop of the target, all or nothing: if any
-     * site fails its checks, nothing is written. Reverted together by transaction id.
-     */
+    /** Replaces several functions in one stop, all or nothing; they are reverted together by transaction id. */
     public List<Results.Replaced> transaction(List<ReplaceSpec> specs) {
         return specs.isEmpty() ? List.of() : write(specs, true);
     }
 
-    /**
-     * Plans without changing anything: no patch is loaded and nothing is written. A patch
-     * not yet loaded is planned at a far address, so the plan shows the longest jump.
-     */
+    /** Plans without changing anything (no patch loaded: it is planned far away, showing the longest jump). */
     public List<SitePlan> plan(List<ReplaceSpec> specs) {
         return exclusive(() -> specs.stream().map(spec -> preparer.prepare(spec, true).plan()).toList());
     }
@@ -294,10 +288,13 @@ public final class TfixSession implements AutoCloseable {
             thread.call(() -> {
                 thread.whileIdle(null);
                 try {
-                    if (!tracee.exited()) {
-                        target.releaseArea();
+                    try {
+                        if (!tracee.exited()) {
+                            target.releaseArea();
+                        }
+                    } finally {
+                        tracee.detach();
                     }
-                    tracee.detach();
                 } finally {
                     memory.close();
                 }

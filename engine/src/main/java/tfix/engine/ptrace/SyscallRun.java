@@ -60,6 +60,10 @@ final class SyscallRun {
             } else if (ws.signalDelivery()) {
                 t.pendingSignal = ws.stopSignal();
                 t.signalsPassed.add(ws.stopSignal());
+            } else if (ws.groupStop()) {
+                // Job control stopped the process: the call runs to its end (it holds the thread's state), and the
+                // thread is put back into the stop afterwards (see Tracee#stoppedByJobControlMeanwhile).
+                t.groupStopMissed = true;
             }
             go();
         }

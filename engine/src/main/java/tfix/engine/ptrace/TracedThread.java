@@ -12,6 +12,8 @@ final class TracedThread {
     int pendingSignal;
     /** Stopped by PTRACE_INTERRUPT: the only stop in which a thread's registers may be borrowed. */
     boolean interruptStop;
+    /** Job control stopped the process while the thread ran a call for tfix: it owes that stop. */
+    boolean groupStopMissed;
     /** Being stopped for an interrupt stop: other stops on the way are finished, not kept. */
     boolean awaitingTrap;
     /** Registers read during this stop; cleared when the thread runs. */

@@ -229,6 +229,17 @@ public final class Tracee {
         return List.copyOf(thread(tid).signalsPassed);
     }
 
+    /**
+     * Whether job control stopped the process while the thread ran to a system call for
+     * tfix (and forgets it): the thread must then be put back into that stop.
+     */
+    public boolean stoppedByJobControlMeanwhile(int tid) {
+        TracedThread t = thread(tid);
+        boolean missed = t.groupStopMissed;
+        t.groupStopMissed = false;
+        return missed;
+    }
+
     /** Whether the thread is held by job control (SIGSTOP, SIGTSTP...): tfix must not run it. */
     public boolean inGroupStop(int tid) {
         TracedThread t = thread(tid);

@@ -30,6 +30,7 @@ public final class RemoteCaller {
     private final ProcessSymbols symbols;
     private final CallStub stub = new CallStub();
     private final CallFrame frames;
+    private final StubExit exits;
     private final CallArea area;
     private final RawSyscall raw;
     /** The thread let go at the marker of the last call: it may still be reading the frame in its way out. */
@@ -74,6 +75,7 @@ public final class RemoteCaller {
         this.area = area;
         this.frames = new CallFrame(tracee, memory, stub, this.area);
         this.raw = new RawSyscall(tracee, memory, timeout, cancelled);
+        this.exits = new StubExit(tracee, timeout);
         this.chooser = new ThreadChooser(tracee, symbols, memory);
     }
 
@@ -144,7 +146,7 @@ public final class RemoteCaller {
     }
 
     private long callIn(int tid, String what, long function, boolean takesLocks, Arg... args) {
-        Registers regs = stopOutsideStub(tid);
+        Registers regs = exits.stopOutside(site, tid);
         CallFrame.Placed placed;
         ErrnoSlot.Saved savedErrno;
         try {
@@ -179,6 +181,9 @@ public final class RemoteCaller {
         lastFsBase = atMarker.get(Registers.FS_BASE);
         leaving = tid;
         tracee.resumeThread(tid);
+        if (tracee.stoppedByJobControlMeanwhile(tid) && exits.backIntoJobControlStop(site, tid)) {
+            leaving = -1;
+        }
         return atMarker.get(Registers.RDI);
     }
 
@@ -203,10 +208,15 @@ public final class RemoteCaller {
             if (!area.mapped() || site == null) {
                 return null;
             }
-            awaitLeft(-1);
+            try {
+                awaitLeft(-1);
+            } catch (RuntimeException e) {
+                area.abandoned(); // a thread may still be on its way out of it: leave it mapped
+                return null;
+            }
             for (int tid : chooser.candidates(site)) {
                 try {
-                    Registers regs = stopOutsideStub(tid);
+                    Registers regs = exits.stopOutside(site, tid);
                     try {
                         raw.unmapArea(area, site.address() + rawBlockOffset(), tid, regs, frames.resumeState(tid, regs));
                         return null;
@@ -233,7 +243,7 @@ public final class RemoteCaller {
         }
         int other = leaving;
         try {
-            stopOutsideStub(other);
+            exits.stopOutside(site, other);
             tracee.resumeThread(other);
         } catch (ThreadExitedException e) {
             // gone: nothing left to read the frame
@@ -272,35 +282,6 @@ public final class RemoteCaller {
                     + " run on; the process is traced until tfix detaches, and nothing of tfix waits for the call");
         }
         return atMarker;
-    }
-
-    /**
-     * Stops the thread in an interrupt stop (not half-way through a clone or a signal)
-     * and outside the stub's epilogue from an earlier call.
-     */
-    private Registers stopOutsideStub(int tid) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        long pause = 10_000;
-        while (true) {
-            tracee.stopThread(tid, timeout);
-            if (tracee.inGroupStop(tid)) {
-                tracee.resumeThread(tid); // back to its job-control stop
-                throw new TfixException(Reason.TARGET_STOPPED, "process " + tracee.pid() + " is stopped by a signal"
-                        + " (state T): it cannot load the patch until it runs again (kill -CONT " + tracee.pid() + ")");
-            }
-            Registers regs = tracee.registers(tid);
-            if (tracee.inInterruptStop(tid) && !site.contains(regs.rip())) {
-                return regs;
-            }
-            tracee.resumeThread(tid);
-            if (System.nanoTime() > deadline) {
-                throw new TfixException(Reason.TIMEOUT, "thread " + tid + " did not leave tfix's call stub within "
-                        + timeout.toSeconds() + " s");
-            }
-            // Give it time to be scheduled: on a busy machine a resumed thread may wait for a CPU.
-            LockSupport.parkNanos(pause);
-            pause = Math.min(pause * 2, 1_000_000);
-        }
     }
 
     /**
