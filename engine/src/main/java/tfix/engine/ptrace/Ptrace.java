@@ -19,6 +19,7 @@ public final class Ptrace {
     static final int PTRACE_GETEVENTMSG = 0x4201;
     static final int PTRACE_GETREGSET = 0x4204;
     static final int NT_X86_XSTATE = 0x202;
+    static final int PTRACE_GET_RSEQ_CONFIGURATION = 0x420f;
     static final int PTRACE_SEIZE = 0x4206;
     static final int PTRACE_INTERRUPT = 0x4207;
     static final int PTRACE_LISTEN = 0x4208;
@@ -101,6 +102,13 @@ public final class Ptrace {
         long[] v = regs.toArray();
         regsBuffer.put(0, v, 0, v.length);
         call("PTRACE_SETREGS", PTRACE_SETREGS, tid, 0, regsBuffer.address());
+    }
+
+    /** Where the thread's struct rseq is (0: none registered, or a kernel too old to say). */
+    public long rseqArea(int tid) {
+        Pointer buf = nat.allocate(32);
+        long r = libc.ptrace(PTRACE_GET_RSEQ_CONFIGURATION, tid, 24, buf.address());
+        return r < 24 ? 0 : buf.getLong(0);
     }
 
     /** Size of the thread's XSAVE area (the kernel trims the buffer length to it). */

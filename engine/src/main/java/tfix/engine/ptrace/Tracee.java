@@ -59,6 +59,12 @@ public final class Tracee {
         return ptrace;
     }
 
+    /** Where the thread's struct rseq is, or 0. */
+    public long rseqArea(int tid) {
+        requireTracerThread();
+        return ptrace.rseqArea(tid);
+    }
+
     /** The size of a thread's XSAVE area. */
     public int xstateSize(int tid) {
         requireTracerThread();

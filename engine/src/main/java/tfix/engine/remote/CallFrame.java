@@ -76,6 +76,9 @@ final class CallFrame {
 
     /** The registers the thread must carry on with: an interrupted system call is issued again, as the kernel would. */
     Registers resumeState(int tid, Registers regs) {
+        if (regs.origRax() < 0) {
+            return RseqAbort.resumeAt(tracee, memory, tid, regs);
+        }
         Optional<Registers> again = SyscallRestart.reissue(regs,
                 SyscallRestart.interrupted(regs.rax()) && ProcStatus.signalPending(tracee.pid(), tid));
         if (again.isEmpty()) {

@@ -22,11 +22,13 @@ final class InterruptedCall {
     private final RemoteCaller caller;
     private final int tid;
     private final Registers original;
+    private final Registers resume;
 
-    InterruptedCall(RemoteCaller caller, int tid, Registers original) {
+    InterruptedCall(RemoteCaller caller, int tid, Registers original, Registers resume) {
         this.caller = caller;
         this.tid = tid;
         this.original = original;
+        this.resume = resume;
     }
 
     boolean failsAfter(List<Integer> signals) {
@@ -53,7 +55,7 @@ final class InterruptedCall {
         if (sigaction.isEmpty()) {
             return true;
         }
-        CallReturned r = caller.callAgain(tid, original, "sigaction", sigaction.get(), RemoteCaller.value(sig),
+        CallReturned r = caller.callAgain(tid, original, resume, "sigaction", sigaction.get(), RemoteCaller.value(sig),
                 RemoteCaller.value(0), new RemoteCaller.Buffer(new byte[Signals.SIGACTION_SIZE]));
         if (r.value() != 0) {
             return true; // unknown: restart, as tfix did before it could tell

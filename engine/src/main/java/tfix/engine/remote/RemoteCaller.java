@@ -171,8 +171,8 @@ public final class RemoteCaller {
         Registers atMarker = awaitMarker(tid, what);
         List<Integer> signals = tracee.signalsPassed(tid);
         signals = signals.subList(signalsBefore, signals.size());
-        if (!signals.isEmpty() && placed.resume().rip() != regs.rip() && new InterruptedCall(this, tid, regs)
-                .failsAfter(signals)) {
+        if (!signals.isEmpty() && placed.resume().rip() != regs.rip() && new InterruptedCall(this, tid, regs,
+                placed.resume()).failsAfter(signals)) {
             frames.endWithEintr(regs);
         }
         if (savedErrno != null) {
@@ -192,8 +192,8 @@ public final class RemoteCaller {
      * before it carries on: its frame is written anew with the same registers to return to,
      * so a tfix killed meanwhile still leaves it to finish and carry on.
      */
-    CallReturned callAgain(int tid, Registers original, String what, long function, Arg... args) {
-        CallFrame.Placed placed = frames.write(tid, frames.resumeState(tid, original), what, function, args);
+    CallReturned callAgain(int tid, Registers original, Registers resume, String what, long function, Arg... args) {
+        CallFrame.Placed placed = frames.write(tid, resume, what, function, args);
         enterStub(tid, original);
         return new CallReturned(awaitMarker(tid, what).get(Registers.RDI), placed.arguments());
     }
