@@ -14,6 +14,12 @@ public final class CallArea {
     static final long DATA = 64 * 1024;
     static final long SIZE = GUARD + (1L << 20) + DATA;
     private long base;
+    /**
+     * The thread let go at the marker of the last call: it may still be reading the frame on
+     * its way out. Kept here, with the frame, not by a caller: a session makes a new caller
+     * whenever its symbols change (after a patch is loaded), and the next call must wait too.
+     */
+    private int leaving = -1;
 
     /** Not mapped yet: the first call maps it. */
     public CallArea() {
@@ -38,6 +44,14 @@ public final class CallArea {
     /** A call that tfix gave up waiting for still runs here: the area is left to it, mapped, and forgotten. */
     void abandoned() {
         base = 0;
+    }
+
+    int leaving() {
+        return leaving;
+    }
+
+    void leaving(int tid) {
+        leaving = tid;
     }
 
     /** The frame's address: the bottom of the data at the top. */

@@ -33,8 +33,6 @@ public final class RemoteCaller {
     private final StubExit exits;
     private final CallArea area;
     private final RawSyscall raw;
-    /** The thread let go at the marker of the last call: it may still be reading the frame in its way out. */
-    private int leaving = -1;
     private final ThreadChooser chooser;
     private final Duration timeout;
     private final BooleanSupplier cancelled;
@@ -179,10 +177,10 @@ public final class RemoteCaller {
             savedErrno.restore(memory);
         }
         lastFsBase = atMarker.get(Registers.FS_BASE);
-        leaving = tid;
+        area.leaving(tid);
         tracee.resumeThread(tid);
         if (tracee.stoppedByJobControlMeanwhile(tid) && exits.backIntoJobControlStop(site, tid)) {
-            leaving = -1;
+            area.leaving(-1);
         }
         return atMarker.get(Registers.RDI);
     }
@@ -237,19 +235,19 @@ public final class RemoteCaller {
      * the thread about to be borrowed, already stopped outside the stub.
      */
     private void awaitLeft(int tid) {
-        if (leaving < 0 || leaving == tid || !tracee.threadIds().contains(leaving)) {
-            leaving = -1;
+        int other = area.leaving();
+        area.leaving(-1);
+        if (other < 0 || other == tid || !tracee.threadIds().contains(other) || site == null) {
             return;
         }
-        int other = leaving;
         try {
             exits.stopOutside(site, other);
             tracee.resumeThread(other);
         } catch (ThreadExitedException e) {
             // gone: nothing left to read the frame
         }
-        leaving = -1;
     }
+
 
     private int rawBlockOffset() {
         return (stub.size() + 15) & ~15;
