@@ -235,10 +235,7 @@ public final class Tracee {
         return List.copyOf(thread(tid).signalsPassed);
     }
 
-    /**
-     * Whether job control stopped the process while the thread ran to a system call for
-     * tfix (and forgets it): the thread must then be put back into that stop.
-     */
+    /** Whether job control stopped the process while the thread ran a call for tfix (then forgotten). */
     public boolean stoppedByJobControlMeanwhile(int tid) {
         TracedThread t = thread(tid);
         boolean missed = t.groupStopMissed;
