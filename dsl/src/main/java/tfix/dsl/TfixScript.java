@@ -63,6 +63,7 @@ public abstract class TfixScript extends Script {
 
     /** {@code replace 'old', lib: 'libfoo.so' with ...}. */
     public ReplaceBuilder replace(Map<String, Object> named, String oldName) {
+        NamedArguments.only("replace", named, "lib");
         Object lib = named.get("lib");
         return new ReplaceBuilder(tfix(), oldName, lib == null ? null : lib.toString());
     }
@@ -81,8 +82,9 @@ public abstract class TfixScript extends Script {
 
     /** {@code revert transaction: 2}: every patch of one transaction. */
     public Object revert(Map<String, Object> named) {
+        NamedArguments.only("revert", named, "transaction");
         Object tx = named.get("transaction");
-        if (tx == null) {
+        if (!(tx instanceof Number)) {
             throw new TfixException(Reason.BAD_INPUT, "revert takes a function name, transaction: N, or nothing (all)");
         }
         return tfix().revertTransaction(((Number) tx).intValue());
@@ -106,6 +108,7 @@ public abstract class TfixScript extends Script {
 
     /** {@code expect buildId: 'HEX'} or {@code expect buildId: 'HEX', lib: 'libfoo.so'}. */
     public Object expect(Map<String, Object> named) {
+        NamedArguments.only("expect", named, "buildId", "lib");
         Object id = named.get("buildId");
         if (id == null) {
             throw new TfixException(Reason.BAD_INPUT, "expect takes buildId: 'HEX' (and lib: 'name' for a library)");
@@ -198,6 +201,7 @@ public abstract class TfixScript extends Script {
 
             /** {@code ... from 'patch.so', sha256: 'HEX'}: refuses a patch file with another digest. */
             public Object from(Map<String, Object> named, String patchPath) {
+                NamedArguments.only("from", named, "sha256");
                 Object sha = named.get("sha256");
                 ctx.finished();
                 return ctx.replace(oldName, library, newName, patchPath, sha == null ? null : sha.toString());

@@ -57,6 +57,26 @@ class ScriptErrorFieldsTest {
     }
 
     @Test
+    void anUnknownNamedArgumentIsAnErrorAndNothingIsReplaced(@TempDir Path dir) {
+        Path patch = Targets.patch("scorer_patch.c");
+        try (RunningTarget t = RunningTarget.startPast("compute=40 static=16", Targets.exe("scorer.c"))) {
+            for (String statement : new String[] {
+                    "replace 'compute', in: 'libc.so.6' with 'compute_v2' from '" + patch + "'",
+                    "replace 'compute' with 'compute_v2' from '" + patch + "', sha: 'abc'",
+                    "expect buildId: 'abc', library: 'libc.so.6'",
+                    "revert transaction: 'one'"}) {
+                ScriptError e = assertThrows(ScriptError.class,
+                        () -> runner(dir).runText("attach " + t.pid() + "\n" + statement + "\n", Map.of()));
+                assertEquals(Reason.BAD_INPUT, e.reason(), e.getMessage());
+                assertEquals(2, e.line(), e.getMessage());
+                assertFalse(Targets.mapsMention(t.pid(), patch.getFileName().toString()), "a patch was loaded: " + statement);
+            }
+            assertTrue(t.alive(), "target died");
+            assertFalse(t.traced(), "target still traced");
+        }
+    }
+
+    @Test
     void anUnknownVerbAndASyntaxErrorAreBadInputOnTheirLine(@TempDir Path dir) {
         ScriptError verb = assertThrows(ScriptError.class, () -> runner(dir).runText("\n\nstatsu\n", Map.of()));
         assertEquals(Reason.BAD_INPUT, verb.reason(), verb.getMessage());
