@@ -149,15 +149,6 @@ public final class CodeWriter {
         return emit(0xff, rbxDisp32(2)).disp32(disp);
     }
 
-    /** push qword [rbx + disp] */
-    public CodeWriter pushRbx(int disp) {
-        return emit(0xff, rbxDisp32(6)).disp32(disp);
-    }
-
-    public CodeWriter popfq() {
-        return emit(0x9d);
-    }
-
     public CodeWriter xorEaxEax() {
         return emit(0x31, 0xc0);
     }
@@ -188,10 +179,5 @@ public final class CodeWriter {
     /** mov reg64, imm64 (movabs): any value into any register, flags untouched. */
     public CodeWriter movImm64(int reg, long imm) {
         return emit(0x48 | (reg >= 8 ? 0x01 : 0), 0xb8 + (reg & 7)).le(imm, 8);
-    }
-
-    /** ret imm16: pops rip, then adds imm16 to rsp. */
-    public CodeWriter retImm16(int imm) {
-        return emit(0xc2, imm & 0xff, (imm >> 8) & 0xff);
     }
 }
