@@ -54,6 +54,11 @@ public final class CallArea {
         leaving = tid;
     }
 
+    /** Whether an address lies in the area (mapped now). */
+    boolean holds(long address) {
+        return base != 0 && address >= base && address < end();
+    }
+
     /** The frame's address: the bottom of the data at the top. */
     long frame() {
         return base + SIZE - DATA;

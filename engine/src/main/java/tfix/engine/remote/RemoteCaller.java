@@ -73,7 +73,7 @@ public final class RemoteCaller {
         this.area = area;
         this.frames = new CallFrame(tracee, memory, stub, this.area);
         this.raw = new RawSyscall(tracee, memory, timeout, cancelled);
-        this.exits = new StubExit(tracee, timeout);
+        this.exits = new StubExit(tracee, timeout, area);
         this.chooser = new ThreadChooser(tracee, symbols, memory);
     }
 

@@ -12,10 +12,21 @@ import tfix.engine.ptrace.Tracee;
 final class StubExit {
     private final Tracee tracee;
     private final Duration timeout;
+    private final CallArea area;
 
-    StubExit(Tracee tracee, Duration timeout) {
+    StubExit(Tracee tracee, Duration timeout, CallArea area) {
         this.tracee = tracee;
         this.timeout = timeout;
+        this.area = area;
+    }
+
+    /**
+     * Whether a thread is still in a call's way back: in the stub, or on the call area's
+     * stack (a signal handler that interrupted the stub's last instructions runs there, and
+     * returns into them, reading the frame).
+     */
+    private boolean inCall(StubSite site, Registers regs) {
+        return site.contains(regs.rip()) || area.holds(regs.rsp());
     }
 
     /**
@@ -33,7 +44,7 @@ final class StubExit {
                         + " (state T): it cannot load the patch until it runs again (kill -CONT " + tracee.pid() + ")");
             }
             Registers regs = tracee.registers(tid);
-            if (tracee.inInterruptStop(tid) && !site.contains(regs.rip())) {
+            if (tracee.inInterruptStop(tid) && !inCall(site, regs)) {
                 return regs;
             }
             tracee.resumeThread(tid);
@@ -57,7 +68,7 @@ final class StubExit {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             tracee.stopThread(tid, timeout);
-            boolean out = tracee.inGroupStop(tid) || !site.contains(tracee.registers(tid).rip());
+            boolean out = tracee.inGroupStop(tid) || !inCall(site, tracee.registers(tid));
             tracee.resumeThread(tid); // in a job-control stop: stays there
             if (out) {
                 return true;
