@@ -126,7 +126,10 @@ public final class TfixContext implements AutoCloseable {
     }
 
     public Object replace(String oldName, String library, String newName, String patchPath, String sha256) {
-        ReplaceSpec spec = new ReplaceSpec(oldName, library, newName, resolve(patchPath), sha256);
+        return replace(new ReplaceSpec(oldName, library, newName, resolve(patchPath), sha256));
+    }
+
+    public Object replace(ReplaceSpec spec) {
         if (collecting != null) {
             collecting.add(spec);
             return spec;

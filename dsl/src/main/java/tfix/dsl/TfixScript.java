@@ -6,6 +6,7 @@ import java.util.regex.Pattern;
 
 import groovy.lang.Closure;
 import groovy.lang.Script;
+import tfix.engine.patch.ReplaceSpec;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 
@@ -58,14 +59,20 @@ public abstract class TfixScript extends Script {
 
     /** {@code replace 'old' with 'new' from 'patch.so'}; the old name may be 'lib!name' or an address. */
     public ReplaceBuilder replace(String oldName) {
-        return new ReplaceBuilder(tfix(), oldName, null);
+        return new ReplaceBuilder(tfix(), oldName, null, null);
     }
 
-    /** {@code replace 'old', lib: 'libfoo.so' with ...}. */
+    /**
+     * {@code replace 'old', lib: 'libfoo.so' with ...}; {@code in: 'libgreet.so'} replaces only the calls that
+     * module makes through its import table.
+     */
     public ReplaceBuilder replace(Map<String, Object> named, String oldName) {
-        NamedArguments.only("replace", named, "lib");
-        Object lib = named.get("lib");
-        return new ReplaceBuilder(tfix(), oldName, lib == null ? null : lib.toString());
+        NamedArguments.only("replace", named, "lib", "in");
+        return new ReplaceBuilder(tfix(), oldName, text(named.get("lib")), text(named.get("in")));
+    }
+
+    private static String text(Object value) {
+        return value == null ? null : value.toString();
     }
 
     public Object verify() {
@@ -173,11 +180,13 @@ public abstract class TfixScript extends Script {
         private final TfixContext ctx;
         private final String oldName;
         private final String library;
+        private final String importer;
 
-        ReplaceBuilder(TfixContext ctx, String oldName, String library) {
+        ReplaceBuilder(TfixContext ctx, String oldName, String library, String importer) {
             this.ctx = ctx;
             this.oldName = oldName;
             this.library = library;
+            this.importer = importer;
             ctx.unfinished("replace '" + oldName + "'");
         }
 
@@ -195,16 +204,25 @@ public abstract class TfixScript extends Script {
             }
 
             public Object from(String patchPath) {
-                ctx.finished();
-                return ctx.replace(oldName, library, newName, patchPath, null);
+                return from(Map.of(), patchPath);
             }
 
-            /** {@code ... from 'patch.so', sha256: 'HEX'}: refuses a patch file with another digest. */
+            /**
+             * {@code ... from 'patch.so', sha256: 'HEX'}: refuses a patch file with another digest;
+             * {@code original: 'f_orig'} sets that patch variable to a callable copy of the old function;
+             * {@code clones: 'ignore'} lets the compiler's clones of the function keep their callers.
+             */
             public Object from(Map<String, Object> named, String patchPath) {
-                NamedArguments.only("from", named, "sha256");
-                Object sha = named.get("sha256");
+                NamedArguments.only("from", named, "sha256", "original", "clones");
+                Object clones = named.get("clones");
+                if (clones != null && !"ignore".equals(clones.toString())) {
+                    throw new TfixException(Reason.BAD_INPUT, "clones: takes 'ignore' (let the compiler's clones of "
+                            + oldName + " keep their callers), not '" + clones + "'; nothing was done");
+                }
                 ctx.finished();
-                return ctx.replace(oldName, library, newName, patchPath, sha == null ? null : sha.toString());
+                ReplaceSpec spec = new ReplaceSpec(oldName, library, newName, ctx.resolve(patchPath), text(named.get("sha256")),
+                        text(named.get("original")), importer, clones != null);
+                return ctx.replace(spec);
             }
         }
     }

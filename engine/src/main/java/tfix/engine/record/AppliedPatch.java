@@ -3,12 +3,25 @@ package tfix.engine.record;
 import java.util.HexFormat;
 import java.util.List;
 
-/** A replacement as the target's own record keeps it: enough to verify and undo it from any later tfix run. */
+/**
+ * A replacement as the target's own record keeps it: enough to verify and undo it from any later tfix run.
+ *
+ * @param kind what the site is (a jump, an import-table entry, a retargeted caller)
+ * @param copy where a relocated, callable copy of the original's first instructions lies ({@code original:}),
+ *             or 0; it stays after a revert, since a thread may still run in it
+ */
 public record AppliedPatch(int id, int transaction, String function, String module, long entry, long site,
                            byte[] original, byte[] patch, String targetName, long target, String patchFile, long appliedAt,
-                           long trampoline) {
+                           long trampoline, SiteKind kind, long copy) {
 
     private static final HexFormat HEX = HexFormat.of();
+
+    /** A jump with no copy of the original, as records before site kinds held them. */
+    public AppliedPatch(int id, int transaction, String function, String module, long entry, long site, byte[] original,
+                        byte[] patch, String targetName, long target, String patchFile, long appliedAt, long trampoline) {
+        this(id, transaction, function, module, entry, site, original, patch, targetName, target, patchFile, appliedAt,
+                trampoline, SiteKind.JUMP, 0);
+    }
 
     /** A patch about to be written, before the record gives it an id. */
     public static AppliedPatch draft(String function, String module, long entry, long site, byte[] original, byte[] patch,
@@ -17,21 +30,29 @@ public record AppliedPatch(int id, int transaction, String function, String modu
                 System.currentTimeMillis(), trampoline);
     }
 
+    /** The same entry as another kind of site, with a copy of the original or 0. */
+    public AppliedPatch as(SiteKind newKind, long newCopy) {
+        return new AppliedPatch(id, transaction, function, module, entry, site, original, patch, targetName, target,
+                patchFile, appliedAt, trampoline, newKind, newCopy);
+    }
+
     AppliedPatch numbered(int newId, int newTransaction) {
         return new AppliedPatch(newId, newTransaction, function, module, entry, site, original, patch, targetName, target,
-                patchFile, appliedAt, trampoline);
+                patchFile, appliedAt, trampoline, kind, copy);
     }
 
     String encode() {
         return String.join("\t", List.of(Integer.toString(id), Integer.toString(transaction), RecordFields.escape(function),
                 RecordFields.escape(module), Long.toHexString(entry), Long.toHexString(site), HEX.formatHex(original),
                 HEX.formatHex(patch), RecordFields.escape(targetName), Long.toHexString(target),
-                RecordFields.escape(patchFile), Long.toString(appliedAt), Long.toHexString(trampoline)));
+                RecordFields.escape(patchFile), Long.toString(appliedAt), Long.toHexString(trampoline), kind.word(),
+                Long.toHexString(copy)));
     }
 
     /**
      * The patch in fields {@code from}.. of a record line, each checked (see {@link RecordFields}); the
-     * trampoline field is absent in records written before trampolines, and later fields are ignored.
+     * trampoline field is absent in records written before trampolines, kind and copy in records written
+     * before them (a jump, no copy), and later fields are ignored.
      */
     static AppliedPatch decode(String[] f, int from, int line) {
         if (f.length < from + 12) {
@@ -45,7 +66,9 @@ public record AppliedPatch(int id, int transaction, String function, String modu
                 RecordFields.name(f[from + 8], line, "the replacement's name"),
                 RecordFields.userAddress(f[from + 9], line, "the replacement's address"),
                 RecordFields.name(f[from + 10], line, "the patch file"), RecordFields.time(f[from + 11], line),
-                f.length > from + 12 ? RecordFields.userAddressOrZero(f[from + 12], line, "the trampoline") : 0);
+                f.length > from + 12 ? RecordFields.userAddressOrZero(f[from + 12], line, "the trampoline") : 0,
+                f.length > from + 13 ? SiteKind.parse(f[from + 13], line) : SiteKind.JUMP,
+                f.length > from + 14 ? RecordFields.userAddressOrZero(f[from + 14], line, "the original's copy") : 0);
     }
 
     static AppliedPatch decode(String[] f, int from) {
