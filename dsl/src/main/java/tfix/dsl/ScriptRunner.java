@@ -165,6 +165,7 @@ public final class ScriptRunner {
         return switch (verb) {
             case "attach" -> "(attach PID)";
             case "replace" -> "(replace 'old' with 'new' from 'patch.so')";
+            case "apply" -> "(apply 'fix.so': the replacements the patch lists itself)";
             case "revert" -> "(revert 'old', or revert() for all)";
             case "verify", "status", "detach", "maps", "threads" -> "(" + verb + ")";
             case "transaction" -> "(transaction { replace ...; replace ... })";

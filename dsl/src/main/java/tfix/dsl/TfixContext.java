@@ -18,6 +18,7 @@ import tfix.engine.TfixSession;
 import tfix.engine.failure.Printable;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
+import tfix.engine.patch.FixTable;
 import tfix.engine.patch.ReplaceSpec;
 import tfix.engine.patch.SitePlan;
 import tfix.engine.process.TargetProcess;
@@ -149,6 +150,30 @@ public final class TfixContext implements AutoCloseable {
         if (dryRun) {
             printPlans(specs);
             return List.of();
+        }
+        List<Results.Replaced> done = session().transaction(specs);
+        done.forEach(r -> replacedThisRun.add(r.plan().function()));
+        done.forEach(out::println);
+        return done;
+    }
+
+    /**
+     * Applies the fix table a patch carries as one transaction (or prints its plans on a dry run or
+     * inside a plan block); inside a transaction block its entries join that transaction.
+     */
+    public Object applyTable(String patchPath, String sha256) {
+        FixTable table = session().fixTable(resolve(patchPath));
+        List<ReplaceSpec> specs = table.replacements().stream().map(e -> sha256 == null ? e.spec()
+                : new ReplaceSpec(e.spec().oldName(), e.spec().library(), e.spec().newName(), e.spec().patchFile(), sha256,
+                        e.spec().original(), e.spec().importer(), e.spec().clonesIgnored())).toList();
+        out.printf("%s carries %d replacement%s%s%n", Printable.of(patchPath), specs.size(), specs.size() == 1 ? "" : "s",
+                table.pins().isEmpty() ? "" : " (build-id pins checked: " + table.pins().size() + ")");
+        if (collecting != null) {
+            collecting.addAll(specs);
+            return specs;
+        }
+        if (dryRun) {
+            return printPlans(specs);
         }
         List<Results.Replaced> done = session().transaction(specs);
         done.forEach(r -> replacedThisRun.add(r.plan().function()));

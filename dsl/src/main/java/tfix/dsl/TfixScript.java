@@ -20,7 +20,7 @@ public abstract class TfixScript extends Script {
     /** Verbs that may be written as bare words: {@code verify}, {@code status}, {@code detach}... */
     static final List<String> BARE_VERBS = List.of("verify", "status", "detach", "maps", "threads");
     /** Every verb, for suggestions and completion. */
-    public static final List<String> VERBS = List.of("attach", "replace", "verify", "revert", "status", "detach",
+    public static final List<String> VERBS = List.of("attach", "replace", "apply", "verify", "revert", "status", "detach",
             "transaction", "plan", "safety", "expect", "disas", "symbols", "maps", "threads", "peek");
 
     protected TfixContext tfix() {
@@ -73,6 +73,17 @@ public abstract class TfixScript extends Script {
 
     private static String text(Object value) {
         return value == null ? null : value.toString();
+    }
+
+    /** {@code apply 'fix.so'}: the replacements the patch lists in its own fix table, as one transaction. */
+    public Object apply(String patchPath) {
+        return tfix().applyTable(patchPath, null);
+    }
+
+    /** {@code apply 'fix.so', sha256: 'HEX'}. */
+    public Object apply(Map<String, Object> named, String patchPath) {
+        NamedArguments.only("apply", named, "sha256");
+        return tfix().applyTable(patchPath, text(named.get("sha256")));
     }
 
     public Object verify() {

@@ -7,6 +7,7 @@ import java.util.function.Consumer;
 
 import tfix.engine.elf.ProcessSymbols;
 import tfix.engine.guard.Journal;
+import tfix.engine.inspect.Inspector;
 import tfix.engine.prepare.Attached;
 import tfix.engine.process.Maps;
 import tfix.engine.process.ProcMemory;
@@ -100,5 +101,17 @@ final class AttachedTarget implements Attached {
     @Override
     public PatchBook book() {
         return book;
+    }
+
+    /** A read-only view of the process; a thread's rip is read in the moment it is stopped for. */
+    Inspector inspector() {
+        return new Inspector(process, symbols(), memory, engine.decoder(), tid -> tracee.onTracer(() -> {
+            tracee.stopThread(tid, Duration.ofSeconds(1));
+            try {
+                return tracee.registers(tid).rip();
+            } finally {
+                tracee.resumeThread(tid);
+            }
+        }));
     }
 }

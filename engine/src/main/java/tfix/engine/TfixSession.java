@@ -1,7 +1,6 @@
 package tfix.engine;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -15,10 +14,12 @@ import tfix.engine.elf.ProcessSymbols;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.inspect.Inspector;
+import tfix.engine.patch.FixTable;
 import tfix.engine.patch.PlanPrinter;
 import tfix.engine.patch.Planner;
 import tfix.engine.patch.ReplaceSpec;
 import tfix.engine.patch.SitePlan;
+import tfix.engine.prepare.FixTables;
 import tfix.engine.prepare.Pins;
 import tfix.engine.prepare.Prepared;
 import tfix.engine.prepare.Preparer;
@@ -173,6 +174,11 @@ public final class TfixSession implements AutoCloseable {
         return specs.isEmpty() ? List.of() : write(specs, true);
     }
 
+    /** The fix table the patch carries, its pins checked against this process. */
+    public FixTable fixTable(Path patch) {
+        return exclusive(() -> FixTables.read(patch, engine.elfCache(), target.symbols()));
+    }
+
     /** Plans without changing anything (no patch loaded: it is planned far away, showing the longest jump). */
     public List<SitePlan> plan(List<ReplaceSpec> specs) {
         return exclusive(() -> specs.stream().map(spec -> preparer.prepare(spec, true).plan()).toList());
@@ -219,15 +225,7 @@ public final class TfixSession implements AutoCloseable {
 
     /** Runs a read-only view of the process (disas, symbols, maps, threads, peek) on the tracer thread. */
     public <T> T inspect(Function<Inspector, T> view) {
-        return exclusive(() -> view.apply(new Inspector(process, target.symbols(), memory, engine.decoder(),
-                tid -> tracee.onTracer(() -> {
-                    tracee.stopThread(tid, Duration.ofSeconds(1)); // a running thread, for the moment it takes to read its rip
-                    try {
-                        return tracee.registers(tid).rip();
-                    } finally {
-                        tracee.resumeThread(tid);
-                    }
-                }))));
+        return exclusive(() -> view.apply(target.inspector()));
     }
 
     private Applier applier() {
