@@ -15,6 +15,9 @@ command -v tmux >/dev/null || need+=(tmux)
 # Other allocators, preloaded by the lock tests: a borrowed thread must not hold their locks either.
 [ -e /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 ] || need+=(libjemalloc2)
 [ -e /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4 ] || need+=(libtcmalloc-minimal4)
+# A real program nobody here wrote, patched under load by RedisTest.
+command -v redis-server >/dev/null || need+=(redis-server)
+command -v redis-benchmark >/dev/null || need+=(redis-tools)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}" >&2
   apt-get update -qq >/dev/null
