@@ -39,6 +39,9 @@ int streak_bonus_steps(int streak);
 /* Points awarded to `killer` for a kill that makes their streak `streak`. */
 int score_for_kill(const struct player *killer, int streak);
 
+/* The most valuable player's index (it forgets the bench: the second bug). */
+int pick_mvp(void);
+
 /* The fixed version, provided by libfix_score.so. */
 int score_for_kill_v2(const struct player *killer, int streak);
 

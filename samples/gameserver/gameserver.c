@@ -13,8 +13,9 @@
  * A second thread accepts TCP connections on 127.0.0.1 and answers a tiny
  * line protocol, one thread per client:
  *
- *   status   ->  "player <name> score=<n> kills=<n> rounds=<n>" per player,
+ *   status   ->  "player <name> score=<n> kills=<n> rounds=<n>[ benched]" per player,
  *                then "tick=<n>", then "end"
+ *   bench N  ->  puts player N on the bench ("bench -N" takes them off), "ok"
  *   quit     ->  closes the connection
  *   other    ->  "error unknown command"
  *
@@ -24,7 +25,11 @@
  * stdout (line buffered):
  *   ready pid=<pid> port=<port>                        first line, once ready
  *   tick=<n> alice=<score> bob=<score> carol=<score> dave=<score> \
- *       last_kill=<name> streak=<n> points=<n>          every 10 ticks
+ *       last_kill=<name> streak=<n> points=<n> mvp=<name>   every 10 ticks
+ *
+ * A second bug, for patches that need the server's internals: pick_mvp()
+ * forgets the bench (see below).  Its fix needs the server's static state
+ * (benched[] and player_rating(), neither exported) and calls the original.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -110,12 +115,49 @@ int score_for_kill(const struct player *killer, int streak)
     return game_rules.base_points - steps * game_rules.streak_bonus; /* BUG: should be + */
 }
 
+/* ---- awards (static: not exported; a patch reaches them through tfix) ------- */
+
+/* Players on the bench may not be MVP.  A client's `bench NAME` benches one. */
+static int benched[GAME_PLAYERS] = { 0, 1, 0, 0 };
+
+/* Seasons played; grows every 1000 ticks.  Part of the MVP rating. */
+static int seasons[GAME_PLAYERS] = { 3, 9, 5, 1 };
+
+/* A player's MVP rating: seasons count most, then kills.  Correct. */
+__attribute__((noipa))
+static int player_rating(int i)
+{
+    return seasons[i] * 1000 + game_players[i].kills;
+}
+
+/*
+ * The index of the most valuable player, shown after each status line.
+ *
+ * BUG: it forgets the bench, so a benched player (bob, from the start) can be
+ * MVP.  The fix (fix_mvp.c) calls this original and, when its choice is on
+ * the bench, picks the best player who is not, with the server's own
+ * player_rating() and benched[]: static, so only tfix can bind them.
+ * Called with game_lock held.
+ */
+__attribute__((noipa))
+int pick_mvp(void)
+{
+    int best = 0;
+    int i;
+
+    for (i = 1; i < GAME_PLAYERS; i++)
+        if (player_rating(i) > player_rating(best))
+            best = i;
+    return best;
+}
+
 /* ---- simulation ------------------------------------------------------------ */
 
 struct kill_report {
     const char *killer;
     int streak;
     int points;
+    const char *mvp;
 };
 
 /*
@@ -137,8 +179,11 @@ static void game_step(struct kill_report *report)
 
     victim = &game_players[(killer - game_players + offset) % GAME_PLAYERS];
 
-    for (i = 0; i < GAME_PLAYERS; i++)
+    for (i = 0; i < GAME_PLAYERS; i++) {
         game_players[i].rounds++;
+        if (t % 1000 == 0)
+            seasons[i]++;
+    }
 
     killer->streak++;
     points = score_for_kill(killer, killer->streak);
@@ -149,6 +194,7 @@ static void game_step(struct kill_report *report)
     report->killer = killer->name;
     report->streak = killer->streak;
     report->points = points;
+    report->mvp = game_players[pick_mvp()].name;
 }
 
 static void print_report(unsigned long tick, const int *scores,
@@ -159,7 +205,7 @@ static void print_report(unsigned long tick, const int *scores,
     printf("tick=%lu", tick);
     for (i = 0; i < GAME_PLAYERS; i++)
         printf(" %s=%d", game_players[i].name, scores[i]);
-    printf(" last_kill=%s streak=%d points=%d\n", r->killer, r->streak, r->points);
+    printf(" last_kill=%s streak=%d points=%d mvp=%s\n", r->killer, r->streak, r->points, r->mvp);
 }
 
 static void timespec_add_ms(struct timespec *ts, long ms)
@@ -234,14 +280,31 @@ static int send_status(int fd)
     for (i = 0; i < GAME_PLAYERS; i++) {
         const struct player *p = &game_players[i];
         used += (size_t)snprintf(out + used, sizeof out - used,
-                                 "player %s score=%d kills=%d rounds=%d\n",
-                                 p->name, p->score, p->kills, p->rounds);
+                                 "player %s score=%d kills=%d rounds=%d%s\n",
+                                 p->name, p->score, p->kills, p->rounds,
+                                 benched[i] ? " benched" : "");
     }
     used += (size_t)snprintf(out + used, sizeof out - used,
                              "tick=%lu\nend\n", game_tick);
     pthread_mutex_unlock(&game_lock);
 
     return send_all(fd, out, used);
+}
+
+/* `bench NAME`: puts a player on the bench (or takes them off: `bench -NAME`). */
+static int bench(int fd, const char *name)
+{
+    int on = *name != '-';
+    int i;
+
+    if (!on)
+        name++;
+    pthread_mutex_lock(&game_lock);
+    for (i = 0; i < GAME_PLAYERS; i++)
+        if (strcmp(game_players[i].name, name) == 0)
+            benched[i] = on;
+    pthread_mutex_unlock(&game_lock);
+    return send_str(fd, "ok\n");
 }
 
 /* Handle one command line; returns 0 to keep going, -1 to close. */
@@ -257,6 +320,8 @@ static int handle_line(int fd, char *line)
         return send_status(fd);
     if (strcmp(line, "quit") == 0)
         return -1;
+    if (strncmp(line, "bench ", 6) == 0)
+        return bench(fd, line + 6);
     return send_str(fd, "error unknown command\n");
 }
 
