@@ -61,7 +61,10 @@ class ScriptErrorFieldsTest {
         Path patch = Targets.patch("scorer_patch.c");
         try (RunningTarget t = RunningTarget.startPast("compute=40 static=16", Targets.exe("scorer.c"))) {
             for (String statement : new String[] {
-                    "replace 'compute', in: 'libc.so.6' with 'compute_v2' from '" + patch + "'",
+                    "replace 'compute', within: 'libc.so.6' with 'compute_v2' from '" + patch + "'",
+                    "replace 'compute' with 'compute_v2' from '" + patch + "', clones: 'keep'",
+                    "replace 'compute' with 'compute_v2' from '" + patch + "', orignal: 'compute_orig'",
+                    "apply '" + patch + "', sha: 'abc'",
                     "replace 'compute' with 'compute_v2' from '" + patch + "', sha: 'abc'",
                     "expect buildId: 'abc', library: 'libc.so.6'",
                     "revert transaction: 'one'"}) {
