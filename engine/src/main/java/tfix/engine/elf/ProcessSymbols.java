@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
+import tfix.engine.failure.Printable;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.process.Maps;
@@ -180,10 +181,27 @@ public final class ProcessSymbols {
             }
         }
         String where = lib != null ? scope.get(0).fileName() : "process " + pid + " (" + scope.size() + " files searched)";
+        List<LoadedModule> full = scope.stream().filter(ProcessSymbols::fullSymbolTable).toList();
+        if (near.isEmpty() && !full.isEmpty()) {
+            return new TfixException(Reason.NOT_FOUND, probablyInlined(query, full, scope.size() - full.size()));
+        }
         String hint = near.isEmpty()
                 ? ": check the spelling (nm -C lists a file's functions); a stripped binary has no names for its static functions"
                 : ": the compiler may have renamed it; did you mean " + Set.copyOf(near).stream().sorted().limit(5)
                         .map(n -> "'" + n + "'").collect(Collectors.joining(", ")) + "?";
         return new TfixException(Reason.NOT_FOUND, "function '" + query + "' not found in " + where + hint);
+    }
+
+    /** A module that kept its .symtab names every function it has, static ones included, unless it was inlined. */
+    private static boolean fullSymbolTable(LoadedModule m) {
+        return m.image().symbols().stream().anyMatch(s -> s.table().equals(".symtab"));
+    }
+
+    private static String probablyInlined(String query, List<LoadedModule> full, int stripped) {
+        String files = full.stream().map(m -> Printable.of(m.path())).collect(Collectors.joining(", "));
+        return "'" + Printable.of(query) + "' has no symbol in " + files + (full.size() == 1 ? " (which has" : " (which have")
+                + " a full symbol table" + (stripped > 0 ? "; " + stripped + " stripped file" + (stripped == 1 ? "" : "s")
+                + " searched too" : "") + "): a static function without a symbol was probably inlined into its callers;"
+                + " replace the callers instead";
     }
 }

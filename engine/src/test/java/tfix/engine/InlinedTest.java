@@ -1,0 +1,54 @@
+package tfix.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import tfix.engine.elf.ElfImage;
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
+import tfix.engine.patch.ReplaceSpec;
+import tfix.engine.testing.EngineTest;
+import tfix.engine.testing.RunningTarget;
+import tfix.engine.testing.Targets;
+
+/**
+ * Issue 9, part 6: a name missing from a module that kept its full symbol table is most likely a static
+ * function inlined into its callers, not a stripped name; a stripped module keeps saying it is stripped.
+ */
+class InlinedTest extends EngineTest {
+    static final String START = "kill=14 assist=27";
+
+    @Test
+    void aStaticFunctionInlinedEverywhereIsSaidToBeInlined() {
+        Path exe = Targets.exe("inlined.c", "-O2");
+        assertTrue(ElfImage.read(exe).symbols().stream().noneMatch(sym -> sym.plainName().startsWith("bonus")),
+                "gcc kept a symbol for bonus in " + exe);
+        try (RunningTarget t = RunningTarget.startPast(START, exe)) {
+            try (TfixSession s = attach(t)) {
+                TfixException e = assertThrows(TfixException.class, () -> s.replace(ReplaceSpec.of("bonus", "score_v2", ClonesTest.patch())));
+                assertEquals(Reason.NOT_FOUND, e.reason(), e.getMessage());
+                assertTrue(e.getMessage().contains("has no symbol in " + exe + " (which has a full symbol table")
+                        && e.getMessage().contains("probably inlined into its callers"), e.getMessage());
+            }
+            t.awaitLine(START);
+            ScenarioTest.assertLetGo(t);
+        }
+    }
+
+    @Test
+    void aStrippedBinaryKeepsTheStrippedMessage() {
+        Path exe = Targets.exe("inlined.c", "-O2", "-s");
+        try (RunningTarget t = RunningTarget.startPast(START, exe)) {
+            try (TfixSession s = attach(t)) {
+                TfixException e = assertThrows(TfixException.class, () -> s.replace(ReplaceSpec.of("bonus", "score_v2", ClonesTest.patch())));
+                assertEquals(Reason.NOT_FOUND, e.reason(), e.getMessage());
+                assertTrue(e.getMessage().contains("a stripped binary has no names for its static functions"), e.getMessage());
+            }
+            ScenarioTest.assertLetGo(t);
+        }
+    }
+}
