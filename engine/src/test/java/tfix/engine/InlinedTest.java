@@ -1,6 +1,7 @@
 package tfix.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,17 +24,36 @@ class InlinedTest extends EngineTest {
     static final String START = "kill=14 assist=27";
 
     @Test
-    void aStaticFunctionInlinedEverywhereIsSaidToBeInlined() {
-        Path exe = Targets.exe("inlined.c", "-O2");
+    void aStaticFunctionInlinedEverywhereIsNamedInItsCallersFromTheDebugInformation() {
+        Path exe = Targets.exe("inlined.c", "-O2"); // the tests build with -g
+        assertNoBonus(exe);
+        assertMessage(exe, "has no symbol in " + exe + " (which has a full symbol table",
+                "its debug information shows it inlined into assist_bonus, kill_bonus; replace those callers instead");
+    }
+
+    @Test
+    void withoutDebugInformationItIsProbablyInlined() {
+        Path exe = Targets.exe("inlined.c", "-O2", "-g0");
+        assertNoBonus(exe);
+        assertMessage(exe, "has no symbol in " + exe + " (which has a full symbol table",
+                "a static function without a symbol was probably inlined into its callers; replace the callers instead");
+    }
+
+    static void assertNoBonus(Path exe) {
         assertTrue(ElfImage.read(exe).symbols().stream().noneMatch(sym -> sym.plainName().startsWith("bonus")),
                 "gcc kept a symbol for bonus in " + exe);
+    }
+
+    static void assertMessage(Path exe, String... parts) {
         try (RunningTarget t = RunningTarget.startPast(START, exe)) {
             try (TfixSession s = attach(t)) {
                 TfixException e = assertThrows(TfixException.class, () -> s.replace(ReplaceSpec.of("bonus", "score_v2", ClonesTest.patch())));
                 assertEquals(Reason.NOT_FOUND, e.reason(), e.getMessage());
-                assertTrue(e.getMessage().contains("has no symbol in " + exe + " (which has a full symbol table")
-                        && e.getMessage().contains("probably inlined into its callers"), e.getMessage());
+                for (String part : parts) {
+                    assertTrue(e.getMessage().contains(part), e.getMessage());
+                }
             }
+            assertFalse(Targets.mapsMention(t.pid(), ClonesTest.patch().getFileName().toString()), "the patch is mapped");
             t.awaitLine(START);
             ScenarioTest.assertLetGo(t);
         }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -183,7 +184,7 @@ public final class ProcessSymbols {
         String where = lib != null ? scope.get(0).fileName() : "process " + pid + " (" + scope.size() + " files searched)";
         List<LoadedModule> full = scope.stream().filter(ProcessSymbols::fullSymbolTable).toList();
         if (near.isEmpty() && !full.isEmpty()) {
-            return new TfixException(Reason.NOT_FOUND, probablyInlined(query, full, scope.size() - full.size()));
+            return new TfixException(Reason.NOT_FOUND, probablyInlined(query, name, full, scope.size() - full.size()));
         }
         String hint = near.isEmpty()
                 ? ": check the spelling (nm -C lists a file's functions); a stripped binary has no names for its static functions"
@@ -197,11 +198,20 @@ public final class ProcessSymbols {
         return m.image().symbols().stream().anyMatch(s -> s.table().equals(".symtab"));
     }
 
-    private static String probablyInlined(String query, List<LoadedModule> full, int stripped) {
+    /** The module's DWARF, when it has some, names the functions an inlined copy went into. */
+    private static String probablyInlined(String query, String name, List<LoadedModule> full, int stripped) {
         String files = full.stream().map(m -> Printable.of(m.path())).collect(Collectors.joining(", "));
-        return "'" + Printable.of(query) + "' has no symbol in " + files + (full.size() == 1 ? " (which has" : " (which have")
+        String head = "'" + Printable.of(query) + "' has no symbol in " + files + (full.size() == 1 ? " (which has" : " (which have")
                 + " a full symbol table" + (stripped > 0 ? "; " + stripped + " stripped file" + (stripped == 1 ? "" : "s")
-                + " searched too" : "") + "): a static function without a symbol was probably inlined into its callers;"
-                + " replace the callers instead";
+                + " searched too" : "") + ")";
+        TreeSet<String> callers = new TreeSet<>();
+        full.forEach(m -> InlinedCallers.of(m.image(), name).ifPresent(callers::addAll));
+        if (!callers.isEmpty()) {
+            return head + ": its debug information shows it inlined into " + callers.stream().limit(8).map(Printable::of)
+                    .collect(Collectors.joining(", ")) + (callers.size() > 8 ? " and " + (callers.size() - 8) + " more" : "")
+                    + "; replace those callers instead";
+        }
+        return head + ": a static function without a symbol was probably inlined into its callers; replace the callers"
+                + " instead (or check the spelling: nm lists a file's functions)";
     }
 }
