@@ -27,7 +27,7 @@ class InlinedTest extends EngineTest {
     void aStaticFunctionInlinedEverywhereIsNamedInItsCallersFromTheDebugInformation() {
         Path exe = Targets.exe("inlined.c", "-O2"); // the tests build with -g
         assertNoBonus(exe);
-        assertMessage(exe, "has no symbol in " + exe + " (which has a full symbol table",
+        assertMessage(exe, "function 'bonus' not found: no symbol in " + exe + " (which has a full symbol table",
                 "its debug information shows it inlined into assist_bonus, kill_bonus; replace those callers instead");
     }
 
@@ -35,7 +35,7 @@ class InlinedTest extends EngineTest {
     void withoutDebugInformationItIsProbablyInlined() {
         Path exe = Targets.exe("inlined.c", "-O2", "-g0");
         assertNoBonus(exe);
-        assertMessage(exe, "has no symbol in " + exe + " (which has a full symbol table",
+        assertMessage(exe, "function 'bonus' not found: no symbol in " + exe + " (which has a full symbol table",
                 "a static function without a symbol was probably inlined into its callers; replace the callers instead");
     }
 

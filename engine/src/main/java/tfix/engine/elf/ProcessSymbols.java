@@ -201,7 +201,7 @@ public final class ProcessSymbols {
     /** The module's DWARF, when it has some, names the functions an inlined copy went into. */
     private static String probablyInlined(String query, String name, List<LoadedModule> full, int stripped) {
         String files = full.stream().map(m -> Printable.of(m.path())).collect(Collectors.joining(", "));
-        String head = "'" + Printable.of(query) + "' has no symbol in " + files + (full.size() == 1 ? " (which has" : " (which have")
+        String head = "function '" + Printable.of(query) + "' not found: no symbol in " + files + (full.size() == 1 ? " (which has" : " (which have")
                 + " a full symbol table" + (stripped > 0 ? "; " + stripped + " stripped file" + (stripped == 1 ? "" : "s")
                 + " searched too" : "") + ")";
         TreeSet<String> callers = new TreeSet<>();
