@@ -4,6 +4,7 @@ import java.util.List;
 
 import tfix.engine.apply.Applier;
 import tfix.engine.failure.Printable;
+import tfix.engine.patch.CloneCheck;
 import tfix.engine.patch.SitePlan;
 import tfix.engine.prepare.Prepared;
 import tfix.engine.record.AppliedPatch;
@@ -25,7 +26,8 @@ public final class Results {
             return String.format("replaced %s with %s from %s: %s, %d bytes at %#x; target stopped %.3f ms%s",
                     Printable.of(plan.function()), Printable.of(plan.targetName()), fileName(plan.targetModule()), plan.jumpLabel(),
                     plan.length(), plan.site(), freezeMillis,
-                    libraryLoaded ? String.format(" (patch loaded by one thread in %.3f ms)", loadMillis) : "");
+                    libraryLoaded ? String.format(" (patch loaded by one thread in %.3f ms)", loadMillis) : "")
+                    + plan.checks().stream().filter(c -> c.name().equals(CloneCheck.NAME)).map(c -> "\n  " + c).findFirst().orElse("");
         }
     }
 

@@ -181,7 +181,7 @@ public final class TfixSession implements AutoCloseable {
 
     /** Plans without changing anything (no patch loaded: it is planned far away, showing the longest jump). */
     public List<SitePlan> plan(List<ReplaceSpec> specs) {
-        return exclusive(() -> specs.stream().map(spec -> preparer.prepare(spec, true).plan()).toList());
+        return exclusive(() -> preparer.planAll(specs));
     }
 
     public String describe(SitePlan plan) {
@@ -190,7 +190,7 @@ public final class TfixSession implements AutoCloseable {
 
     private List<Results.Replaced> write(List<ReplaceSpec> specs, boolean asTransaction) {
         return exclusive(() -> {
-            preparer.startWrite();
+            preparer.startWrite(specs);
             List<Prepared> ready = new ArrayList<>();
             new PreloadChecks(preparer, new Planner(engine.decoder()), this::applier).run(specs, asTransaction);
             for (ReplaceSpec spec : specs) {

@@ -292,6 +292,17 @@ public final class ElfImage {
         return codeRanges;
     }
 
+    /** A section's place in the file when it is whole and not compressed (SHF_COMPRESSED): debug information, for messages. */
+    synchronized Optional<CodeRange> section(String name) {
+        try {
+            ElfSection s = elf.firstSectionByName(name);
+            return s != null && (s.header.sh_flags & 0x800) == 0 && inFile(s.header.sh_offset, s.header.sh_size)
+                    ? Optional.of(new CodeRange(s.header.sh_addr, s.header.sh_offset, s.header.sh_size)) : Optional.empty();
+        } catch (RuntimeException e) {
+            return Optional.empty(); // unreadable section headers: no debug information to read
+        }
+    }
+
     /** A non-empty stretch wholly inside the file (the numbers come from the file: they may lie). */
     private boolean inFile(long offset, long size) {
         return offset >= 0 && size > 0 && size <= data.size() - offset;

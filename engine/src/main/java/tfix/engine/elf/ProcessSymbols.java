@@ -8,9 +8,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
+import tfix.engine.failure.Printable;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.process.Maps;
@@ -180,10 +182,36 @@ public final class ProcessSymbols {
             }
         }
         String where = lib != null ? scope.get(0).fileName() : "process " + pid + " (" + scope.size() + " files searched)";
+        List<LoadedModule> full = scope.stream().filter(ProcessSymbols::fullSymbolTable).toList();
+        if (near.isEmpty() && !full.isEmpty()) {
+            return new TfixException(Reason.NOT_FOUND, probablyInlined(query, name, full, scope.size() - full.size()));
+        }
         String hint = near.isEmpty()
                 ? ": check the spelling (nm -C lists a file's functions); a stripped binary has no names for its static functions"
                 : ": the compiler may have renamed it; did you mean " + Set.copyOf(near).stream().sorted().limit(5)
                         .map(n -> "'" + n + "'").collect(Collectors.joining(", ")) + "?";
         return new TfixException(Reason.NOT_FOUND, "function '" + query + "' not found in " + where + hint);
+    }
+
+    /** A module that kept its .symtab names every function it has, static ones included, unless it was inlined. */
+    private static boolean fullSymbolTable(LoadedModule m) {
+        return m.image().symbols().stream().anyMatch(s -> s.table().equals(".symtab"));
+    }
+
+    /** The module's DWARF, when it has some, names the functions an inlined copy went into. */
+    private static String probablyInlined(String query, String name, List<LoadedModule> full, int stripped) {
+        String files = full.stream().map(m -> Printable.of(m.path())).collect(Collectors.joining(", "));
+        String head = "function '" + Printable.of(query) + "' not found: no symbol in " + files + (full.size() == 1 ? " (which has" : " (which have")
+                + " a full symbol table" + (stripped > 0 ? "; " + stripped + " stripped file" + (stripped == 1 ? "" : "s")
+                + " searched too" : "") + ")";
+        TreeSet<String> callers = new TreeSet<>();
+        full.forEach(m -> InlinedCallers.of(m.image(), name).ifPresent(callers::addAll));
+        if (!callers.isEmpty()) {
+            return head + ": its debug information shows it inlined into " + callers.stream().limit(8).map(Printable::of)
+                    .collect(Collectors.joining(", ")) + (callers.size() > 8 ? " and " + (callers.size() - 8) + " more" : "")
+                    + "; replace those callers instead";
+        }
+        return head + ": a static function without a symbol was probably inlined into its callers; replace the callers"
+                + " instead (or check the spelling: nm lists a file's functions)";
     }
 }

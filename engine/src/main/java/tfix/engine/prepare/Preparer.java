@@ -52,6 +52,10 @@ public final class Preparer {
     private final Set<String> pinsChecked = new HashSet<>();
     /** Direct branches of every module, kept by the engine across sessions. */
     private final BranchIndexCache branchIndexes;
+    /** Every replacement of the write (or plan) being prepared: a clone replaced among them is covered. */
+    private List<ReplaceSpec> batch = List.of();
+    /** Entries of the functions the batch replaces or the record holds, found on first need. */
+    private Set<Long> replacedToo;
 
     public Preparer(TargetProcess process, ProcMemory memory, Attached target, ElfCache elfCache, Demangler demangler,
                     X86Decoder decoder, BranchIndexCache branchIndexes, int euid) {
@@ -65,9 +69,21 @@ public final class Preparer {
         this.euid = euid;
     }
 
-    /** A new write begins: trampoline slots handed out for an earlier one are settled by the record. */
-    public void startWrite() {
+    /**
+     * A new write of {@code specs} begins: trampoline slots handed out for an earlier one are settled by the
+     * record, and a function's clones may be among the specs.
+     */
+    public void startWrite(List<ReplaceSpec> specs) {
         slotsTaken.clear();
+        batch = List.copyOf(specs);
+        replacedToo = null;
+    }
+
+    /** Plans every replacement of a plan block (each knowing the others), loading nothing. */
+    public List<SitePlan> planAll(List<ReplaceSpec> specs) {
+        batch = List.copyOf(specs);
+        replacedToo = null;
+        return specs.stream().map(spec -> prepare(spec, true).plan()).toList();
     }
 
     /**
@@ -90,11 +106,13 @@ public final class Preparer {
         List<AppliedPatch> inForce = target.book().inForce();
         FunctionRef old = target.symbols().resolve(spec.oldName(), spec.library(), patchFiles(inForce));
         Optional<AppliedPatch> existing = inForce.stream().filter(p -> p.entry() == old.address()).findFirst();
+        Optional<Check> clones = new CloneSurvey(branchIndexes).check(old, spec.newName(), spec.clonesIgnored(),
+                () -> replacedToo(inForce));
 
         if (!PatchLoader.isLoaded(process.maps(), patch)) {
             Check link = new LinkForecast(process.pid(), target.symbols().modules(), elfCache).check(patch, patchImage);
             FunctionRef far = unloaded(patch, patchImage).resolve(spec.newName(), null, Set.of());
-            SitePlan farPlan = plan(old, far, existing, () -> JumpChoice.hypotheticalSlot(old.address()));
+            SitePlan farPlan = withClones(plan(old, far, existing, () -> JumpChoice.hypotheticalSlot(old.address())), clones);
             if (planOnly) {
                 return new Prepared(farPlan.withCheck(link), patch.toString(), false, 0, null);
             }
@@ -110,6 +128,7 @@ public final class Preparer {
         SitePlan plan = plan(old, fresh, existing, () -> planOnly
                 ? JumpChoice.hypotheticalSlot(old.address())
                 : TrampolineIslands.slotNear(old.address(), target.book(), target.libc(), slotsTaken));
+        plan = withClones(plan, clones);
         if (planOnly) {
             plan = plan.withCheck(Check.pass("symbols", "the patch is loaded in the process already"));
         } else {
@@ -117,6 +136,27 @@ public final class Preparer {
         }
         AppliedPatch earlier = existing.filter(e -> e.target() != fresh.address()).orElse(null);
         return new Prepared(plan, patch.toString(), loaded, loadMillis, earlier);
+    }
+
+    private static SitePlan withClones(SitePlan plan, Optional<Check> clones) {
+        return clones.map(plan::withCheck).orElse(plan);
+    }
+
+    /** What the batch replaces and the record holds, resolved once a clone asks (a big transaction has few clones). */
+    private Set<Long> replacedToo(List<AppliedPatch> inForce) {
+        if (replacedToo == null) {
+            Set<Long> all = new HashSet<>();
+            inForce.forEach(p -> all.add(p.entry()));
+            for (ReplaceSpec other : batch) {
+                try {
+                    all.add(target.symbols().resolve(other.oldName(), other.library(), patchFiles(inForce)).address());
+                } catch (TfixException e) {
+                    // refused on its own when its turn comes
+                }
+            }
+            replacedToo = all;
+        }
+        return replacedToo;
     }
 
     /** The site surveyed and planned for a new function at {@code fresh}, taking over a patch in force there. */
