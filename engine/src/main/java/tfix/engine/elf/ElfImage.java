@@ -308,14 +308,6 @@ public final class ElfImage {
         return offset >= 0 && size > 0 && size <= data.size() - offset;
     }
 
-    ElfFile jelf() {
-        return elf;
-    }
-
-    long fileSize() {
-        return data.size();
-    }
-
     /** Bytes at a file offset, zeros past the end of the file. */
     public byte[] fileBytes(long offset, int length) {
         byte[] b = new byte[length];

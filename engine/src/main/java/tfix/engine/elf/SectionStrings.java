@@ -3,13 +3,12 @@ package tfix.engine.elf;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-
-import net.fornwall.jelf.ElfSection;
+import java.util.Optional;
 
 /**
  * The NUL-terminated strings of one named section of a file (a patch's fix table, its
  * reference hints). The file is untrusted: the section is read only if it lies inside the
- * file and is not larger than {@link #MAX_BYTES}.
+ * file (see {@link ElfImage#section}) and is not larger than {@link #MAX_BYTES}.
  */
 public final class SectionStrings {
     /** A fix table of a few hundred entries fits many times over. */
@@ -20,24 +19,16 @@ public final class SectionStrings {
 
     /** The strings, in file order (empty ones included); none when the section is absent. */
     public static List<String> read(ElfImage image, String sectionName) {
-        ElfSection section;
-        try {
-            section = image.jelf().firstSectionByName(sectionName);
-        } catch (RuntimeException e) {
+        Optional<ElfImage.CodeRange> section = image.section(sectionName);
+        if (section.isEmpty()) {
             return List.of();
         }
-        if (section == null) {
-            return List.of();
+        ElfImage.CodeRange h = section.get();
+        if (h.size() > MAX_BYTES) {
+            throw new IllegalArgumentException(String.format("section %s holds %d bytes, more than the %d a table may",
+                    sectionName, h.size(), MAX_BYTES));
         }
-        var h = section.header;
-        if (h.sh_type == 8 || h.sh_size <= 0) { // SHT_NOBITS: no bytes in the file
-            return List.of();
-        }
-        if (h.sh_size > MAX_BYTES || h.sh_offset < 0 || h.sh_offset > image.fileSize() - h.sh_size) {
-            throw new IllegalArgumentException(String.format("section %s (%d bytes at %#x) is larger than %d bytes or not"
-                    + " inside the file", sectionName, h.sh_size, h.sh_offset, MAX_BYTES));
-        }
-        byte[] bytes = image.fileBytes(h.sh_offset, (int) h.sh_size);
+        byte[] bytes = image.fileBytes(h.offset(), (int) h.size());
         List<String> out = new ArrayList<>();
         int start = 0;
         for (int i = 0; i < bytes.length; i++) {
