@@ -175,7 +175,8 @@ public final class TfixSession implements AutoCloseable {
 
     /** Plans without changing anything (no patch loaded: it is planned far away, showing the longest jump). */
     public List<SitePlan> plan(List<ReplaceSpec> specs) {
-        return exclusive(() -> specs.stream().map(spec -> preparer.prepare(spec, true).plan()).toList());
+        return exclusive(() -> specs.stream().flatMap(spec -> preparer.prepareAll(spec, true).stream()).map(Prepared::plan)
+                .toList());
     }
 
     public String describe(SitePlan plan) {
@@ -189,7 +190,7 @@ public final class TfixSession implements AutoCloseable {
             new PreloadChecks(preparer, new Planner(engine.decoder()), this::applier).run(specs, asTransaction);
             for (ReplaceSpec spec : specs) {
                 try {
-                    ready.add(preparer.prepare(spec, false));
+                    ready.addAll(preparer.prepareAll(spec, false));
                 } catch (TfixException e) {
                     throw asTransaction ? e.prefixed("transaction not applied, nothing was written: ") : e;
                 }
