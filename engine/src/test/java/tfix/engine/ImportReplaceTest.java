@@ -115,6 +115,44 @@ class ImportReplaceTest extends EngineTest {
     }
 
     @Test
+    void aSecondImportPatchTakesTheSlotOverAndRevertRestoresTheFirstValue() throws Exception {
+        live(importer("now"), "exe=41 lib=41", (t, s) -> {
+            long original = s.replace(inGreet()).plan().importSlot().oldValue();
+            t.awaitLine("^exe=41 lib=1041$");
+            Results.Replaced again = s.replace(ReplaceSpec.of("strtol", "strtol_fixed", PATCH).inModule("libgreet"));
+            assertTrue(again.plan().importSlot().oldMeaning().startsWith("strtol_v2 from import_patch"),
+                    again.plan().importSlot().describe());
+            t.awaitLine("^exe=41 lib=7$");
+            assertEquals(1, s.status().size(), "the second patch took the first one's place");
+            s.revert("strtol");
+            t.awaitLine("^exe=41 lib=41$");
+            assertEquals(original, ImportSlot.value(Targets.peek(t.pid(), again.plan().site(), 8)));
+        }, ScenarioTest::assertLetGo);
+    }
+
+    @Test
+    void aSlotSomeoneElseChangedIsRefusedNamingTheValue(@TempDir Path dir) throws Exception {
+        // The library is never called here (no trigger), so nothing reads the slot this test forges.
+        RunningTarget target = RunningTarget.startPast("exe=41 lib=-1", importer("lazy"), dir.resolve("never").toString());
+        live(target, Options.defaults(), (t, s) -> {
+            long slot = s.plan(List.of(inGreet())).get(0).site();
+            byte[] stub = Targets.peek(t.pid(), slot, 8);
+            long other = s.symbols().resolve("quiet_value", null, List.of()).address();
+            poke(t.pid(), slot, ImportSlot.bytes(other));
+            try {
+                TfixException e = assertThrows(TfixException.class, () -> s.replace(inGreet()));
+                assertEquals(Reason.UNSAFE_SITE, e.reason(), e.getMessage());
+                assertTrue(e.getMessage().contains(String.format("holds %#x (quiet_value", other))
+                        && e.getMessage().endsWith("; no patch was loaded"), e.getMessage());
+                assertEquals(other, ImportSlot.value(Targets.peek(t.pid(), slot, 8)), "left as found");
+                assertFalse(Targets.mapsMention(t.pid(), PATCH.getFileName().toString()));
+            } finally {
+                poke(t.pid(), slot, stub);
+            }
+        }, ScenarioTest::assertLetGo);
+    }
+
+    @Test
     void aModuleThatDoesNotImportItIsRefusedUntouched() throws Exception {
         live(importer("now"), "exe=41 lib=41", (t, s) -> {
             long slot = s.plan(List.of(inGreet())).get(0).site();
@@ -220,6 +258,13 @@ class ImportReplaceTest extends EngineTest {
             Thread.onSpinWait();
         }
         throw new AssertionError("no thread blocked in openat");
+    }
+
+    private static void poke(int pid, long address, byte[] bytes) throws IOException {
+        try (var ch = java.nio.channels.FileChannel.open(Path.of("/proc", Integer.toString(pid), "mem"),
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(bytes), address);
+        }
     }
 
     private static void run(String... command) throws Exception {
