@@ -266,7 +266,7 @@ public final class TfixContext implements AutoCloseable {
         List<AppliedPatch> s = session().status();
         out.printf("process %d: %d patch%s in force%n", session.pid(), s.size(), s.size() == 1 ? "" : "es");
         for (AppliedPatch p : s) {
-            out.printf("  #%d %s -> %s (%s) at %#x, since %s%s%n", p.id(), Printable.of(p.function()),
+            out.printf("  #%d %s -> %s (%s) at %#x, since %s%s%n", p.id(), Printable.of(p.label()),
                     Printable.of(p.targetName()), Printable.of(p.patchLibraryName()),
                     p.site(), TIME.format(Instant.ofEpochMilli(p.appliedAt())),
                     (p.transaction() > 0 ? ", transaction " + p.transaction() : "")

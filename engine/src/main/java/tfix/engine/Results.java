@@ -8,6 +8,7 @@ import tfix.engine.patch.CloneCheck;
 import tfix.engine.patch.SitePlan;
 import tfix.engine.prepare.Prepared;
 import tfix.engine.record.AppliedPatch;
+import tfix.engine.record.SiteKind;
 
 /** What the session's operations return: values the DSL prints and tests assert on. */
 public final class Results {
@@ -49,7 +50,7 @@ public final class Results {
             StringBuilder sb = new StringBuilder();
             for (int i = 0; i < patches.size(); i++) {
                 AppliedPatch p = patches.get(i);
-                sb.append(String.format("reverted %s (was %s from %s)", Printable.of(p.function()), Printable.of(p.targetName()),
+                sb.append(String.format("reverted %s (was %s from %s)", Printable.of(p.label()), Printable.of(p.targetName()),
                         Printable.of(p.patchLibraryName())));
                 sb.append(i == patches.size() - 1 ? String.format("; target stopped %.3f ms", freezeMillis) : "\n");
             }
@@ -61,9 +62,9 @@ public final class Results {
     public record Verified(AppliedPatch patch, boolean ok, byte[] actual) {
         @Override
         public String toString() {
-            return String.format("%s %s -> %s at %#x: %s", ok ? "ok  " : "BAD ", Printable.of(patch.function()),
-                    Printable.of(patch.targetName()),
-                    patch.site(), ok ? "jump in place" : "bytes differ from the record");
+            return String.format("%s %s -> %s at %#x: %s", ok ? "ok  " : "BAD ", Printable.of(patch.label()),
+                    Printable.of(patch.targetName()), patch.site(), !ok ? "bytes differ from the record"
+                            : patch.kind() == SiteKind.IMPORT ? "slot in place" : "jump in place");
         }
     }
 

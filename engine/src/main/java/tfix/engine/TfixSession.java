@@ -195,7 +195,7 @@ public final class TfixSession implements AutoCloseable {
             new PreloadChecks(preparer, new Planner(engine.decoder()), this::applier).run(specs, asTransaction);
             for (ReplaceSpec spec : specs) {
                 try {
-                    ready.add(preparer.prepare(spec, false));
+                    ready.addAll(preparer.prepareAll(spec, false));
                 } catch (TfixException e) {
                     throw asTransaction ? e.prefixed("transaction not applied, nothing was written: ") : e;
                 }

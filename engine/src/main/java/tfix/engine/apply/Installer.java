@@ -14,6 +14,7 @@ import tfix.engine.process.MemoryMap;
 import tfix.engine.process.ProcMemory;
 import tfix.engine.record.AppliedPatch;
 import tfix.engine.record.PatchBook;
+import tfix.engine.record.SiteKind;
 import tfix.engine.remote.RemoteLibc;
 
 /**
@@ -81,6 +82,11 @@ public final class Installer {
 
     public static ReadBack readBack(ProcMemory memory, Maps maps, AppliedPatch p) {
         byte[] now = memory.read(p.site(), p.patch().length);
+        if (p.kind() == SiteKind.IMPORT) {
+            // Data, not code: the slot must still lie in the importing module's own mappings.
+            boolean ours = maps.find(p.site()).map(m -> m.path().equals(p.module()) && !m.executable()).orElse(false);
+            return new ReadBack(now, ours && Arrays.equals(now, p.patch()));
+        }
         byte[] slot = p.trampoline() == 0 ? new byte[0] : Planner.trampolineCode(p.trampoline(), p.target());
         // Bytes that are not executable are a copy of the code (a file mapped again to be read), not the code that runs.
         boolean runs = maps.find(p.site()).map(MemoryMap::executable).orElse(false);

@@ -59,6 +59,9 @@ final class ThreadCheck {
     }
 
     private String busy(int tid, Registers regs, StackCheck.Words words, Write w) {
+        if (w.data()) {
+            return LoaderCheck.inLoader(tid, regs, symbols, w);
+        }
         if (w.covers(regs.rip())) {
             return String.format("thread %d is executing inside the bytes of %s being replaced (at %s)",
                     tid, w.function(), symbols.describe(regs.rip()));

@@ -5,25 +5,33 @@ import java.util.Arrays;
 import tfix.engine.patch.Planner;
 import tfix.engine.patch.SitePlan;
 import tfix.engine.record.AppliedPatch;
+import tfix.engine.record.SiteKind;
 
 /**
  * One change of code at {@code address}: expect {@code before}, leave {@code after}.
  * {@code entry} and {@code functionSize} say which function the bytes belong to, for the
  * thread checks; {@code replacing}: the old function's code goes out of use (a replace,
- * not a revert), so {@code safety 'stack'} applies.
+ * not a revert), so {@code safety 'stack'} applies. {@code data}: an import slot, not code: no thread
+ * executes it, but none may be inside the dynamic loader, which could bind the slot after tfix wrote it.
  */
 public record Write(String function, long address, byte[] before, byte[] after, long entry, long functionSize,
-                    boolean replacing) {
+                    boolean replacing, boolean data) {
+
+    public Write(String function, long address, byte[] before, byte[] after, long entry, long functionSize,
+                 boolean replacing) {
+        this(function, address, before, after, entry, functionSize, replacing, false);
+    }
 
     /** The jump of a plan over the original code. */
     public static Write installing(SitePlan p) {
-        return new Write(p.function(), p.site(), p.original(), p.patch(), p.entry(), p.functionSize(), true);
+        return new Write(p.function(), p.site(), p.original(), p.patch(), p.entry(), p.functionSize(), true,
+                p.importSlot() != null);
     }
 
     /** The jump of a plan over an earlier patch's jump at the same site, in one write. */
     public static Write takingOver(SitePlan p, byte[] earlierJump) {
         return new Write(p.function(), p.site(), Planner.expectedOver(earlierJump, p.original()), p.patch(), p.entry(),
-                p.functionSize(), true);
+                p.functionSize(), true, p.importSlot() != null);
     }
 
     /**
@@ -37,7 +45,7 @@ public record Write(String function, long address, byte[] before, byte[] after, 
 
     /** The original code back over a recorded patch's jump. */
     public static Write undoing(AppliedPatch p) {
-        return new Write(p.function(), p.site(), p.patch(), p.original(), p.entry(), 0, false);
+        return new Write(p.function(), p.site(), p.patch(), p.original(), p.entry(), 0, false, p.kind() == SiteKind.IMPORT);
     }
 
     public int length() {

@@ -201,6 +201,11 @@ public final class ElfImage {
         return linkage;
     }
 
+    /** The dynamic relocations naming {@code symbol} (where the loader writes its address). */
+    public synchronized List<SymbolRelocations.Relocation> relocationsAgainst(String symbol) {
+        return SymbolRelocations.read(elf, symbol, file);
+    }
+
     /** Link-time addresses that dynamic relocations write to, sorted. */
     public synchronized long[] relocationOffsets() {
         if (relocationOffsets == null) {

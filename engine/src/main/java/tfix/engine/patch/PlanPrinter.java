@@ -22,6 +22,9 @@ public final class PlanPrinter {
     }
 
     public String print(SitePlan p) {
+        if (p.importSlot() != null) {
+            return p.describe(); // data, not code: nothing to disassemble
+        }
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("%s at %#x (%s)%n  -> %s at %#x (%s)%n", Printable.of(p.function()), p.entry(),
                 Printable.of(p.module()), Printable.of(p.targetName()), p.target(), Printable.of(p.targetModule())));

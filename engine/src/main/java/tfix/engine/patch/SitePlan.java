@@ -9,14 +9,33 @@ import tfix.engine.x86.JumpKind;
 
 /**
  * Everything needed to write (and undo) one jump: where, which bytes before and after,
- * and the checks that allowed it. Pure data: printing it changes nothing.
+ * and the checks that allowed it. Pure data: printing it changes nothing. {@code importSlot}:
+ * not a jump but one module's import-table slot (8 bytes of data at {@code site}; kind null), or null.
  */
 public record SitePlan(String function, String module, long entry, long functionSize, long site, long target,
                        String targetName, String targetModule, JumpKind kind, byte[] original, byte[] patch,
-                       List<Check> checks, boolean alreadyApplied, long trampoline, byte[] trampolineCode) {
+                       List<Check> checks, boolean alreadyApplied, long trampoline, byte[] trampolineCode,
+                       ImportSlot importSlot) {
+
+    public SitePlan(String function, String module, long entry, long functionSize, long site, long target,
+                    String targetName, String targetModule, JumpKind kind, byte[] original, byte[] patch,
+                    List<Check> checks, boolean alreadyApplied, long trampoline, byte[] trampolineCode) {
+        this(function, module, entry, functionSize, site, target, targetName, targetModule, kind, original, patch, checks,
+                alreadyApplied, trampoline, trampolineCode, null);
+    }
+
+    /** One import slot set to the new function; {@code original}: what a revert puts back (the value before any patch). */
+    public static SitePlan importing(ImportSlot s, String importerPath, byte[] original, List<Check> checks,
+                                     boolean alreadyApplied) {
+        return new SitePlan(s.symbol(), importerPath, s.slot(), 8, s.slot(), s.newValue(), s.newName(), s.newModule(), null,
+                original, ImportSlot.bytes(s.newValue()), List.copyOf(checks), alreadyApplied, 0, new byte[0], s);
+    }
 
     /** The jump in words: "jmp rel32", or "jmp rel32 to a trampoline at 0x..." */
     public String jumpLabel() {
+        if (importSlot != null) {
+            return String.format("%s of %s", importSlot.slotWord(), Printable.of(importSlot.importer()));
+        }
         return trampoline == 0 ? kind.label()
                 : String.format("%s to a trampoline at %#x (%s there)", kind.label(), trampoline, JumpKind.ABS64.label());
     }
@@ -26,7 +45,7 @@ public record SitePlan(String function, String module, long entry, long function
         List<Check> all = new ArrayList<>(checks);
         all.add(check);
         return new SitePlan(function, module, entry, functionSize, site, target, targetName, targetModule, kind, original,
-                patch, List.copyOf(all), alreadyApplied, trampoline, trampolineCode);
+                patch, List.copyOf(all), alreadyApplied, trampoline, trampolineCode, importSlot);
     }
 
     public int length() {
@@ -52,6 +71,11 @@ public record SitePlan(String function, String module, long entry, long function
 
     public String describe() {
         StringBuilder sb = new StringBuilder();
+        if (importSlot != null) {
+            sb.append(importSlot.describe()).append('\n');
+            checks.forEach(c -> sb.append("  ").append(c).append('\n'));
+            return sb.toString();
+        }
         sb.append(String.format("%s at %#x (%s) -> %s at %#x (%s)%n", Printable.of(function), entry, Printable.of(module),
                 Printable.of(targetName), target, Printable.of(targetModule)));
         sb.append(String.format("  site %#x, %d bytes, %s%n", site, patch.length, jumpLabel()));

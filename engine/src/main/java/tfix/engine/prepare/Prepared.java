@@ -2,6 +2,7 @@ package tfix.engine.prepare;
 
 import tfix.engine.patch.SitePlan;
 import tfix.engine.record.AppliedPatch;
+import tfix.engine.record.SiteKind;
 
 /**
  * A replacement checked and ready to write. {@code supersedes}: the earlier patch in force
@@ -9,9 +10,10 @@ import tfix.engine.record.AppliedPatch;
  */
 public record Prepared(SitePlan plan, String patchPath, boolean loaded, double loadMillis, AppliedPatch supersedes) {
 
-    /** The record's entry for it, before the record numbers it. */
+    /** The record's entry for it, before the record numbers it; an import slot is recorded as one (its entry: the slot). */
     public AppliedPatch draft() {
-        return AppliedPatch.draft(plan.function(), plan.module(), plan.entry(), plan.site(), plan.original(), plan.patch(),
-                plan.targetName(), plan.target(), patchPath, plan.trampoline());
+        AppliedPatch d = AppliedPatch.draft(plan.function(), plan.module(), plan.entry(), plan.site(), plan.original(),
+                plan.patch(), plan.targetName(), plan.target(), patchPath, plan.trampoline());
+        return plan.importSlot() == null ? d : d.as(SiteKind.IMPORT, 0);
     }
 }

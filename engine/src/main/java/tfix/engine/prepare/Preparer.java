@@ -48,6 +48,8 @@ public final class Preparer {
     private final int euid;
     /** Trampoline slots handed to sites of the write being prepared (recorded only once applied). */
     private final Set<Long> slotsTaken = new HashSet<>();
+    /** Replacements of one module's imports ({@code in:}). */
+    private final ImportPreparer imports;
     /** Patch files whose carried build-id pin has been checked in this session. */
     private final Set<String> pinsChecked = new HashSet<>();
     /** Direct branches of every module, kept by the engine across sessions. */
@@ -67,6 +69,12 @@ public final class Preparer {
         this.decoder = decoder;
         this.branchIndexes = branchIndexes;
         this.euid = euid;
+        this.imports = new ImportPreparer(process, memory, target, elfCache, euid);
+    }
+
+    /** Every site of one replacement: the function's entry, or each import slot of the module {@code in:} names. */
+    public List<Prepared> prepareAll(ReplaceSpec spec, boolean planOnly) {
+        return spec.importer() == null ? List.of(prepare(spec, planOnly)) : imports.prepare(spec, planOnly);
     }
 
     /**
@@ -83,7 +91,7 @@ public final class Preparer {
     public List<SitePlan> planAll(List<ReplaceSpec> specs) {
         batch = List.copyOf(specs);
         replacedToo = null;
-        return specs.stream().map(spec -> prepare(spec, true).plan()).toList();
+        return specs.stream().flatMap(spec -> prepareAll(spec, true).stream()).map(Prepared::plan).toList();
     }
 
     /**
@@ -178,6 +186,10 @@ public final class Preparer {
      * when the patch is still to be loaded (its site's first bytes are what the threads are checked against).
      */
     public Optional<SitePlan> preflight(ReplaceSpec spec) {
+        if (spec.importer() != null) { // data, not code: no thread can be inside it
+            ImportPreparer.refuseUnless(imports.prepare(spec, true), "; no patch was loaded");
+            return Optional.empty();
+        }
         boolean loaded = PatchLoader.isLoaded(process.maps(), PatchFiles.canonical(spec.patchFile()));
         SitePlan plan = prepare(spec, true).plan();
         refuseUnless(plan, plan.function(), "; no patch was loaded");

@@ -75,6 +75,12 @@ public record AppliedPatch(int id, int transaction, String function, String modu
         return decode(f, from, 0);
     }
 
+    /** The site as status shows it: the function, or "strtol (import of libgreet.so)" for one module's import slot. */
+    public String label() {
+        return kind == SiteKind.IMPORT ? function + " (import of " + module.substring(module.lastIndexOf('/') + 1) + ")"
+                : function;
+    }
+
     public String patchLibraryName() {
         int slash = patchFile.lastIndexOf('/');
         return slash >= 0 ? patchFile.substring(slash + 1) : patchFile;
