@@ -35,6 +35,8 @@ public final class ElfImage {
     private long[] relocationOffsets;
     private List<CodeRange> codeRanges;
     private DynamicLinkage linkage;
+    private SymbolDefinitions definitions;
+    private PatchReferences references;
 
     /** A PT_LOAD program header. */
     public record Segment(long vaddr, long memsz, long offset, long filesz, boolean executable) {
@@ -199,6 +201,16 @@ public final class ElfImage {
             linkage = DynamicLinkage.read(elf, data);
         }
         return linkage;
+    }
+
+    /** Every defined symbol, data and locals included, with each local's source file (read once). */
+    public synchronized SymbolDefinitions definitions() {
+        return definitions != null ? definitions : (definitions = SymbolDefinitions.read(elf));
+    }
+
+    /** Read as a patch: the weak references to the program it leaves to tfix (read once). */
+    public synchronized PatchReferences patchReferences() {
+        return references != null ? references : (references = PatchReferences.read(elf, data));
     }
 
     /** Link-time addresses that dynamic relocations write to, sorted. */
