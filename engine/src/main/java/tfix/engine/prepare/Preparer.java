@@ -1,5 +1,7 @@
 package tfix.engine.prepare;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -13,6 +15,7 @@ import tfix.engine.elf.ElfCache;
 import tfix.engine.elf.ElfImage;
 import tfix.engine.elf.FunctionRef;
 import tfix.engine.elf.LoadedModule;
+import tfix.engine.elf.PatchReferences;
 import tfix.engine.elf.ProcessSymbols;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
@@ -52,6 +55,8 @@ public final class Preparer {
     private final Set<String> pinsChecked = new HashSet<>();
     /** Direct branches of every module, kept by the engine across sessions. */
     private final BranchIndexCache branchIndexes;
+    /** The references of the last replace prepared, for its preflight to refuse with their own reason. */
+    private ReferencePlan references = ReferencePlan.NONE;
 
     public Preparer(TargetProcess process, ProcMemory memory, Attached target, ElfCache elfCache, Demangler demangler,
                     X86Decoder decoder, BranchIndexCache branchIndexes, int euid) {
@@ -90,14 +95,16 @@ public final class Preparer {
         List<AppliedPatch> inForce = target.book().inForce();
         FunctionRef old = target.symbols().resolve(spec.oldName(), spec.library(), patchFiles(inForce));
         Optional<AppliedPatch> existing = inForce.stream().filter(p -> p.entry() == old.address()).findFirst();
+        ReferencePlan refs = references = references(patch, patchImage, old, inForce);
 
         if (!PatchLoader.isLoaded(process.maps(), patch)) {
             Check link = new LinkForecast(process.pid(), target.symbols().modules(), elfCache).check(patch, patchImage);
             FunctionRef far = unloaded(patch, patchImage).resolve(spec.newName(), null, Set.of());
             SitePlan farPlan = plan(old, far, existing, () -> JumpChoice.hypotheticalSlot(old.address()));
             if (planOnly) {
-                return new Prepared(farPlan.withCheck(link), patch.toString(), false, 0, null);
+                return new Prepared(withChecks(farPlan.withCheck(link), refs), patch.toString(), false, 0, null);
             }
+            refs.refuseUnlessBound(old.displayName(), "; no patch was loaded");
             refuseUnless(farPlan.withCheck(link), old, "; no patch was loaded");
         }
         long loadStart = System.nanoTime();
@@ -106,12 +113,17 @@ public final class Preparer {
         if (loaded) {
             target.reload();
         }
+        if (!planOnly) { // the patch's slots filled before any jump can lead into it
+            refs.refuseUnlessBound(old.displayName(), loaded ? "; the patch library " + patch + " stays loaded, unused" : "");
+            new ReferenceBinder(memory).bind(refs, target.symbols().moduleByPath(patch.toString()).orElseThrow(() ->
+                    new TfixException(Reason.TARGET_REFUSED, "the target maps no " + patch + " after loading it")));
+        }
         FunctionRef fresh = target.symbols().resolve(spec.newName(), patch.toString(), Set.of());
         SitePlan plan = plan(old, fresh, existing, () -> planOnly
                 ? JumpChoice.hypotheticalSlot(old.address())
                 : TrampolineIslands.slotNear(old.address(), target.book(), target.libc(), slotsTaken));
         if (planOnly) {
-            plan = plan.withCheck(Check.pass("symbols", "the patch is loaded in the process already"));
+            plan = withChecks(plan.withCheck(Check.pass("symbols", "the patch is loaded in the process already")), refs);
         } else {
             refuseUnless(plan, old, loaded ? "; the patch library " + patch + " stays loaded, unused (no code was changed)" : "");
         }
@@ -140,6 +152,7 @@ public final class Preparer {
     public Optional<SitePlan> preflight(ReplaceSpec spec) {
         boolean loaded = PatchLoader.isLoaded(process.maps(), PatchFiles.canonical(spec.patchFile()));
         SitePlan plan = prepare(spec, true).plan();
+        references.refuseUnlessBound(plan.function(), "; no patch was loaded");
         refuseUnless(plan, plan.function(), "; no patch was loaded");
         return loaded ? Optional.empty() : Optional.of(plan);
     }
@@ -155,6 +168,35 @@ public final class Preparer {
             throw new TfixException(symbols ? Reason.BAD_PATCH_FILE : Reason.UNSAFE_SITE, "cannot replace " + function
                     + ": " + plan.failures().stream().map(Check::detail).collect(Collectors.joining("; ")) + consequence);
         }
+    }
+
+    /** The patch's weak references resolved in the program (from files: the patch need not be loaded). */
+    private ReferencePlan references(Path patch, ElfImage image, FunctionRef old, List<AppliedPatch> inForce) {
+        PatchReferences refs;
+        try {
+            refs = image.patchReferences();
+        } catch (RuntimeException e) {
+            throw new TfixException(Reason.BAD_PATCH_FILE, "cannot read the relocations of " + patch + ": " + e.getMessage());
+        }
+        if (refs.isEmpty()) {
+            return ReferencePlan.NONE;
+        }
+        Set<String> excluded = new HashSet<>(patchFiles(inForce));
+        excluded.add(patch.toString());
+        String exe;
+        try {
+            exe = Files.readSymbolicLink(process.proc().resolve("exe")).toString();
+        } catch (IOException | RuntimeException e) {
+            exe = null; // the executable is then searched in load order with the others
+        }
+        return new ReferenceResolver(target.symbols().modules(), old, exe, excluded).resolve(refs);
+    }
+
+    private static SitePlan withChecks(SitePlan plan, ReferencePlan refs) {
+        for (Check c : refs.checks()) {
+            plan = plan.withCheck(c);
+        }
+        return plan;
     }
 
     private static Set<String> patchFiles(List<AppliedPatch> inForce) {
