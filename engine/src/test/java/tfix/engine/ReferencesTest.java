@@ -133,6 +133,19 @@ class ReferencesTest extends EngineTest {
         }, ScenarioTest::assertLetGo);
     }
 
+    /** Item 5: a reference not declared weak is the loader's; the refusal names the weak declaration as remedy. */
+    @Test
+    void aNonWeakReferenceToTheProgramIsRefusedNamingTheRemedy() throws Exception {
+        Path strong = Targets.patch("refs_strong_patch.c");
+        live(game(), GAME_BEFORE, (t, s) -> {
+            TfixException e = assertThrows(TfixException.class, () -> s.replace("score", null, "score_v2", strong));
+            assertEquals(Reason.BAD_PATCH_FILE, e.reason(), e.getMessage());
+            assertTrue(e.getMessage().contains("needs total") && e.getMessage().contains("declare it weak, with TFIX_EXTERN"),
+                    e.getMessage());
+            assertFalse(Targets.mapsMention(t.pid(), strong.getFileName().toString()));
+        }, ScenarioTest::assertLetGo);
+    }
+
     @Test
     void aCppPatchUsesAClassStaticMember() throws Exception {
         Path exe = Targets.exe("refs_game.cpp");
