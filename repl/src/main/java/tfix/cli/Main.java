@@ -41,8 +41,15 @@ public final class Main implements Callable<Integer> {
         }
     }
 
+    @Option(names = "--include-dir", description = "Print the folder holding tfix.h, the header for patches that use the"
+            + " program's own functions and variables: gcc -shared -fPIC -I\"$(tfix --include-dir)\" ...")
+    boolean includeDir;
+
     @Override
     public Integer call() {
+        if (includeDir) {
+            return Cli.guard(false, () -> System.out.println(IncludeDir.find()));
+        }
         CommandLine.usage(this, System.out);
         return 0;
     }

@@ -1,7 +1,6 @@
 package tfix.engine.elf;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,6 +34,8 @@ public final class ElfImage {
     private long[] relocationOffsets;
     private List<CodeRange> codeRanges;
     private DynamicLinkage linkage;
+    private SymbolDefinitions definitions;
+    private PatchReferences references;
 
     /** A PT_LOAD program header. */
     public record Segment(long vaddr, long memsz, long offset, long filesz, boolean executable) {
@@ -206,61 +207,27 @@ public final class ElfImage {
         return SymbolRelocations.read(elf, symbol, file);
     }
 
+    /** Every defined symbol, data and locals included, with each local's source file (read once). */
+    public synchronized SymbolDefinitions definitions() {
+        return definitions != null ? definitions : (definitions = SymbolDefinitions.read(elf));
+    }
+
+    /** Read as a patch: the weak references to the program it leaves to tfix (read once). */
+    public synchronized PatchReferences patchReferences() {
+        return references != null ? references : (references = PatchReferences.read(elf, data));
+    }
+
     /** Link-time addresses that dynamic relocations write to, sorted. */
     public synchronized long[] relocationOffsets() {
         if (relocationOffsets == null) {
-            List<Long> offs = new ArrayList<>();
-            try {
-                for (ElfSection sec : elf.sectionsOfType(4)) { // SHT_RELA
-                    if (sec instanceof net.fornwall.jelf.ElfRelocationAddendSection r) {
-                        for (var rel : r.relocations) {
-                            offs.add(rel.r_offset);
-                        }
-                    }
-                }
-                for (ElfSection sec : elf.sectionsOfType(9)) { // SHT_REL
-                    if (sec instanceof net.fornwall.jelf.ElfRelocationSection r) {
-                        for (var rel : r.relocations) {
-                            offs.add(rel.r_offset);
-                        }
-                    }
-                }
-            } catch (RuntimeException e) {
-                // No relocation sections readable: nothing to avoid.
-            }
-            relocationOffsets = offs.stream().mapToLong(Long::longValue).sorted().toArray();
+            relocationOffsets = RelocationOffsets.read(elf);
         }
         return relocationOffsets;
     }
 
     /** The NUL-terminated string a data symbol holds in the file, if the file has the symbol. */
     public synchronized Optional<String> stringSymbol(String name) {
-        for (ElfSymbolTableSection t : new ElfSymbolTableSection[] {safe(elf::getDynamicSymbolTableSection), safe(elf::getSymbolTableSection)}) {
-            if (t == null) {
-                continue;
-            }
-            for (ElfSymbol s : t.symbols) {
-                String n;
-                try {
-                    n = s.getName();
-                } catch (RuntimeException e) {
-                    continue;
-                }
-                if (name.equals(n) && s.st_shndx != 0) {
-                    Optional<Long> off = fileOffset(s.st_value);
-                    if (off.isEmpty() || off.get() < 0 || off.get() >= data.size()) {
-                        return Optional.empty();
-                    }
-                    byte[] text = fileBytes(off.get(), 4096);
-                    int end = 0;
-                    while (end < text.length && text[end] != 0) {
-                        end++;
-                    }
-                    return Optional.of(new String(text, 0, end, StandardCharsets.UTF_8));
-                }
-            }
-        }
-        return Optional.empty();
+        return StringSymbols.read(this, elf, name);
     }
 
     /** A stretch of code at a link-time address. */
@@ -311,6 +278,10 @@ public final class ElfImage {
     /** A non-empty stretch wholly inside the file (the numbers come from the file: they may lie). */
     private boolean inFile(long offset, long size) {
         return offset >= 0 && size > 0 && size <= data.size() - offset;
+    }
+
+    long fileSize() {
+        return data.size();
     }
 
     /** Bytes at a file offset, zeros past the end of the file. */

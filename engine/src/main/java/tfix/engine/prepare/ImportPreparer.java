@@ -34,8 +34,14 @@ final class ImportPreparer {
     private final Attached target;
     private final ElfCache elfCache;
     private final int euid;
+    private final ReferenceStep references;
+    /** The references of the last replace prepared, for its preflight to refuse with their own reason. */
+    private ReferencePlan lastReferences = ReferencePlan.NONE;
+    private String lastWhat = "";
 
-    ImportPreparer(TargetProcess process, ProcMemory memory, Attached target, ElfCache elfCache, int euid) {
+    ImportPreparer(TargetProcess process, ProcMemory memory, Attached target, ElfCache elfCache, int euid,
+                   ReferenceStep references) {
+        this.references = references;
         this.process = process;
         this.memory = memory;
         this.target = target;
@@ -59,6 +65,10 @@ final class ImportPreparer {
         ImportSurvey survey = new ImportSurvey(target.symbols(), memory);
         LoadedModule importer = survey.importer(spec.importer(), spec.oldName());
         String patchName = patch.getFileName().toString();
+        ReferencePlan refs = references.plan(patch, patchImage, importer.path(), target.book().inForce());
+        String what = "the import of " + spec.oldName() + " in " + importer.fileName();
+        lastReferences = refs;
+        lastWhat = what;
 
         if (!PatchLoader.isLoaded(process.maps(), patch)) {
             List<ImportSurvey.Found> slots = survey.slots(importer, spec.oldName(), target.book().inForce());
@@ -68,8 +78,9 @@ final class ImportPreparer {
                     : Check.fail("symbols", patchName + " defines no function " + Printable.of(spec.newName()));
             List<Prepared> far = plans(spec.oldName(), importer, slots, 0, spec.newName(), patchName, patch, false, 0, List.of(link, offered));
             if (planOnly) {
-                return far;
+                return withChecks(far, refs);
             }
+            refs.refuseUnlessBound(what, "; no patch was loaded");
             refuseUnless(far, "; no patch was loaded");
         }
         long loadStart = System.nanoTime();
@@ -77,6 +88,9 @@ final class ImportPreparer {
         double loadMillis = loaded ? (System.nanoTime() - loadStart) / 1e6 : 0;
         if (loaded) {
             target.reload();
+        }
+        if (!planOnly) { // the patch's slots filled before any import slot can lead into it
+            references.bind(refs, patch, what, loaded);
         }
         FunctionRef fresh = target.symbols().resolve(spec.newName(), patch.toString(), Set.of());
         // Read again after loading: a lazy slot may have been bound meanwhile.
@@ -88,7 +102,7 @@ final class ImportPreparer {
         if (!planOnly) {
             refuseUnless(ready, loaded ? "; the patch library " + patch + " stays loaded, unused (nothing was changed)" : "");
         }
-        return ready;
+        return planOnly ? withChecks(ready, refs) : ready;
     }
 
     /** One plan per slot, the new function at {@code target} (0: not loaded yet). */
@@ -113,6 +127,18 @@ final class ImportPreparer {
                     takingOver ? f.earlier() : null));
         }
         return out;
+    }
+
+    private static List<Prepared> withChecks(List<Prepared> plans, ReferencePlan refs) {
+        return plans.stream().map(p -> new Prepared(ReferenceStep.withChecks(p.plan(), refs), p.patchPath(), p.loaded(),
+                p.loadMillis(), p.supersedes())).toList();
+    }
+
+    /** Every check that needs no patch loaded; refuses, loading nothing, when one fails. */
+    void preflight(ReplaceSpec spec) {
+        List<Prepared> plans = prepare(spec, true);
+        lastReferences.refuseUnlessBound(lastWhat, "; no patch was loaded");
+        refuseUnless(plans, "; no patch was loaded");
     }
 
     /** Refuses every slot, loading nothing more, when a check of one fails. */

@@ -90,8 +90,9 @@ final class LinkForecast {
                     patchName, String.join(", ", notFound), String.join(", ", unresolved.subList(0, Math.min(3, unresolved.size())))));
         }
         return Check.fail("symbols", String.format("%s needs %s, which no module of the process%s defines: the"
-                + " target's dlopen would refuse it (link the patch with the library that defines it, or build it against"
-                + " the target's own libraries)", patchName, String.join(", ", unresolved.subList(0, Math.min(5, unresolved.size())))
+                + " target's dlopen would refuse it (if the program defines it, even as a static, declare it weak, with"
+                + " TFIX_EXTERN from tfix.h, so tfix resolves it from the program's symbol tables; else link the patch"
+                + " with the library that defines it)", patchName, String.join(", ", unresolved.subList(0, Math.min(5, unresolved.size())))
                 + (unresolved.size() > 5 ? " and " + (unresolved.size() - 5) + " more" : ""),
                 pulledIn.isEmpty() ? "" : " nor " + String.join(", ", pulledIn)));
     }

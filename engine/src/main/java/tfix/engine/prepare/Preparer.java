@@ -58,6 +58,9 @@ public final class Preparer {
     private List<ReplaceSpec> batch = List.of();
     /** Entries of the functions the batch replaces or the record holds, found on first need. */
     private Set<Long> replacedToo;
+    /** The references of the last replace prepared, for its preflight to refuse with their own reason. */
+    private ReferencePlan references = ReferencePlan.NONE;
+    private final ReferenceStep referenceStep;
 
     public Preparer(TargetProcess process, ProcMemory memory, Attached target, ElfCache elfCache, Demangler demangler,
                     X86Decoder decoder, BranchIndexCache branchIndexes, int euid) {
@@ -69,7 +72,8 @@ public final class Preparer {
         this.decoder = decoder;
         this.branchIndexes = branchIndexes;
         this.euid = euid;
-        this.imports = new ImportPreparer(process, memory, target, elfCache, euid);
+        this.referenceStep = new ReferenceStep(process, memory, target);
+        this.imports = new ImportPreparer(process, memory, target, elfCache, euid, referenceStep);
     }
 
     /** Every site of one replacement: the function's entry, or each import slot of the module {@code in:} names. */
@@ -116,14 +120,16 @@ public final class Preparer {
         Optional<AppliedPatch> existing = inForce.stream().filter(p -> p.entry() == old.address()).findFirst();
         Optional<Check> clones = new CloneSurvey(branchIndexes).check(old, spec.newName(), spec.clonesIgnored(),
                 () -> replacedToo(inForce));
+        ReferencePlan refs = references = referenceStep.plan(patch, patchImage, old.module().path(), inForce);
 
         if (!PatchLoader.isLoaded(process.maps(), patch)) {
             Check link = new LinkForecast(process.pid(), target.symbols().modules(), elfCache).check(patch, patchImage);
             FunctionRef far = unloaded(patch, patchImage).resolve(spec.newName(), null, Set.of());
             SitePlan farPlan = withClones(plan(old, far, existing, () -> JumpChoice.hypotheticalSlot(old.address())), clones);
             if (planOnly) {
-                return new Prepared(farPlan.withCheck(link), patch.toString(), false, 0, null);
+                return new Prepared(ReferenceStep.withChecks(farPlan.withCheck(link), refs), patch.toString(), false, 0, null);
             }
+            refs.refuseUnlessBound(old.displayName(), "; no patch was loaded");
             refuseUnless(farPlan.withCheck(link), old, "; no patch was loaded");
         }
         long loadStart = System.nanoTime();
@@ -132,13 +138,16 @@ public final class Preparer {
         if (loaded) {
             target.reload();
         }
+        if (!planOnly) { // the patch's slots filled before any jump can lead into it
+            referenceStep.bind(refs, patch, old.displayName(), loaded);
+        }
         FunctionRef fresh = target.symbols().resolve(spec.newName(), patch.toString(), Set.of());
         SitePlan plan = plan(old, fresh, existing, () -> planOnly
                 ? JumpChoice.hypotheticalSlot(old.address())
                 : TrampolineIslands.slotNear(old.address(), target.book(), target.libc(), slotsTaken));
         plan = withClones(plan, clones);
         if (planOnly) {
-            plan = plan.withCheck(Check.pass("symbols", "the patch is loaded in the process already"));
+            plan = ReferenceStep.withChecks(plan.withCheck(Check.pass("symbols", "the patch is loaded in the process already")), refs);
         } else {
             refuseUnless(plan, old, loaded ? "; the patch library " + patch + " stays loaded, unused (no code was changed)" : "");
         }
@@ -187,11 +196,12 @@ public final class Preparer {
      */
     public Optional<SitePlan> preflight(ReplaceSpec spec) {
         if (spec.importer() != null) { // data, not code: no thread can be inside it
-            ImportPreparer.refuseUnless(imports.prepare(spec, true), "; no patch was loaded");
+            imports.preflight(spec);
             return Optional.empty();
         }
         boolean loaded = PatchLoader.isLoaded(process.maps(), PatchFiles.canonical(spec.patchFile()));
         SitePlan plan = prepare(spec, true).plan();
+        references.refuseUnlessBound(plan.function(), "; no patch was loaded");
         refuseUnless(plan, plan.function(), "; no patch was loaded");
         return loaded ? Optional.empty() : Optional.of(plan);
     }
