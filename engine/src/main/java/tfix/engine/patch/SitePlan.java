@@ -10,10 +10,20 @@ import tfix.engine.x86.JumpKind;
 /**
  * Everything needed to write (and undo) one jump: where, which bytes before and after,
  * and the checks that allowed it. Pure data: printing it changes nothing.
+ *
+ * @param copy the callable copy of the original that {@code original:} asks for, or null
  */
 public record SitePlan(String function, String module, long entry, long functionSize, long site, long target,
                        String targetName, String targetModule, JumpKind kind, byte[] original, byte[] patch,
-                       List<Check> checks, boolean alreadyApplied, long trampoline, byte[] trampolineCode) {
+                       List<Check> checks, boolean alreadyApplied, long trampoline, byte[] trampolineCode,
+                       OriginalCopy copy) {
+
+    public SitePlan(String function, String module, long entry, long functionSize, long site, long target,
+                    String targetName, String targetModule, JumpKind kind, byte[] original, byte[] patch,
+                    List<Check> checks, boolean alreadyApplied, long trampoline, byte[] trampolineCode) {
+        this(function, module, entry, functionSize, site, target, targetName, targetModule, kind, original, patch, checks,
+                alreadyApplied, trampoline, trampolineCode, null);
+    }
 
     /** The jump in words: "jmp rel32", or "jmp rel32 to a trampoline at 0x..." */
     public String jumpLabel() {
@@ -26,7 +36,13 @@ public record SitePlan(String function, String module, long entry, long function
         List<Check> all = new ArrayList<>(checks);
         all.add(check);
         return new SitePlan(function, module, entry, functionSize, site, target, targetName, targetModule, kind, original,
-                patch, List.copyOf(all), alreadyApplied, trampoline, trampolineCode);
+                patch, List.copyOf(all), alreadyApplied, trampoline, trampolineCode, copy);
+    }
+
+    /** The same plan with a copy of the original to place before the jump goes live. */
+    public SitePlan withCopy(OriginalCopy newCopy) {
+        return new SitePlan(function, module, entry, functionSize, site, target, targetName, targetModule, kind, original,
+                patch, checks, alreadyApplied, trampoline, trampolineCode, newCopy);
     }
 
     public int length() {
@@ -57,6 +73,9 @@ public record SitePlan(String function, String module, long entry, long function
         sb.append(String.format("  site %#x, %d bytes, %s%n", site, patch.length, jumpLabel()));
         sb.append("  old: ").append(CodeWriter.hex(original)).append('\n');
         sb.append("  new: ").append(CodeWriter.hex(patch)).append('\n');
+        if (copy != null) {
+            sb.append(String.format("  original copy at %#x: %s%n", copy.address(), CodeWriter.hex(copy.code())));
+        }
         for (Check c : checks) {
             sb.append("  ").append(c).append('\n');
         }

@@ -2,6 +2,7 @@ package tfix.engine.prepare;
 
 import tfix.engine.patch.SitePlan;
 import tfix.engine.record.AppliedPatch;
+import tfix.engine.record.SiteKind;
 
 /**
  * A replacement checked and ready to write. {@code supersedes}: the earlier patch in force
@@ -12,6 +13,7 @@ public record Prepared(SitePlan plan, String patchPath, boolean loaded, double l
     /** The record's entry for it, before the record numbers it. */
     public AppliedPatch draft() {
         return AppliedPatch.draft(plan.function(), plan.module(), plan.entry(), plan.site(), plan.original(), plan.patch(),
-                plan.targetName(), plan.target(), patchPath, plan.trampoline());
+                plan.targetName(), plan.target(), patchPath, plan.trampoline())
+                .as(SiteKind.JUMP, plan.copy() == null ? 0 : plan.copy().address());
     }
 }

@@ -60,6 +60,10 @@ public final class CodeWriter {
         return ENDBR64.length;
     }
 
+    public static byte[] endbr64() {
+        return ENDBR64.clone();
+    }
+
     public int offset() {
         return code.size();
     }
