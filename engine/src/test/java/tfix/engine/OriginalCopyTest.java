@@ -7,9 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -122,6 +126,11 @@ class OriginalCopyTest extends EngineTest {
                 assertTrue(count(settledTick(t), "newneg") > 0, "the copy's widened js never ran");
                 assertEquals(first.address(), s.status().get(0).copy());
                 assertTrue(s.verify().stream().allMatch(Results.Verified::ok), s.verify().toString());
+                // verify reads the copy too: its endbr64 made an endbr32 (as harmless here) is a copy not in place.
+                poke(t.pid(), first.address() + 3, (byte) 0xfb);
+                assertFalse(s.verify().get(0).ok(), "a changed copy verified as in place");
+                poke(t.pid(), first.address() + 3, (byte) 0xfa);
+                assertTrue(s.verify().get(0).ok());
 
                 s.revert("compute");
                 assertArrayEquals(entryBefore, Targets.peek(t.pid(), entry, 32), "the function is not restored");
@@ -149,6 +158,15 @@ class OriginalCopyTest extends EngineTest {
                 assertArrayEquals(v3.code(), Targets.peek(t.pid(), v3.address(), v3.code().length));
             }
             ScenarioTest.assertLetGo(t);
+        }
+    }
+
+    /** Writes one byte into the target's memory, as another debugger would. */
+    static void poke(int pid, long address, byte value) {
+        try (FileChannel mem = FileChannel.open(Path.of("/proc", Integer.toString(pid), "mem"), StandardOpenOption.WRITE)) {
+            mem.write(ByteBuffer.wrap(new byte[] {value}), address);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
