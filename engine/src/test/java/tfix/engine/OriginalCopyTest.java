@@ -69,13 +69,17 @@ class OriginalCopyTest extends EngineTest {
         return Long.parseLong(tick.split(" ")[1]);
     }
 
-    /** Two ticks apart, only {@code key} grew (by many calls), and nothing was answered wrong. */
+    /**
+     * After the write, {@code key} grows by many calls and the others hardly: each of the eight workers may still
+     * finish one call it began before the write (a thread preempted inside it, on a busy machine), no more.
+     */
     static void onlyGrows(RunningTarget t, String key) {
         String a = settledTick(t);
         String b = t.awaitLine(l -> l.startsWith("tick ") && count(l, key) > count(a, key) + 1000, WAIT);
         for (String other : List.of("old", "new", "v3")) {
             if (!other.equals(key)) {
-                assertEquals(count(a, other), count(b, other), other + " grew while only " + key + " should: " + a + " / " + b);
+                assertTrue(count(b, other) - count(a, other) <= 8, other + " grew while only " + key + " should: " + a
+                        + " / " + b);
             }
         }
         assertNoBadAnswer(t);

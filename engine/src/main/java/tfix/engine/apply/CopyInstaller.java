@@ -1,9 +1,9 @@
 package tfix.engine.apply;
 
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 
 import tfix.engine.failure.Printable;
 import tfix.engine.failure.Reason;
@@ -31,7 +31,7 @@ final class CopyInstaller {
             return;
         }
         List<Long> slots = new ArrayList<>();
-        copying.stream().map(SitePlan::copy).filter(Objects::nonNull).forEach(c -> {
+        copying.stream().map(SitePlan::copy).forEach(c -> {
             for (int i = 0; i < c.slots(); i++) {
                 slots.add(c.address() + (long) i * Planner.TRAMPOLINE_SLOT);
             }
@@ -46,10 +46,19 @@ final class CopyInstaller {
     }
 
     private static void writeAndCheck(ProcMemory memory, long address, byte[] bytes, SitePlan p, String what) {
-        memory.write(address, bytes);
-        if (!Arrays.equals(memory.read(address, bytes.length), bytes)) {
+        boolean same;
+        try {
+            memory.write(address, bytes);
+            same = Arrays.equals(memory.read(address, bytes.length), bytes);
+        } catch (UncheckedIOException e) {
+            throw new TfixException(Reason.TARGET_REFUSED, String.format("cannot replace %s: cannot write %s %#x (%s);"
+                    + " %s was not changed, the patch library stays loaded, unused", Printable.of(p.function()), what, address,
+                    e.getMessage(), Printable.of(p.function())), e);
+        }
+        if (!same) {
             throw new TfixException(Reason.VERIFY_FAILED, String.format("cannot replace %s: %s %#x reads back differently"
-                    + " after writing (something else writes there); %s was not changed", Printable.of(p.function()), what,
+                    + " after writing (something else writes there); %s was not changed, the patch library stays loaded,"
+                    + " unused", Printable.of(p.function()), what,
                     address, Printable.of(p.function())));
         }
     }

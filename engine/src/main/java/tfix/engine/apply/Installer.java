@@ -1,5 +1,6 @@
 package tfix.engine.apply;
 
+import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -89,8 +90,12 @@ public final class Installer {
             return site;
         }
         Relocation expected = copies.code(p.entry(), p.site(), p.original(), p.copy());
-        return new ReadBack(site.bytes(), expected.ok()
-                && Arrays.equals(memory.read(p.copy(), expected.code().length), expected.code()));
+        try {
+            return new ReadBack(site.bytes(), expected.ok()
+                    && Arrays.equals(memory.read(p.copy(), expected.code().length), expected.code()));
+        } catch (UncheckedIOException e) {
+            return new ReadBack(site.bytes(), false); // the copy is gone (unmapped by the process): not in place
+        }
     }
 
     public static ReadBack readBack(ProcMemory memory, Maps maps, AppliedPatch p) {
