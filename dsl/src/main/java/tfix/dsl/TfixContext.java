@@ -270,7 +270,8 @@ public final class TfixContext implements AutoCloseable {
                     Printable.of(p.targetName()), Printable.of(p.patchLibraryName()),
                     p.site(), TIME.format(Instant.ofEpochMilli(p.appliedAt())),
                     (p.transaction() > 0 ? ", transaction " + p.transaction() : "")
-                            + (p.trampoline() != 0 ? String.format(", through a trampoline at %#x", p.trampoline()) : ""));
+                            + (p.trampoline() != 0 ? String.format(", through a trampoline at %#x", p.trampoline()) : "")
+                            + (p.copy() != 0 ? String.format(", original copy at %#x", p.copy()) : ""));
         }
         return s;
     }

@@ -24,9 +24,10 @@ public final class Results {
                 return String.format("%s already replaced with %s (%s): nothing to do", Printable.of(plan.function()),
                         Printable.of(plan.targetName()), fileName(plan.targetModule()));
             }
-            return String.format("replaced %s with %s from %s: %s, %d bytes at %#x; target stopped %.3f ms%s",
+            return String.format("replaced %s with %s from %s: %s, %d bytes at %#x%s; target stopped %.3f ms%s",
                     Printable.of(plan.function()), Printable.of(plan.targetName()), fileName(plan.targetModule()), plan.jumpLabel(),
-                    plan.length(), plan.site(), freezeMillis,
+                    plan.length(), plan.site(), plan.copy() == null ? "" : String.format("; original copy at %#x (in %s)",
+                            plan.copy().address(), Printable.of(plan.copy().variable())), freezeMillis,
                     libraryLoaded ? String.format(" (patch loaded by one thread in %.3f ms)", loadMillis) : "")
                     + plan.checks().stream().filter(c -> c.name().equals(CloneCheck.NAME)).map(c -> "\n  " + c).findFirst().orElse("");
         }

@@ -15,6 +15,7 @@ import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.inspect.Inspector;
 import tfix.engine.patch.FixTable;
+import tfix.engine.patch.OriginalCopies;
 import tfix.engine.patch.PlanPrinter;
 import tfix.engine.patch.Planner;
 import tfix.engine.patch.ReplaceSpec;
@@ -245,8 +246,9 @@ public final class TfixSession implements AutoCloseable {
     public List<Results.Verified> verify() {
         return exclusive(() -> {
             Maps maps = process.maps();
+            OriginalCopies copies = new OriginalCopies(engine.decoder());
             return target.book().inForce().stream().map(p -> {
-                Installer.ReadBack back = Installer.readBack(memory, maps, p);
+                Installer.ReadBack back = Installer.readBack(memory, maps, p, copies);
                 return new Results.Verified(p, back.inPlace(), back.bytes());
             }).toList();
         });

@@ -1,11 +1,13 @@
 package tfix.engine.apply;
 
+import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
+import tfix.engine.patch.OriginalCopies;
 import tfix.engine.patch.Planner;
 import tfix.engine.patch.SitePlan;
 import tfix.engine.prepare.Prepared;
@@ -16,6 +18,7 @@ import tfix.engine.record.AppliedPatch;
 import tfix.engine.record.PatchBook;
 import tfix.engine.record.SiteKind;
 import tfix.engine.remote.RemoteLibc;
+import tfix.engine.x86.Relocation;
 
 /**
  * Puts prepared replacements in place, or takes recorded ones out, each as one
@@ -37,6 +40,7 @@ public final class Installer {
 
     /** Writes the prepared sites in one stop, all or nothing; one transaction id for them when asked. */
     public Applier.Outcome install(List<Prepared> todo, boolean asTransaction) {
+        CopyInstaller.install(todo.stream().map(Prepared::plan).toList(), memory, book, libc);
         List<AppliedPatch> entries = book.number(todo.stream().map(Prepared::draft).toList(), asTransaction, libc);
         List<Write> writes = todo.stream().map(p -> p.supersedes() == null ? Write.installing(p.plan())
                 : Write.takingOver(p.plan(), p.supersedes().patch())).toList();
@@ -78,6 +82,21 @@ public final class Installer {
 
     /** What a recorded site holds now, and whether that is its jump (and trampoline) in the code that runs. */
     public record ReadBack(byte[] bytes, boolean inPlace) {
+    }
+
+    /** The same, with the copy of the original an {@code original:} made checked too. */
+    public static ReadBack readBack(ProcMemory memory, Maps maps, AppliedPatch p, OriginalCopies copies) {
+        ReadBack site = readBack(memory, maps, p);
+        if (p.copy() == 0 || !site.inPlace()) {
+            return site;
+        }
+        Relocation expected = copies.code(p.entry(), p.site(), p.original(), p.copy());
+        try {
+            return new ReadBack(site.bytes(), expected.ok()
+                    && Arrays.equals(memory.read(p.copy(), expected.code().length), expected.code()));
+        } catch (UncheckedIOException e) {
+            return new ReadBack(site.bytes(), false); // the copy is gone (unmapped by the process): not in place
+        }
     }
 
     public static ReadBack readBack(ProcMemory memory, Maps maps, AppliedPatch p) {

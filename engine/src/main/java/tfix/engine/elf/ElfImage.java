@@ -217,6 +217,11 @@ public final class ElfImage {
         return references != null ? references : (references = PatchReferences.read(elf, data));
     }
 
+    /** The parsed file, for readers of this package that need more than the above. */
+    ElfFile parsed() {
+        return elf;
+    }
+
     /** Link-time addresses that dynamic relocations write to, sorted. */
     public synchronized long[] relocationOffsets() {
         if (relocationOffsets == null) {

@@ -39,6 +39,12 @@ public final class PlanPrinter {
             sb.append(String.format("  trampoline %#x: %s%n", p.trampoline(), CodeWriter.hex(p.trampolineCode())));
             sb.append("       ").append(jump(p.trampolineCode(), p.trampoline(), JumpKind.ABS64, p.target())).append('\n');
         }
+        if (p.copy() != null) {
+            OriginalCopy c = p.copy();
+            sb.append(String.format("  original copy at %#x: %s%n", c.address(), decoder.describe(c.code(), c.address())));
+            sb.append("       ").append(CodeWriter.hex(c.code())).append('\n');
+            sb.append(String.format("       its address goes into %s at %#x%n", Printable.of(c.variable()), c.variableAddress()));
+        }
         for (Check c : p.checks()) {
             sb.append("  ").append(c).append('\n');
         }

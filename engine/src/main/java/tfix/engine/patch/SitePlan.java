@@ -9,26 +9,28 @@ import tfix.engine.x86.JumpKind;
 
 /**
  * Everything needed to write (and undo) one jump: where, which bytes before and after,
- * and the checks that allowed it. Pure data: printing it changes nothing. {@code importSlot}:
- * not a jump but one module's import-table slot (8 bytes of data at {@code site}; kind null), or null.
+ * and the checks that allowed it. Pure data: printing it changes nothing.
+ *
+ * @param importSlot not a jump but one module's import-table slot (8 bytes of data at {@code site}; kind null), or null
+ * @param copy       the callable copy of the original that {@code original:} asks for, or null
  */
 public record SitePlan(String function, String module, long entry, long functionSize, long site, long target,
                        String targetName, String targetModule, JumpKind kind, byte[] original, byte[] patch,
                        List<Check> checks, boolean alreadyApplied, long trampoline, byte[] trampolineCode,
-                       ImportSlot importSlot) {
+                       ImportSlot importSlot, OriginalCopy copy) {
 
     public SitePlan(String function, String module, long entry, long functionSize, long site, long target,
                     String targetName, String targetModule, JumpKind kind, byte[] original, byte[] patch,
                     List<Check> checks, boolean alreadyApplied, long trampoline, byte[] trampolineCode) {
         this(function, module, entry, functionSize, site, target, targetName, targetModule, kind, original, patch, checks,
-                alreadyApplied, trampoline, trampolineCode, null);
+                alreadyApplied, trampoline, trampolineCode, null, null);
     }
 
     /** One import slot set to the new function; {@code original}: what a revert puts back (the value before any patch). */
     public static SitePlan importing(ImportSlot s, String importerPath, byte[] original, List<Check> checks,
                                      boolean alreadyApplied) {
         return new SitePlan(s.symbol(), importerPath, s.slot(), 8, s.slot(), s.newValue(), s.newName(), s.newModule(), null,
-                original, ImportSlot.bytes(s.newValue()), List.copyOf(checks), alreadyApplied, 0, new byte[0], s);
+                original, ImportSlot.bytes(s.newValue()), List.copyOf(checks), alreadyApplied, 0, new byte[0], s, null);
     }
 
     /** The jump in words: "jmp rel32", or "jmp rel32 to a trampoline at 0x..." */
@@ -45,7 +47,13 @@ public record SitePlan(String function, String module, long entry, long function
         List<Check> all = new ArrayList<>(checks);
         all.add(check);
         return new SitePlan(function, module, entry, functionSize, site, target, targetName, targetModule, kind, original,
-                patch, List.copyOf(all), alreadyApplied, trampoline, trampolineCode, importSlot);
+                patch, List.copyOf(all), alreadyApplied, trampoline, trampolineCode, importSlot, copy);
+    }
+
+    /** The same plan with a copy of the original to place before the jump goes live. */
+    public SitePlan withCopy(OriginalCopy newCopy) {
+        return new SitePlan(function, module, entry, functionSize, site, target, targetName, targetModule, kind, original,
+                patch, checks, alreadyApplied, trampoline, trampolineCode, importSlot, newCopy);
     }
 
     public int length() {
@@ -81,6 +89,9 @@ public record SitePlan(String function, String module, long entry, long function
         sb.append(String.format("  site %#x, %d bytes, %s%n", site, patch.length, jumpLabel()));
         sb.append("  old: ").append(CodeWriter.hex(original)).append('\n');
         sb.append("  new: ").append(CodeWriter.hex(patch)).append('\n');
+        if (copy != null) {
+            sb.append(String.format("  original copy at %#x: %s%n", copy.address(), CodeWriter.hex(copy.code())));
+        }
         for (Check c : checks) {
             sb.append("  ").append(c).append('\n');
         }

@@ -14,6 +14,7 @@ public record Prepared(SitePlan plan, String patchPath, boolean loaded, double l
     public AppliedPatch draft() {
         AppliedPatch d = AppliedPatch.draft(plan.function(), plan.module(), plan.entry(), plan.site(), plan.original(),
                 plan.patch(), plan.targetName(), plan.target(), patchPath, plan.trampoline());
-        return plan.importSlot() == null ? d : d.as(SiteKind.IMPORT, 0);
+        return plan.importSlot() != null ? d.as(SiteKind.IMPORT, 0)
+                : d.as(SiteKind.JUMP, plan.copy() == null ? 0 : plan.copy().address());
     }
 }

@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 
+import tfix.engine.elf.DataObject;
 import tfix.engine.elf.Demangler;
 import tfix.engine.elf.ElfCache;
 import tfix.engine.elf.ElfImage;
@@ -115,6 +116,7 @@ public final class Preparer {
         if (pinsChecked.add(patch + "#" + patch.toFile().lastModified())) {
             Pins.checkCarried(target.symbols(), patchImage);
         }
+        DataObject variable = OriginalVariable.check(spec.original(), patchImage, patch);
         List<AppliedPatch> inForce = target.book().inForce();
         FunctionRef old = target.symbols().resolve(spec.oldName(), spec.library(), patchFiles(inForce));
         Optional<AppliedPatch> existing = inForce.stream().filter(p -> p.entry() == old.address()).findFirst();
@@ -125,7 +127,9 @@ public final class Preparer {
         if (!PatchLoader.isLoaded(process.maps(), patch)) {
             Check link = new LinkForecast(process.pid(), target.symbols().modules(), elfCache).check(patch, patchImage);
             FunctionRef far = unloaded(patch, patchImage).resolve(spec.newName(), null, Set.of());
-            SitePlan farPlan = withClones(plan(old, far, existing, () -> JumpChoice.hypotheticalSlot(old.address())), clones);
+            SitePlan farPlan = withClones(OriginalVariable.withCopy(plan(old, far, existing,
+                    () -> JumpChoice.hypotheticalSlot(old.address())), spec.original(), variable, far.module().bias(), decoder,
+                    n -> OriginalVariable.hypotheticalPlace(old.address())), clones);
             if (planOnly) {
                 return new Prepared(ReferenceStep.withChecks(farPlan.withCheck(link), refs), patch.toString(), false, 0, null);
             }
@@ -145,7 +149,9 @@ public final class Preparer {
         SitePlan plan = plan(old, fresh, existing, () -> planOnly
                 ? JumpChoice.hypotheticalSlot(old.address())
                 : TrampolineIslands.slotNear(old.address(), target.book(), target.libc(), slotsTaken));
-        plan = withClones(plan, clones);
+        plan = withClones(OriginalVariable.withCopy(plan, spec.original(), variable, fresh.module().bias(), decoder, n -> planOnly
+                ? OriginalVariable.hypotheticalPlace(old.address())
+                : TrampolineIslands.roomNear(old.address(), n, target.book(), target.libc(), slotsTaken)), clones);
         if (planOnly) {
             plan = ReferenceStep.withChecks(plan.withCheck(Check.pass("symbols", "the patch is loaded in the process already")), refs);
         } else {

@@ -48,6 +48,37 @@ final class TrampolineIslands {
         return island;
     }
 
+    /**
+     * Room for {@code bytes} of code near the function at {@code entry} (a copy of its original): that many
+     * consecutive free slots of one island, or of a new one. Handed out like slots, never reused.
+     */
+    static long roomNear(long entry, long bytes, PatchBook book, RemoteLibc libc, Set<Long> taken) {
+        int n = (int) ((bytes + Planner.TRAMPOLINE_SLOT - 1) / Planner.TRAMPOLINE_SLOT);
+        if (n <= 0 || n * Planner.TRAMPOLINE_SLOT > Mman.PAGE) {
+            throw new IllegalArgumentException("room for " + bytes + " bytes");
+        }
+        Set<Long> used = book.usedSlots();
+        for (long[] island : book.islands()) {
+            int free = 0;
+            for (long slot = island[0]; slot + Planner.TRAMPOLINE_SLOT <= island[0] + island[1]; slot += Planner.TRAMPOLINE_SLOT) {
+                free = serves(entry, slot) && !used.contains(slot) && !taken.contains(slot) ? free + 1 : 0;
+                if (free == n) {
+                    return take(slot - (n - 1L) * Planner.TRAMPOLINE_SLOT, n, taken);
+                }
+            }
+        }
+        long island = map(entry, libc);
+        book.addIsland(island, Mman.PAGE, libc);
+        return take(island, n, taken);
+    }
+
+    private static long take(long first, int n, Set<Long> taken) {
+        for (int i = 0; i < n; i++) {
+            taken.add(first + (long) i * Planner.TRAMPOLINE_SLOT);
+        }
+        return first;
+    }
+
     /** Maps a page near the function with the target's mmap, trying free places below it, then above. */
     private static long map(long entry, RemoteLibc libc) {
         long base = entry & ~(Mman.PAGE - 1);

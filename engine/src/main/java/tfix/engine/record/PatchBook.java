@@ -147,6 +147,14 @@ public final class PatchBook {
         append(List.of(PatchLog.islandEvent(address, size)));
     }
 
+    /** Notes slots taken before anything is written in them, so no later run hands them out again. */
+    public void useSlots(List<Long> slots, RemoteLibc libc) {
+        open(libc);
+        List<byte[]> lines = slots.stream().map(PatchLog::slotEvent).toList();
+        makeRoom(lines.stream().mapToLong(b -> b.length).sum(), libc);
+        append(lines);
+    }
+
     /**
      * Records the entries around {@code write}: "apply" before, "applied" after, then the journal.
      * {@code was}: what each site held before (the original code, or an earlier patch's jump).

@@ -143,6 +143,11 @@ public final class PatchLog {
         return line("island\t" + Long.toHexString(address) + "\t" + Long.toHexString(size));
     }
 
+    /** A slot taken by something other than a trampoline (a copy of an original takes several). */
+    public static byte[] slotEvent(long slot) {
+        return line("slot\t" + Long.toHexString(slot));
+    }
+
     private static byte[] line(String s) {
         return (s + "\n").getBytes(StandardCharsets.UTF_8);
     }

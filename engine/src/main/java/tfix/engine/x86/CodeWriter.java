@@ -60,6 +60,10 @@ public final class CodeWriter {
         return ENDBR64.length;
     }
 
+    public static byte[] endbr64() {
+        return ENDBR64.clone();
+    }
+
     public int offset() {
         return code.size();
     }
@@ -179,5 +183,54 @@ public final class CodeWriter {
     /** mov reg64, imm64 (movabs): any value into any register, flags untouched. */
     public CodeWriter movImm64(int reg, long imm) {
         return emit(0x48 | (reg >= 8 ? 0x01 : 0), 0xb8 + (reg & 7)).le(imm, 8);
+    }
+    /** Bytes copied as they are (an instruction that does not depend on where it runs). */
+    public CodeWriter raw(byte[] bytes) {
+        code.writeBytes(bytes);
+        return this;
+    }
+
+    /** An instruction of one opcode byte and a rel8 (loop, jrcxz); fails when {@code target} is out of its reach. */
+    public CodeWriter rel8(int opcode, long target) {
+        long disp = target - (pc() + 2);
+        if (disp != (byte) disp) {
+            throw new IllegalArgumentException(String.format("a rel8 at %#x cannot reach %#x", pc(), target));
+        }
+        return emit(opcode).le(disp, 1);
+    }
+
+    /** j<cc> rel32 (0f 80+cc), {@code cc} the condition's 4-bit code; fails when out of reach. */
+    public CodeWriter jccNear(int cc, long target) {
+        return rel32(target, 6, 0x0f, 0x80 | (cc & 0xf));
+    }
+
+    /** call rel32; fails when out of reach. */
+    public CodeWriter callNear(long target) {
+        return rel32(target, 5, 0xe8);
+    }
+
+    /** j<cc> anywhere: the opposite condition skips a 14-byte absolute jump (16 bytes, no register changed). */
+    public CodeWriter jccAbsolute(int cc, long target) {
+        emit(0x70 | ((cc ^ 1) & 0xf), JumpKind.ABS64.length);
+        return jump(JumpKind.ABS64, target);
+    }
+
+    /** call anywhere: call [rip+2], a short jump over the address, the address (16 bytes, no register changed). */
+    public CodeWriter callAbsolute(long target) {
+        return emit(0xff, 0x15).le(2, 4).emit(0xeb, 8).le(target, 8);
+    }
+
+    /** Whether an instruction of {@code length} bytes ending in a rel32, at {@code from}, reaches {@code to}. */
+    public static boolean reachesRel32(long from, int length, long to) {
+        long disp = to - (from + length);
+        return disp == (int) disp;
+    }
+
+    private CodeWriter rel32(long target, int length, int... opcode) {
+        if (!reachesRel32(pc(), length, target)) {
+            throw new IllegalArgumentException(String.format("a rel32 at %#x cannot reach %#x", pc(), target));
+        }
+        long disp = target - (pc() + length);
+        return emit(opcode).le(disp, 4);
     }
 }
