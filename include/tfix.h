@@ -35,4 +35,17 @@
 #define TFIX_REF_FROM__(name, file, n) \
     __attribute__((used, section(".tfix.refs"))) static const char tfix_ref_##n[] = name " " file
 
+/*
+ * The patch's own fix table: what it replaces, so that `apply 'fix.so'` needs no script. One entry each,
+ * applied together as one transaction:
+ *   TFIX_FIX("replace compute with compute_v2");
+ *   TFIX_FIX("replace bonus with bonus_v2 original bonus_orig lib libgame.so");
+ *   TFIX_FIX("replace strtol with strtol_v2 in libgreet.so");
+ *   TFIX_FIX("expect buildId 1ebca664957455b5 lib libgame.so");   (refuse any other build of it)
+ * Words after `replace OLD with NEW`: original VAR, lib LIBRARY, in MODULE, clones ignore (the script forms).
+ */
+#define TFIX_FIX(text) TFIX_FIX_(text, __COUNTER__)
+#define TFIX_FIX_(text, n) TFIX_FIX__(text, n)
+#define TFIX_FIX__(text, n) __attribute__((used, section(".tfix.fixes"))) static const char tfix_fix_##n[] = text
+
 #endif

@@ -9,13 +9,14 @@
  * that player is benched; then it picks the best player off the bench with
  * the server's own rating.  benched[] and player_rating() are static in the
  * server: not exported, so the dynamic loader cannot bind them.  They are
- * declared weak here, and tfix binds them from the server's symbol table
+ * declared weak here (tfix.h's TFIX_EXTERN), and tfix binds them from the server's symbol table
  * before any call reaches this code (the plan lists where each one lies).
  */
 #include "game.h"
+#include "tfix.h"
 
-extern int benched[GAME_PLAYERS] __attribute__((weak));   /* static in gameserver.c */
-extern int player_rating(int i) __attribute__((weak));    /* static in gameserver.c */
+TFIX_EXTERN(int, benched[GAME_PLAYERS]);        /* static in gameserver.c */
+TFIX_EXTERN_FN(int, player_rating, (int i));   /* static in gameserver.c */
 
 /* Set by tfix (replace ..., original: 'pick_mvp_orig'). */
 int (*pick_mvp_orig)(void);

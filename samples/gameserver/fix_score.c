@@ -20,6 +20,10 @@
 #include <stddef.h>
 
 #include "game.h"
+#include "tfix.h"
+
+/* What this patch fixes: `apply 'libfix_score.so'` reads it (fix-score.tfix.groovy). */
+TFIX_FIX("replace score_for_kill with score_for_kill_v2");
 
 int score_for_kill_v2(const struct player *killer, int streak)
 {

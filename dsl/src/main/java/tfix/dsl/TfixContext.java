@@ -163,9 +163,7 @@ public final class TfixContext implements AutoCloseable {
      */
     public Object applyTable(String patchPath, String sha256) {
         FixTable table = session().fixTable(resolve(patchPath));
-        List<ReplaceSpec> specs = table.replacements().stream().map(e -> sha256 == null ? e.spec()
-                : new ReplaceSpec(e.spec().oldName(), e.spec().library(), e.spec().newName(), e.spec().patchFile(), sha256,
-                        e.spec().original(), e.spec().importer(), e.spec().clonesIgnored())).toList();
+        List<ReplaceSpec> specs = table.replacements().stream().map(e -> e.spec().fromFixTable(e.number(), sha256)).toList();
         out.printf("%s carries %d replacement%s%s%n", Printable.of(patchPath), specs.size(), specs.size() == 1 ? "" : "s",
                 table.pins().isEmpty() ? "" : " (build-id pins checked: " + table.pins().size() + ")");
         if (collecting != null) {
@@ -271,7 +269,8 @@ public final class TfixContext implements AutoCloseable {
                     p.site(), TIME.format(Instant.ofEpochMilli(p.appliedAt())),
                     (p.transaction() > 0 ? ", transaction " + p.transaction() : "")
                             + (p.trampoline() != 0 ? String.format(", through a trampoline at %#x", p.trampoline()) : "")
-                            + (p.copy() != 0 ? String.format(", original copy at %#x", p.copy()) : ""));
+                            + (p.copy() != 0 ? String.format(", original copy at %#x", p.copy()) : "")
+                            + (p.fixEntry() != 0 ? ", fix table entry " + p.fixEntry() : ""));
         }
         return s;
     }

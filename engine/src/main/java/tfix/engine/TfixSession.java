@@ -196,7 +196,7 @@ public final class TfixSession implements AutoCloseable {
             new PreloadChecks(preparer, new Planner(engine.decoder()), this::applier).run(specs, asTransaction);
             for (ReplaceSpec spec : specs) {
                 try {
-                    ready.addAll(preparer.prepareAll(spec, false));
+                    preparer.prepareAll(spec, false).forEach(p -> ready.add(p.fromFixEntry(spec.fixEntry())));
                 } catch (TfixException e) {
                     throw asTransaction ? e.prefixed("transaction not applied, nothing was written: ") : e;
                 }

@@ -16,7 +16,7 @@ class FixTableTest {
     @Test
     void applyTakesTheWholeTableInOneTransactionAndRevertsIt() throws Exception {
         Path exe = Targets.exe("scorer.c");
-        Path patch = Targets.patch("scorer_table_patch.c");
+        Path patch = Targets.patch("scorer_table_patch.c", "-I" + Path.of("..", "include").toAbsolutePath().normalize());
         try (RunningTarget t = RunningTarget.start(exe)) {
             t.awaitLine("compute=40 static=16");
             String pid = Integer.toString(t.pid());
@@ -30,6 +30,7 @@ class FixTableTest {
             assertTrue(applied.out().contains("replaced compute with compute_v3")
                     && applied.out().contains("replaced compute_static with compute_static_v3"), applied.out());
             t.awaitLine("compute=3005 static=4005");
+            assertTrue(applied.out().contains("fix table entry 1") && applied.out().contains("fix table entry 2"), applied.out());
 
             CliTest.Result back = CliTest.tfix("exec", "attach " + pid + "; revert()");
             assertEquals(0, back.exit(), back.err());

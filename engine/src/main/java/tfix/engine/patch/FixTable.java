@@ -97,7 +97,7 @@ public record FixTable(List<Entry> replacements, List<Pin> pins) {
             }
         }
         return new ReplaceSpec(spec.oldName(), library, spec.newName(), patch, null, spec.original(), spec.importer(),
-                spec.clonesIgnored());
+                spec.clonesIgnored(), number);
     }
 
     private static boolean seenTwice(String[] w, int at) {

@@ -12,12 +12,18 @@ import java.nio.file.Path;
  *                      ({@code in: 'libgreet.so'}), or null for the function itself
  * @param clonesIgnored the user said the compiler's clones of the function may keep their calls
  *                      ({@code clones: 'ignore'})
+ * @param fixEntry      the entry of the patch's own fix table it comes from ({@code apply 'fix.so'}), or 0
  */
 public record ReplaceSpec(String oldName, String library, String newName, Path patchFile, String sha256,
-                          String original, String importer, boolean clonesIgnored) {
+                          String original, String importer, boolean clonesIgnored, int fixEntry) {
 
     public ReplaceSpec(String oldName, String library, String newName, Path patchFile, String sha256) {
-        this(oldName, library, newName, patchFile, sha256, null, null, false);
+        this(oldName, library, newName, patchFile, sha256, null, null, false, 0);
+    }
+
+    public ReplaceSpec(String oldName, String library, String newName, Path patchFile, String sha256, String original,
+                       String importer, boolean clonesIgnored) {
+        this(oldName, library, newName, patchFile, sha256, original, importer, clonesIgnored, 0);
     }
 
     public static ReplaceSpec of(String oldName, String newName, Path patchFile) {
@@ -25,14 +31,19 @@ public record ReplaceSpec(String oldName, String library, String newName, Path p
     }
 
     public ReplaceSpec withOriginal(String variable) {
-        return new ReplaceSpec(oldName, library, newName, patchFile, sha256, variable, importer, clonesIgnored);
+        return new ReplaceSpec(oldName, library, newName, patchFile, sha256, variable, importer, clonesIgnored, fixEntry);
     }
 
     public ReplaceSpec inModule(String module) {
-        return new ReplaceSpec(oldName, library, newName, patchFile, sha256, original, module, clonesIgnored);
+        return new ReplaceSpec(oldName, library, newName, patchFile, sha256, original, module, clonesIgnored, fixEntry);
     }
 
     public ReplaceSpec ignoringClones() {
-        return new ReplaceSpec(oldName, library, newName, patchFile, sha256, original, importer, true);
+        return new ReplaceSpec(oldName, library, newName, patchFile, sha256, original, importer, true, fixEntry);
+    }
+
+    /** The same replacement, as entry {@code entry} of the patch's fix table, with the digest the user pinned. */
+    public ReplaceSpec fromFixTable(int entry, String pinnedSha256) {
+        return new ReplaceSpec(oldName, library, newName, patchFile, pinnedSha256, original, importer, clonesIgnored, entry);
     }
 }

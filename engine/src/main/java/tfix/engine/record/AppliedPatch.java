@@ -9,10 +9,11 @@ import java.util.List;
  * @param kind what the site is (a jump, an import-table entry, a retargeted caller)
  * @param copy where a relocated, callable copy of the original's first instructions lies ({@code original:}),
  *             or 0; it stays after a revert, since a thread may still run in it
+ * @param fixEntry the entry of the patch's fix table this site came from ({@code apply 'fix.so'}), or 0
  */
 public record AppliedPatch(int id, int transaction, String function, String module, long entry, long site,
                            byte[] original, byte[] patch, String targetName, long target, String patchFile, long appliedAt,
-                           long trampoline, SiteKind kind, long copy) {
+                           long trampoline, SiteKind kind, long copy, int fixEntry) {
 
     private static final HexFormat HEX = HexFormat.of();
 
@@ -20,7 +21,7 @@ public record AppliedPatch(int id, int transaction, String function, String modu
     public AppliedPatch(int id, int transaction, String function, String module, long entry, long site, byte[] original,
                         byte[] patch, String targetName, long target, String patchFile, long appliedAt, long trampoline) {
         this(id, transaction, function, module, entry, site, original, patch, targetName, target, patchFile, appliedAt,
-                trampoline, SiteKind.JUMP, 0);
+                trampoline, SiteKind.JUMP, 0, 0);
     }
 
     /** A patch about to be written, before the record gives it an id. */
@@ -33,12 +34,18 @@ public record AppliedPatch(int id, int transaction, String function, String modu
     /** The same entry as another kind of site, with a copy of the original or 0. */
     public AppliedPatch as(SiteKind newKind, long newCopy) {
         return new AppliedPatch(id, transaction, function, module, entry, site, original, patch, targetName, target,
-                patchFile, appliedAt, trampoline, newKind, newCopy);
+                patchFile, appliedAt, trampoline, newKind, newCopy, fixEntry);
+    }
+
+    /** The same site, noted as coming from entry {@code tableEntry} of its patch's fix table. */
+    public AppliedPatch fromFixEntry(int tableEntry) {
+        return new AppliedPatch(id, transaction, function, module, entry, site, original, patch, targetName, target,
+                patchFile, appliedAt, trampoline, kind, copy, tableEntry);
     }
 
     AppliedPatch numbered(int newId, int newTransaction) {
         return new AppliedPatch(newId, newTransaction, function, module, entry, site, original, patch, targetName, target,
-                patchFile, appliedAt, trampoline, kind, copy);
+                patchFile, appliedAt, trampoline, kind, copy, fixEntry);
     }
 
     String encode() {
@@ -46,13 +53,13 @@ public record AppliedPatch(int id, int transaction, String function, String modu
                 RecordFields.escape(module), Long.toHexString(entry), Long.toHexString(site), HEX.formatHex(original),
                 HEX.formatHex(patch), RecordFields.escape(targetName), Long.toHexString(target),
                 RecordFields.escape(patchFile), Long.toString(appliedAt), Long.toHexString(trampoline), kind.word(),
-                Long.toHexString(copy)));
+                Long.toHexString(copy), Integer.toString(fixEntry)));
     }
 
     /**
      * The patch in fields {@code from}.. of a record line, each checked (see {@link RecordFields}); the
-     * trampoline field is absent in records written before trampolines, kind and copy in records written
-     * before them (a jump, no copy), and later fields are ignored.
+     * trampoline field is absent in records written before trampolines, kind, copy and fix table entry in
+     * records written before them (a jump, no copy, no entry), and later fields are ignored.
      */
     static AppliedPatch decode(String[] f, int from, int line) {
         if (f.length < from + 12) {
@@ -68,7 +75,8 @@ public record AppliedPatch(int id, int transaction, String function, String modu
                 RecordFields.name(f[from + 10], line, "the patch file"), RecordFields.time(f[from + 11], line),
                 f.length > from + 12 ? RecordFields.userAddressOrZero(f[from + 12], line, "the trampoline") : 0,
                 f.length > from + 13 ? SiteKind.parse(f[from + 13], line) : SiteKind.JUMP,
-                f.length > from + 14 ? RecordFields.userAddressOrZero(f[from + 14], line, "the original's copy") : 0);
+                f.length > from + 14 ? RecordFields.userAddressOrZero(f[from + 14], line, "the original's copy") : 0,
+                f.length > from + 15 ? RecordFields.nonNegativeInt(f[from + 15], line, "the fix table entry") : 0);
     }
 
     static AppliedPatch decode(String[] f, int from) {

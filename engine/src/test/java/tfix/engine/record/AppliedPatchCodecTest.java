@@ -40,6 +40,7 @@ class AppliedPatchCodecTest {
         assertEquals(want.trampoline(), got.trampoline());
         assertEquals(want.kind(), got.kind());
         assertEquals(want.copy(), got.copy());
+        assertEquals(want.fixEntry(), got.fixEntry());
     }
 
     static AppliedPatch roundTrip(AppliedPatch p) {
@@ -47,7 +48,7 @@ class AppliedPatchCodecTest {
         assertEquals('\n', line.charAt(line.length() - 1));
         assertEquals(line.length() - 1, line.indexOf('\n'), "one line: " + line);
         String[] fields = line.substring(0, line.length() - 1).split("\t", -1);
-        assertEquals(16, fields.length, line);
+        assertEquals(17, fields.length, line);
         assertEquals("apply", fields[0]);
         return AppliedPatch.decode(fields, 1);
     }
@@ -65,7 +66,7 @@ class AppliedPatchCodecTest {
         AppliedPatch p = new AppliedPatch(3, 2, "compute", "/bin/x", 0x401136, 0x40113a, OLD, JUMP, "compute_v2",
                 0x7f0a_1b2c_3d4eL, "/p/fix.so", 1_717_243_200_000L, 0x7f0a_0000_0040L);
         assertEquals("3\t2\tcompute\t/bin/x\t401136\t40113a\t554889e541\te9c5000000\tcompute_v2\t7f0a1b2c3d4e\t/p/fix.so\t"
-                + "1717243200000\t7f0a00000040\tjump\t0", p.encode());
+                + "1717243200000\t7f0a00000040\tjump\t0\t0", p.encode());
         assertEquals("apply\t" + p.encode() + "\n", new String(PatchLog.applyEvent(p), StandardCharsets.UTF_8));
         assertEquals("applied\t3\n", new String(PatchLog.event("applied", 3), StandardCharsets.UTF_8));
         assertEquals("island\t7f0a00000000\t1000\n", new String(PatchLog.islandEvent(0x7f0a_0000_0000L, 0x1000),
@@ -79,7 +80,7 @@ class AppliedPatchCodecTest {
         for (String n : names) {
             AppliedPatch p = patch(7, 3, n, 0x401136, 0);
             assertFalse(p.encode().contains("\n"), n);
-            assertEquals(15, p.encode().split("\t", -1).length, n);
+            assertEquals(16, p.encode().split("\t", -1).length, n);
             assertSamePatch(p, roundTrip(p));
         }
         assertEquals("a\\tb\\nc\\\\d", patch(1, 1, "a\tb\nc\\d", 0, 0).encode().split("\t", -1)[2]);
@@ -109,7 +110,7 @@ class AppliedPatchCodecTest {
         AppliedPatch p = patch(4, 1, "f", 0x401136, 0x7f00_0000_0040L);
         String encoded = p.encode();
         String[] fields = ("apply\t" + encoded).split("\t", -1);
-        AppliedPatch back = AppliedPatch.decode(java.util.Arrays.copyOf(fields, fields.length - 3), 1);
+        AppliedPatch back = AppliedPatch.decode(java.util.Arrays.copyOf(fields, fields.length - 4), 1);
         assertSamePatch(patch(4, 1, "f", 0x401136, 0), back);
     }
 
@@ -120,9 +121,11 @@ class AppliedPatchCodecTest {
         AppliedPatch withCopy = patch(6, 2, "compute", 0x401136, 0).as(SiteKind.JUMP, 0x7f00_0000_1000L);
         assertSamePatch(withCopy, roundTrip(withCopy));
         String[] fields = ("apply\t" + withCopy.encode()).split("\t", -1);
-        AppliedPatch older = AppliedPatch.decode(java.util.Arrays.copyOf(fields, fields.length - 2), 1);
+        AppliedPatch older = AppliedPatch.decode(java.util.Arrays.copyOf(fields, fields.length - 3), 1);
         assertEquals(SiteKind.JUMP, older.kind());
         assertEquals(0, older.copy());
+        AppliedPatch fromTable = withCopy.fromFixEntry(3);
+        assertSamePatch(fromTable, roundTrip(fromTable));
         fields[14] = "sideways";
         TfixException e = assertThrows(TfixException.class, () -> AppliedPatch.decode(fields, 1));
         assertEquals(Reason.RECORD, e.reason());
