@@ -17,13 +17,17 @@ public final class PatchSelection {
     private PatchSelection() {
     }
 
-    /** The patch of one function, by the name it was recorded under, or by any name or address of the function. */
-    public static AppliedPatch byFunction(List<AppliedPatch> active, String function, ProcessSymbols symbols, int pid) {
+    /**
+     * The sites of one function's replace, by the name it was recorded under, or by any name or address of
+     * the function: its jump, or every caller of a function patched through its callers (newest first).
+     */
+    public static List<AppliedPatch> byFunction(List<AppliedPatch> active, String function, ProcessSymbols symbols, int pid) {
         List<AppliedPatch> named = active.stream().filter(p -> p.function().equals(function)).toList();
-        if (named.size() > 1) {
-            throw new TfixException(Reason.AMBIGUOUS, "'" + function + "' names " + named.size() + " patched functions: "
-                    + named.stream().map(p -> String.format("%s at %#x in %s", p.function(), p.entry(), p.module()))
-                    .collect(Collectors.joining("; ")) + "; revert one by its address");
+        List<String> functions = named.stream().map(p -> String.format("%s at %#x in %s", p.function(), p.entry(),
+                p.module())).distinct().toList();
+        if (functions.size() > 1) {
+            throw new TfixException(Reason.AMBIGUOUS, "'" + function + "' names " + functions.size() + " patched functions: "
+                    + String.join("; ", functions) + "; revert one by its address");
         }
         Optional<AppliedPatch> match = named.stream().findFirst();
         if (match.isEmpty()) {
@@ -31,8 +35,9 @@ public final class PatchSelection {
             FunctionRef f = symbols.resolve(function, null, patches);
             match = active.stream().filter(p -> p.entry() == f.address()).findFirst();
         }
-        return match.orElseThrow(() -> new TfixException(Reason.NOT_FOUND, "'" + function
-                + "' is not replaced in process " + pid + ": `status` lists the patches in force"));
+        long entry = match.orElseThrow(() -> new TfixException(Reason.NOT_FOUND, "'" + function
+                + "' is not replaced in process " + pid + ": `status` lists the patches in force")).entry();
+        return newestFirst(active.stream().filter(p -> p.entry() == entry).toList());
     }
 
     /** Every patch of one transaction, newest first. */
