@@ -247,6 +247,7 @@ public final class TfixContext implements AutoCloseable {
                     (p.transaction() > 0 ? ", transaction " + p.transaction() : "")
                             + (p.trampoline() != 0 ? String.format(", through a trampoline at %#x", p.trampoline()) : ""));
         }
+        Results.callerSummaries(s).forEach(line -> out.println("  " + line));
         return s;
     }
 

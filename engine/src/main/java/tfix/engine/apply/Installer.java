@@ -3,9 +3,11 @@ package tfix.engine.apply;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.stream.Stream;
 
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
+import tfix.engine.patch.CallerSite;
 import tfix.engine.patch.Planner;
 import tfix.engine.patch.SitePlan;
 import tfix.engine.prepare.Prepared;
@@ -36,14 +38,22 @@ public final class Installer {
 
     /** Writes the prepared sites in one stop, all or nothing; one transaction id for them when asked. */
     public Applier.Outcome install(List<Prepared> todo, boolean asTransaction) {
-        List<AppliedPatch> entries = book.number(todo.stream().map(Prepared::draft).toList(), asTransaction, libc);
-        List<Write> writes = todo.stream().map(p -> p.supersedes() == null ? Write.installing(p.plan())
-                : Write.takingOver(p.plan(), p.supersedes().patch())).toList();
+        // A function patched through its callers is several sites: one transaction, so they go in and out together.
+        boolean tx = asTransaction || todo.stream().anyMatch(p -> p.drafts().size() > 1);
+        List<AppliedPatch> entries = book.number(todo.stream().flatMap(p -> p.drafts().stream()).toList(), tx, libc);
+        List<Write> writes = todo.stream().flatMap(p -> p.plan().callers() != null ? Write.redirecting(p.plan()).stream()
+                : Stream.of(p.supersedes() == null ? Write.installing(p.plan())
+                : Write.takingOver(p.plan(), p.supersedes().patch()))).toList();
         // Trampolines first, while the target runs: nothing jumps to a fresh slot until its site is written.
         for (Prepared p : todo) {
             SitePlan plan = p.plan();
             if (plan.trampoline() != 0) {
                 memory.write(plan.trampoline(), plan.trampolineCode());
+            }
+            for (CallerSite c : plan.callers() == null ? List.<CallerSite>of() : plan.callers().sites()) {
+                if (c.trampoline() != 0) {
+                    memory.write(c.trampoline(), Planner.trampolineCode(c.trampoline(), plan.target()));
+                }
             }
         }
         List<AppliedPatch> superseded = todo.stream().map(Prepared::supersedes).filter(Objects::nonNull).toList();
