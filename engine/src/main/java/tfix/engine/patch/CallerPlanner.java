@@ -39,10 +39,7 @@ public final class CallerPlanner {
      */
     public SitePlan plan(SitePlan tooShort, CallerRequest r, LongUnaryOperator slotNear) {
         String fn = Printable.of(tooShort.function());
-        List<Check> checks = new ArrayList<>(tooShort.checks().stream()
-                .filter(c -> !c.name().equals("size") && !c.name().equals("branches")).toList());
-        checks.add(Check.pass("size", String.format("%s is %d bytes, too short for any jump: its callers are"
-                + " retargeted instead", fn, tooShort.functionSize())));
+        List<Check> checks = new ArrayList<>(); // why the callers cannot be retargeted, if they cannot
         List<String> shortOnes = new ArrayList<>();
         List<String> odd = new ArrayList<>();
         List<String> changed = new ArrayList<>();
@@ -85,9 +82,14 @@ public final class CallerPlanner {
             checks.add(Check.fail("callers", "no direct call or jump in " + Printable.of(tooShort.module()) + " reaches "
                     + fn + ": nothing to redirect (calls through pointers computed at run time cannot be found)"));
         }
-        if (checks.stream().anyMatch(c -> !c.passed())) {
+        if (!checks.isEmpty()) {
+            // Refused both ways: the jump's own refusal first, then why its callers cannot take it.
+            checks.addAll(0, tooShort.checks());
             return tooShort.withCallers(List.copyOf(checks), new CallerPlan(List.of()));
         }
+        checks.addAll(tooShort.checks().stream().filter(c -> !c.name().equals("size") && !c.name().equals("branches")).toList());
+        checks.add(Check.pass("size", String.format("%s is %d bytes, too short for any jump: its callers are"
+                + " retargeted instead", fn, tooShort.functionSize())));
         List<CallerSite> sites = retarget(r.callers(), tooShort.target(), slotNear);
         checks.add(Check.pass("callers", String.format("%d direct branch%s in %s retargeted, %d through a trampoline",
                 sites.size(), sites.size() == 1 ? "" : "es", Printable.of(tooShort.module()),
