@@ -2,3 +2,8 @@
 int lea_plus_one_v2(int x) {
     return x + 100;
 }
+
+/* The new after_it, for the neighbour that takes a jump of its own. */
+int after_it_v2(int x) {
+    return x + 200;
+}

@@ -7,7 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -50,7 +55,7 @@ class CallerRedirectTest extends EngineTest {
                 seen.add(m.group(1));
             }
             return seen.size() == 8;
-        }, java.time.Duration.ofSeconds(30));
+        }, Duration.ofSeconds(30));
     }
 
     @Test
@@ -99,6 +104,56 @@ class CallerRedirectTest extends EngineTest {
                 }
                 assertTrue(s.status().isEmpty());
                 awaitEveryThread(t, 1);
+            }
+            assertTrue(t.alive());
+            assertFalse(t.traced());
+        }
+    }
+
+    @Test
+    void aNeighbourPatchedWithAJumpLeavesTheCallersFree() {
+        Path patch = Targets.patch("callers_patch.c");
+        try (RunningTarget t = RunningTarget.start(exe())) {
+            awaitEveryThread(t, 1);
+            try (TfixSession s = attach(t)) {
+                long next = s.symbols().resolve("after_it", null, Set.of()).address();
+                byte[] neighbour = Targets.peek(t.pid(), next, 16);
+                // after_it borrows the padding behind it; its jump lies in the bytes a jump at lea_plus_one would need.
+                assertTrue(s.replace("after_it", null, "after_it_v2", patch).plan().callers() == null);
+                assertFalse(Arrays.equals(neighbour, Targets.peek(t.pid(), next, 16)));
+                Results.Replaced r = s.replace("lea_plus_one", null, "lea_plus_one_v2", patch);
+                assertNotNull(r.plan().callers(), r.toString());
+                awaitEveryThread(t, 100);
+                assertEquals(1 + PATHS, s.status().size());
+                assertTrue(s.verify().stream().allMatch(Results.Verified::ok));
+                s.revertAll();
+                awaitEveryThread(t, 1);
+                assertArrayEquals(neighbour, Targets.peek(t.pid(), next, 16));
+                assertTrue(s.status().isEmpty());
+            }
+            assertTrue(t.alive());
+            assertFalse(t.traced());
+        }
+    }
+
+    @Test
+    void aShortFunctionSomeoneElseChangedIsRefused() throws Exception {
+        Path patch = Targets.patch("callers_patch.c");
+        try (RunningTarget t = RunningTarget.start(exe())) {
+            awaitEveryThread(t, 1);
+            try (TfixSession s = attach(t)) {
+                long entry = s.symbols().resolve("lea_plus_one", null, Set.of()).address();
+                // Another tool makes it lea eax,[rdi+2]: the threads go on, adding 2.
+                try (FileChannel mem = FileChannel.open(Path.of("/proc", Integer.toString(t.pid()), "mem"),
+                        StandardOpenOption.WRITE)) {
+                    mem.write(ByteBuffer.wrap(new byte[] {2}), entry + 2);
+                }
+                awaitEveryThread(t, 2);
+                TfixException e = assertThrows(TfixException.class,
+                        () -> s.replace("lea_plus_one", null, "lea_plus_one_v2", patch));
+                assertTrue(e.getMessage().contains(String.format("the bytes of lea_plus_one at %#x differ", entry))
+                        && e.getMessage().contains("no patch was loaded"), e.getMessage());
+                assertTrue(s.status().isEmpty());
             }
             assertTrue(t.alive());
             assertFalse(t.traced());

@@ -23,13 +23,14 @@ public final class CallerPlanner {
 
     /**
      * Whether the planner refused the site only for want of room: the size check failed on a function of
-     * known size (a branch landing in the bytes a jump would need is the same lack of room), and nothing
-     * else failed. Any other refusal stays as it is.
+     * known size (a branch landing in the bytes a jump would need is the same lack of room; so are changed
+     * bytes past the function, such as a neighbour's jump: the caller survey checks the function's own
+     * bytes), and nothing else failed. Any other refusal stays as it is.
      */
     public static boolean onlyLacksRoom(SitePlan p) {
         List<Check> failed = p.failures();
         return p.functionSize() > 0 && p.callers() == null && failed.stream().anyMatch(c -> c.name().equals("size"))
-                && failed.stream().allMatch(c -> c.name().equals("size") || c.name().equals("branches"));
+                && failed.stream().allMatch(c -> List.of("size", "branches", "bytes").contains(c.name()));
     }
 
     /**
@@ -87,7 +88,9 @@ public final class CallerPlanner {
             checks.addAll(0, tooShort.checks());
             return tooShort.withCallers(List.copyOf(checks), new CallerPlan(List.of()));
         }
-        checks.addAll(tooShort.checks().stream().filter(c -> !c.name().equals("size") && !c.name().equals("branches")).toList());
+        checks.addAll(tooShort.checks().stream().filter(c -> !List.of("size", "branches", "bytes").contains(c.name())).toList());
+        checks.add(Check.pass("bytes", String.format("the %d bytes of %s match %s (the survey compared them); none of them"
+                + " is written", tooShort.functionSize(), fn, Printable.of(tooShort.module()))));
         checks.add(Check.pass("size", String.format("%s is %d bytes, too short for any jump: its callers are"
                 + " retargeted instead", fn, tooShort.functionSize())));
         List<CallerSite> sites = retarget(r.callers(), tooShort.target(), slotNear);

@@ -10,7 +10,8 @@ import java.util.List;
  * @param takenAt   places that hold or compute the entry's address (RIP-relative references in code, data
  *                  relocations), in words; each refuses the redirection
  * @param importers other modules that bind to the function by name (through their GOT), in words
- * @param unsound   why the module cannot be surveyed soundly at all (a non-PIE file), or null
+ * @param unsound   why the callers cannot be planned at all (a non-PIE file, the function's own bytes changed
+ *                  by someone else), or null
  */
 public record CallerRequest(List<Caller> callers, List<String> takenAt, List<String> importers, String unsound) {
 

@@ -51,6 +51,12 @@ final class CallerSurvey {
                     + " with no relocation to find it by, so tfix cannot prove it found every caller (too hard);"
                     + " replace the functions that call it instead");
         }
+        byte[] own = fileBytes(m.image(), link, (int) Math.min(old.size(), INSN_MAX));
+        if (!Arrays.equals(own, memory.read(old.address(), own.length))) {
+            return new CallerRequest(List.of(), List.of(), List.of(), String.format("the bytes of %s at %#x differ from %s"
+                    + " (someone else changed them: another patcher or a debugger breakpoint); refusing to patch around them",
+                    Printable.of(old.displayName()), old.address(), Printable.of(m.path())));
+        }
         BranchIndex index = branchIndexes.get(SiteSurvey.identity(m), m.image());
         List<CallerRequest.Caller> callers = new ArrayList<>();
         for (BranchIndex.Edge e : index.into(link, link + 1)) {

@@ -57,10 +57,9 @@ class CallerPlannerTest {
     void onlyALackOfRoomTurnsToTheCallers() {
         SitePlan p = tooShort(0x402000);
         assertTrue(CallerPlanner.onlyLacksRoom(p), p.describe());
-        byte[] changed = LEA.clone();
-        changed[0] = (byte) 0xcc; // a breakpoint someone else set: refused as before, not planned through callers
-        SitePlan other = planner.plan(new SiteRequest("lea_plus_one", "/bin/x", ENTRY, 4, LEA, changed, "v2", "/p.so",
-                0x402000, ENTRY + 4, List.of(), List.of(), 0, null));
+        // The new function is the old one: refused as before, not planned through callers.
+        SitePlan other = planner.plan(new SiteRequest("lea_plus_one", "/bin/x", ENTRY, 4, LEA, LEA.clone(), "v2", "/p.so",
+                ENTRY, ENTRY + 4, List.of(), List.of(), 0, null));
         assertFalse(CallerPlanner.onlyLacksRoom(other), other.describe());
     }
 
