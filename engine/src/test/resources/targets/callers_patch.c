@@ -7,3 +7,8 @@ int lea_plus_one_v2(int x) {
 int after_it_v2(int x) {
     return x + 200;
 }
+
+/* A new path_a, one of lea_plus_one's callers. */
+int path_a_v2(int x) {
+    return x + 1;
+}

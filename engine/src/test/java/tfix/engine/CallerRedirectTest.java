@@ -160,6 +160,31 @@ class CallerRedirectTest extends EngineTest {
         }
     }
 
+    @Test
+    void aCallerReplacedInTheSameTransactionIsRefusedUnwritten() {
+        Path patch = Targets.patch("callers_patch.c");
+        try (RunningTarget t = RunningTarget.start(exe())) {
+            awaitEveryThread(t, 1);
+            try (TfixSession s = attach(t)) {
+                long pathA = s.symbols().resolve("path_a", null, Set.of()).address();
+                byte[] code = Targets.peek(t.pid(), pathA - 64, 256);
+                TfixException e = assertThrows(TfixException.class, () -> s.transaction(List.of(
+                        new ReplaceSpec("lea_plus_one", null, "lea_plus_one_v2", patch, null),
+                        new ReplaceSpec("path_a", null, "path_a_v2", patch, null))));
+                assertEquals(Reason.UNSAFE_SITE, e.reason(), e.getMessage());
+                assertTrue(e.getMessage().contains("overlap") && e.getMessage().contains("nothing was written"), e.getMessage());
+                assertArrayEquals(code, Targets.peek(t.pid(), pathA - 64, 256));
+                assertTrue(s.status().isEmpty());
+                s.replace("lea_plus_one", null, "lea_plus_one_v2", patch); // alone, it goes in
+                awaitEveryThread(t, 100);
+                s.revertAll();
+                awaitEveryThread(t, 1);
+            }
+            assertTrue(t.alive());
+            assertFalse(t.traced());
+        }
+    }
+
     /** Refused before anything is loaded: no patch mapped, not a byte of code changed, the target running. */
     private static void refusedUntouched(Path bin, String... expected) {
         Path patch = Targets.patch("callers_patch.c");

@@ -40,10 +40,11 @@ public final class Installer {
     public Applier.Outcome install(List<Prepared> todo, boolean asTransaction) {
         // A function patched through its callers is several sites: one transaction, so they go in and out together.
         boolean tx = asTransaction || todo.stream().anyMatch(p -> p.drafts().size() > 1);
-        List<AppliedPatch> entries = book.number(todo.stream().flatMap(p -> p.drafts().stream()).toList(), tx, libc);
         List<Write> writes = todo.stream().flatMap(p -> p.plan().callers() != null ? Write.redirecting(p.plan()).stream()
                 : Stream.of(p.supersedes() == null ? Write.installing(p.plan())
                 : Write.takingOver(p.plan(), p.supersedes().patch()))).toList();
+        SiteOverlap.refuse(writes, stillLoaded(todo));
+        List<AppliedPatch> entries = book.number(todo.stream().flatMap(p -> p.drafts().stream()).toList(), tx, libc);
         // Trampolines first, while the target runs: nothing jumps to a fresh slot until its site is written.
         for (Prepared p : todo) {
             SitePlan plan = p.plan();
@@ -64,12 +65,16 @@ public final class Installer {
             if (e.reason() != Reason.THREAD_BUSY && e.reason() != Reason.CANCELLED) {
                 throw e;
             }
-            // dlopen cannot be undone safely (the patch's code may be referenced already): say it is there.
-            List<String> libraries = todo.stream().map(Prepared::patchPath).distinct().toList();
-            throw new TfixException(e.reason(), e.getMessage() + "; the patch librar" + (libraries.size() == 1 ? "y " : "ies ")
-                    + String.join(", ", libraries) + (libraries.size() == 1 ? " stays" : " stay") + " loaded in the process,"
-                    + " unused (no function jumps to it); a retry with the same file reuses it", e);
+            throw new TfixException(e.reason(), e.getMessage() + stillLoaded(todo), e);
         }
+    }
+
+    /** dlopen cannot be undone safely (the patch's code may be referenced already): a refusal says it is there. */
+    private static String stillLoaded(List<Prepared> todo) {
+        List<String> libraries = todo.stream().map(Prepared::patchPath).distinct().toList();
+        return "; the patch librar" + (libraries.size() == 1 ? "y " : "ies ") + String.join(", ", libraries)
+                + (libraries.size() == 1 ? " stays" : " stay") + " loaded in the process, unused (no function jumps to it);"
+                + " a retry with the same file reuses it";
     }
 
     /** Puts the original code back at every site of these patches, in one stop. */

@@ -67,7 +67,8 @@ public final class CallerPlanner {
         }
         if (!changed.isEmpty()) {
             checks.add(Check.fail("callers", "the bytes of the branches at " + String.join(", ", changed) + " differ from "
-                    + Printable.of(tooShort.module()) + " (another patcher or a debugger changed them); refusing to overwrite them"));
+                    + Printable.of(tooShort.module()) + " (a tfix patch in force over them, another patcher or a debugger changed them);"
+                    + " refusing to overwrite them"));
         }
         if (!r.takenAt().isEmpty()) {
             checks.add(Check.fail("address", "the address of " + fn + " is taken at " + String.join("; ", r.takenAt())
