@@ -64,17 +64,19 @@ class CallerRedirectTest extends EngineTest {
         ReplaceSpec spec = new ReplaceSpec("lea_plus_one", null, "lea_plus_one_v2", patch, null);
         try (RunningTarget t = RunningTarget.start(exe())) {
             awaitEveryThread(t, 1);
+            List<CallerSite> sites;
+            List<byte[]> before;
             try (TfixSession s = attach(t)) {
                 long entry = s.symbols().resolve("lea_plus_one", null, Set.of()).address();
                 SitePlan plan = s.plan(List.of(spec)).get(0);
                 assertTrue(plan.ok(), plan.describe());
                 assertNotNull(plan.callers(), "planned through its callers");
-                List<CallerSite> sites = plan.callers().sites();
+                sites = plan.callers().sites();
                 assertEquals(PATHS, sites.size(), plan.describe());
                 String printed = s.describe(plan);
                 assertTrue(printed.contains("call") && printed.contains("jns") && printed.contains("jmp")
                         && printed.contains("trampoline"), printed);
-                List<byte[]> before = sites.stream().map(c -> Targets.peek(t.pid(), c.address(), c.original().length)).toList();
+                before = sites.stream().map(c -> Targets.peek(t.pid(), c.address(), c.original().length)).toList();
 
                 Results.Replaced r = s.replace(spec);
                 assertTrue(r.toString().contains("through its 5 callers"), r.toString());
@@ -95,7 +97,12 @@ class CallerRedirectTest extends EngineTest {
 
                 TfixException again = assertThrows(TfixException.class, () -> s.replace(spec));
                 assertTrue(again.getMessage().contains("revert it first"), again.getMessage());
-
+            }
+            assertFalse(t.traced());
+            // A later run finds the callers in the target's record and reverts them all by the function's name.
+            try (TfixSession s = attach(t)) {
+                assertEquals(PATHS, s.status().size());
+                assertTrue(s.verify().stream().allMatch(Results.Verified::ok));
                 Results.Reverted back = s.revert("lea_plus_one");
                 assertEquals(PATHS, back.patches().size());
                 for (int i = 0; i < sites.size(); i++) {
