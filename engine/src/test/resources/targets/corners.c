@@ -60,6 +60,9 @@ int tiny(int), neighbour(int), tight(int), after_tight(int), backedge(int), jump
 void spin(void);
 void via_pointer(void (*)(void));
 
+/* tight's address kept in data: its callers cannot take it over either, so it stays refused. */
+int (*volatile tight_pointer)(int) = tight;
+
 static volatile long naps;
 
 /* A thread lives inside sleepy(): its return address into sleepy is always on the stack. */

@@ -272,6 +272,7 @@ public final class TfixContext implements AutoCloseable {
                             + (p.copy() != 0 ? String.format(", original copy at %#x", p.copy()) : "")
                             + (p.fixEntry() != 0 ? ", fix table entry " + p.fixEntry() : ""));
         }
+        Results.callerSummaries(s).forEach(line -> out.println("  " + line));
         return s;
     }
 

@@ -32,7 +32,8 @@ final class PreloadChecks {
         List<Write> firstBytes = new ArrayList<>();
         for (ReplaceSpec spec : specs) {
             try {
-                preparer.preflight(spec).ifPresent(p -> firstBytes.add(Write.firstBytes(p, planner.shortestCover(p))));
+                preparer.preflight(spec).ifPresent(p -> firstBytes.addAll(p.callers() != null ? Write.callerFirstBytes(p)
+                        : List.of(Write.firstBytes(p, planner.shortestCover(p)))));
             } catch (TfixException e) {
                 throw asTransaction ? e.prefixed("transaction not applied, nothing was written: ") : e;
             }

@@ -1,6 +1,10 @@
 package tfix.engine;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 import tfix.engine.apply.Applier;
 import tfix.engine.failure.Printable;
@@ -23,6 +27,11 @@ public final class Results {
             if (alreadyApplied) {
                 return String.format("%s already replaced with %s (%s): nothing to do", Printable.of(plan.function()),
                         Printable.of(plan.targetName()), fileName(plan.targetModule()));
+            }
+            if (plan.callers() != null) {
+                return String.format("replaced %s with %s from %s %s; target stopped %.3f ms%s", Printable.of(plan.function()),
+                        Printable.of(plan.targetName()), fileName(plan.targetModule()), plan.jumpLabel(), freezeMillis,
+                        libraryLoaded ? String.format(" (patch loaded by one thread in %.3f ms)", loadMillis) : "");
             }
             return String.format("replaced %s with %s from %s: %s, %d bytes at %#x%s; target stopped %.3f ms%s",
                     Printable.of(plan.function()), Printable.of(plan.targetName()), fileName(plan.targetModule()), plan.jumpLabel(),
@@ -65,8 +74,22 @@ public final class Results {
         public String toString() {
             return String.format("%s %s -> %s at %#x: %s", ok ? "ok  " : "BAD ", Printable.of(patch.label()),
                     Printable.of(patch.targetName()), patch.site(), !ok ? "bytes differ from the record"
-                            : patch.kind() == SiteKind.IMPORT ? "slot in place" : "jump in place");
+                            : patch.kind() == SiteKind.IMPORT ? "slot in place"
+                            : patch.kind() == SiteKind.CALLER ? "caller redirected" : "jump in place");
         }
+    }
+
+    /**
+     * One line per function patched through its callers, as status shows them:
+     * "lea_plus_one: 7 callers redirected (0x..., 0x..., ...)".
+     */
+    public static List<String> callerSummaries(List<AppliedPatch> inForce) {
+        Map<Long, List<AppliedPatch>> byEntry = new LinkedHashMap<>();
+        inForce.stream().filter(p -> p.kind() == SiteKind.CALLER)
+                .forEach(p -> byEntry.computeIfAbsent(p.entry(), e -> new ArrayList<>()).add(p));
+        return byEntry.values().stream().map(sites -> String.format("%s: %d caller%s redirected (%s)",
+                Printable.of(sites.get(0).function()), sites.size(), sites.size() == 1 ? "" : "s", sites.stream()
+                        .map(p -> String.format("%#x", p.site())).collect(Collectors.joining(", ")))).toList();
     }
 
     static String fileName(String path) {

@@ -256,8 +256,8 @@ public final class TfixSession implements AutoCloseable {
 
     /** Undoes the replacement of one function, found by name or address. */
     public Results.Reverted revert(String function) {
-        return exclusive(() -> uninstall(List.of(
-                PatchSelection.byFunction(target.book().inForce(), function, target.symbols(), process.pid()))));
+        return exclusive(() -> uninstall(
+                PatchSelection.byFunction(target.book().inForce(), function, target.symbols(), process.pid())));
     }
 
     /** Undoes every patch of one transaction, in one stop. */

@@ -4,10 +4,12 @@ import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.stream.Stream;
 
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.patch.OriginalCopies;
+import tfix.engine.patch.CallerSite;
 import tfix.engine.patch.Planner;
 import tfix.engine.patch.SitePlan;
 import tfix.engine.prepare.Prepared;
@@ -40,15 +42,24 @@ public final class Installer {
 
     /** Writes the prepared sites in one stop, all or nothing; one transaction id for them when asked. */
     public Applier.Outcome install(List<Prepared> todo, boolean asTransaction) {
+        // A function patched through its callers is several sites: one transaction, so they go in and out together.
+        boolean tx = asTransaction || todo.stream().anyMatch(p -> p.drafts().size() > 1);
+        List<Write> writes = todo.stream().flatMap(p -> p.plan().callers() != null ? Write.redirecting(p.plan()).stream()
+                : Stream.of(p.supersedes() == null ? Write.installing(p.plan())
+                : Write.takingOver(p.plan(), p.supersedes().patch()))).toList();
+        SiteOverlap.refuse(writes, stillLoaded(todo));
         CopyInstaller.install(todo.stream().map(Prepared::plan).toList(), memory, book, libc);
-        List<AppliedPatch> entries = book.number(todo.stream().map(Prepared::draft).toList(), asTransaction, libc);
-        List<Write> writes = todo.stream().map(p -> p.supersedes() == null ? Write.installing(p.plan())
-                : Write.takingOver(p.plan(), p.supersedes().patch())).toList();
+        List<AppliedPatch> entries = book.number(todo.stream().flatMap(p -> p.drafts().stream()).toList(), tx, libc);
         // Trampolines first, while the target runs: nothing jumps to a fresh slot until its site is written.
         for (Prepared p : todo) {
             SitePlan plan = p.plan();
             if (plan.trampoline() != 0) {
                 memory.write(plan.trampoline(), plan.trampolineCode());
+            }
+            for (CallerSite c : plan.callers() == null ? List.<CallerSite>of() : plan.callers().sites()) {
+                if (c.trampoline() != 0) {
+                    memory.write(c.trampoline(), Planner.trampolineCode(c.trampoline(), plan.target()));
+                }
             }
         }
         List<AppliedPatch> superseded = todo.stream().map(Prepared::supersedes).filter(Objects::nonNull).toList();
@@ -59,12 +70,16 @@ public final class Installer {
             if (e.reason() != Reason.THREAD_BUSY && e.reason() != Reason.CANCELLED) {
                 throw e;
             }
-            // dlopen cannot be undone safely (the patch's code may be referenced already): say it is there.
-            List<String> libraries = todo.stream().map(Prepared::patchPath).distinct().toList();
-            throw new TfixException(e.reason(), e.getMessage() + "; the patch librar" + (libraries.size() == 1 ? "y " : "ies ")
-                    + String.join(", ", libraries) + (libraries.size() == 1 ? " stays" : " stay") + " loaded in the process,"
-                    + " unused (no function jumps to it); a retry with the same file reuses it", e);
+            throw new TfixException(e.reason(), e.getMessage() + stillLoaded(todo), e);
         }
+    }
+
+    /** dlopen cannot be undone safely (the patch's code may be referenced already): a refusal says it is there. */
+    private static String stillLoaded(List<Prepared> todo) {
+        List<String> libraries = todo.stream().map(Prepared::patchPath).distinct().toList();
+        return "; the patch librar" + (libraries.size() == 1 ? "y " : "ies ") + String.join(", ", libraries)
+                + (libraries.size() == 1 ? " stays" : " stay") + " loaded in the process, unused (no function jumps to it);"
+                + " a retry with the same file reuses it";
     }
 
     /** Puts the original code back at every site of these patches, in one stop. */

@@ -1,6 +1,7 @@
 package tfix.engine.apply;
 
 import java.util.Arrays;
+import java.util.List;
 
 import tfix.engine.patch.Planner;
 import tfix.engine.patch.SitePlan;
@@ -26,6 +27,21 @@ public record Write(String function, long address, byte[] before, byte[] after, 
     public static Write installing(SitePlan p) {
         return new Write(p.function(), p.site(), p.original(), p.patch(), p.entry(), p.functionSize(), true,
                 p.importSlot() != null);
+    }
+
+    /**
+     * Each retargeted branch of a plan through callers. Not a replacing write: the old function's code stays
+     * as it is, so a thread in it finishes it there (safety 'stack' has nothing to wait for).
+     */
+    public static List<Write> redirecting(SitePlan p) {
+        return p.callers().sites().stream().map(c -> new Write(p.function(), c.address(), c.original(), c.patch(),
+                c.address(), c.original().length, false)).toList();
+    }
+
+    /** The first bytes of every branch a plan through callers would retarget, for the thread check before loading. */
+    public static List<Write> callerFirstBytes(SitePlan p) {
+        return p.callers().sites().stream().map(c -> new Write(p.function(), c.address(), c.original(), c.original(),
+                c.address(), c.original().length, false)).toList();
     }
 
     /** The jump of a plan over an earlier patch's jump at the same site, in one write. */

@@ -230,6 +230,11 @@ public final class ElfImage {
         return relocationOffsets;
     }
 
+    /** Runs {@code read} over the parsed file under its one cursor's lock (see the class comment). */
+    synchronized <T> T withJelf(java.util.function.Function<ElfFile, T> read) {
+        return read.apply(elf);
+    }
+
     /** The NUL-terminated string a data symbol holds in the file, if the file has the symbol. */
     public synchronized Optional<String> stringSymbol(String name) {
         return StringSymbols.read(this, elf, name);

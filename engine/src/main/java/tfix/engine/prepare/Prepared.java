@@ -1,5 +1,7 @@
 package tfix.engine.prepare;
 
+import java.util.List;
+
 import tfix.engine.patch.SitePlan;
 import tfix.engine.record.AppliedPatch;
 import tfix.engine.record.SiteKind;
@@ -26,5 +28,15 @@ public record Prepared(SitePlan plan, String patchPath, boolean loaded, double l
                 plan.patch(), plan.targetName(), plan.target(), patchPath, plan.trampoline());
         return (plan.importSlot() != null ? d.as(SiteKind.IMPORT, 0)
                 : d.as(SiteKind.JUMP, plan.copy() == null ? 0 : plan.copy().address())).fromFixEntry(fixEntry);
+    }
+
+    /** Its record entries: the jump, or one caller site each for a function patched through its callers. */
+    public List<AppliedPatch> drafts() {
+        if (plan.callers() == null) {
+            return List.of(draft());
+        }
+        return plan.callers().sites().stream().map(c -> AppliedPatch.draft(plan.function(), plan.module(), plan.entry(),
+                c.address(), c.original(), c.patch(), plan.targetName(), plan.target(), patchPath, c.trampoline())
+                .as(SiteKind.CALLER, plan.copy() == null ? 0 : plan.copy().address()).fromFixEntry(fixEntry)).toList();
     }
 }

@@ -5,7 +5,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.LongSupplier;
+import java.util.function.LongUnaryOperator;
 import java.util.stream.Collectors;
 
 import tfix.engine.elf.DataObject;
@@ -20,6 +20,8 @@ import tfix.engine.failure.TfixException;
 import tfix.engine.guard.PatchFileGuard;
 import tfix.engine.guard.PatchFiles;
 import tfix.engine.patch.BranchIndexCache;
+import tfix.engine.patch.CallerPlanner;
+import tfix.engine.patch.CallerRequest;
 import tfix.engine.patch.Check;
 import tfix.engine.patch.JumpChoice;
 import tfix.engine.patch.Planner;
@@ -123,13 +125,14 @@ public final class Preparer {
         Optional<Check> clones = new CloneSurvey(branchIndexes).check(old, spec.newName(), spec.clonesIgnored(),
                 () -> replacedToo(inForce));
         ReferencePlan refs = references = referenceStep.plan(patch, patchImage, old.module().path(), inForce);
+        CallerSurvey.refuseTakeover(inForce, old);
 
         if (!PatchLoader.isLoaded(process.maps(), patch)) {
             Check link = new LinkForecast(process.pid(), target.symbols().modules(), elfCache).check(patch, patchImage);
             FunctionRef far = unloaded(patch, patchImage).resolve(spec.newName(), null, Set.of());
-            SitePlan farPlan = withClones(OriginalVariable.withCopy(plan(old, far, existing,
-                    () -> JumpChoice.hypotheticalSlot(old.address())), spec.original(), variable, far.module().bias(), decoder,
-                    n -> OriginalVariable.hypotheticalPlace(old.address())), clones);
+            SitePlan farPlan = withClones(OriginalVariable.withCopy(plan(old, far, existing, JumpChoice::hypotheticalSlot),
+                    spec.original(), variable, far.module().bias(), decoder, n -> OriginalVariable.hypotheticalPlace(old.address())),
+                    clones);
             if (planOnly) {
                 return new Prepared(ReferenceStep.withChecks(farPlan.withCheck(link), refs), patch.toString(), false, 0, null);
             }
@@ -146,9 +149,9 @@ public final class Preparer {
             referenceStep.bind(refs, patch, old.displayName(), loaded);
         }
         FunctionRef fresh = target.symbols().resolve(spec.newName(), patch.toString(), Set.of());
-        SitePlan plan = plan(old, fresh, existing, () -> planOnly
-                ? JumpChoice.hypotheticalSlot(old.address())
-                : TrampolineIslands.slotNear(old.address(), target.book(), target.libc(), slotsTaken));
+        SitePlan plan = plan(old, fresh, existing, near -> planOnly
+                ? JumpChoice.hypotheticalSlot(near)
+                : TrampolineIslands.slotNear(near, target.book(), target.libc(), slotsTaken));
         plan = withClones(OriginalVariable.withCopy(plan, spec.original(), variable, fresh.module().bias(), decoder, n -> planOnly
                 ? OriginalVariable.hypotheticalPlace(old.address())
                 : TrampolineIslands.roomNear(old.address(), n, target.book(), target.libc(), slotsTaken)), clones);
@@ -182,8 +185,12 @@ public final class Preparer {
         return replacedToo;
     }
 
-    /** The site surveyed and planned for a new function at {@code fresh}, taking over a patch in force there. */
-    private SitePlan plan(FunctionRef old, FunctionRef fresh, Optional<AppliedPatch> existing, LongSupplier slot) {
+    /**
+     * The site surveyed and planned for a new function at {@code fresh}, taking over a patch in force there;
+     * a function refused only for want of room is planned through its callers. {@code slot} gives a trampoline
+     * slot near an address.
+     */
+    private SitePlan plan(FunctionRef old, FunctionRef fresh, Optional<AppliedPatch> existing, LongUnaryOperator slot) {
         SiteRequest request = new SiteSurvey(memory, decoder, branchIndexes)
                 .survey(old, fresh.displayName(), fresh.module().path(), fresh.address());
         AppliedPatch earlier = existing.filter(e -> e.target() != fresh.address()).orElse(null);
@@ -192,7 +199,12 @@ public final class Preparer {
         } else if (earlier != null) {
             request = request.takingOver(earlier.patch()); // v2 to v3: one write takes the site over
         }
-        return new JumpChoice(new Planner(decoder)).plan(request, slot);
+        SitePlan jump = new JumpChoice(new Planner(decoder)).plan(request, () -> slot.applyAsLong(old.address()));
+        if (!CallerPlanner.onlyLacksRoom(jump)) {
+            return jump;
+        }
+        CallerRequest callers = new CallerSurvey(memory, decoder, branchIndexes).survey(old, target.symbols().modules());
+        return new CallerPlanner(decoder).plan(jump, callers, slot);
     }
 
     /**

@@ -95,7 +95,7 @@ public final class SiteSurvey {
         }
     }
 
-    private static String where(LoadedModule m, long address) {
+    static String where(LoadedModule m, long address) {
         return m.symbolAt(address)
                 .map(s -> String.format("%s+%#x", s.plainName(), address - m.runtimeAddress(s)))
                 .orElse(String.format("%#x in %s", address, m.fileName()));

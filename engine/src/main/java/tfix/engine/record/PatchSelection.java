@@ -2,9 +2,12 @@ package tfix.engine.record;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import tfix.engine.elf.FunctionRef;
@@ -18,19 +21,22 @@ public final class PatchSelection {
     }
 
     /**
-     * The patch of one function, by the name it was recorded under, or by any name or address of the function.
-     * A name names every patch recorded under it, a function's jump and each module's import of it alike; when
-     * it names several, none is picked: the error spells each one ('0x...' for a jump, 'libgreet.so!strtol' for
-     * the import of libgreet.so). An address or another name of the function names its jump only.
+     * The sites of one function's replace, by the name it was recorded under, or by any name or address of the
+     * function: its jump, or every caller of a function patched through its callers (newest first). A name names
+     * every replace recorded under it, a function's jump and each module's import of it alike; when it names
+     * several, none is picked: the error spells each one ('0x...' for a jump, 'libgreet.so!strtol' for the import
+     * of libgreet.so). An address or another name of the function names its jump (or callers) only.
      */
-    public static AppliedPatch byFunction(List<AppliedPatch> active, String function, ProcessSymbols symbols, int pid) {
+    public static List<AppliedPatch> byFunction(List<AppliedPatch> active, String function, ProcessSymbols symbols, int pid) {
         List<AppliedPatch> named = active.stream().filter(p -> p.function().equals(function)).toList();
         if (named.isEmpty()) {
             named = importsNamed(active, function, symbols);
         }
-        if (named.size() > 1) {
-            throw new TfixException(Reason.AMBIGUOUS, "'" + function + "' names " + named.size() + " patches: "
-                    + named.stream().map(PatchSelection::spelled).collect(Collectors.joining("; ")) + "; revert one of them");
+        // One replace is one jump, one import slot, or all the callers of one function.
+        List<AppliedPatch> units = named.stream().filter(distinctBy(PatchSelection::unit)).toList();
+        if (units.size() > 1) {
+            throw new TfixException(Reason.AMBIGUOUS, "'" + function + "' names " + units.size() + " patches: "
+                    + units.stream().map(PatchSelection::spelled).collect(Collectors.joining("; ")) + "; revert one of them");
         }
         Optional<AppliedPatch> match = named.stream().findFirst();
         if (match.isEmpty()) {
@@ -38,8 +44,20 @@ public final class PatchSelection {
             FunctionRef f = symbols.resolve(function, null, patches);
             match = active.stream().filter(p -> p.kind() != SiteKind.IMPORT && p.entry() == f.address()).findFirst();
         }
-        return match.orElseThrow(() -> new TfixException(Reason.NOT_FOUND, "'" + function
+        AppliedPatch found = match.orElseThrow(() -> new TfixException(Reason.NOT_FOUND, "'" + function
                 + "' is not replaced in process " + pid + ": `status` lists the patches in force"));
+        String unit = unit(found);
+        return newestFirst(active.stream().filter(p -> unit(p).equals(unit)).toList());
+    }
+
+    /** What one replace is known by: its import slot, or the entry of the function its jump or callers serve. */
+    private static String unit(AppliedPatch p) {
+        return p.kind() == SiteKind.IMPORT ? "import@" + Long.toHexString(p.site()) : "entry@" + Long.toHexString(p.entry());
+    }
+
+    private static <T> Predicate<T> distinctBy(Function<T, Object> key) {
+        Set<Object> seen = new HashSet<>();
+        return t -> seen.add(key.apply(t));
     }
 
     /** {@code 'libgreet.so!strtol'}: the import patches of strtol in the module(s) that library name matches. */
