@@ -80,6 +80,10 @@ final class LinkForecast {
         List<String> unresolved = needs.stream().filter(n -> scope.stream().noneMatch(l -> l.satisfies(n)))
                 .map(DynamicLinkage.Need::describe).toList();
         String from = "the process's modules" + (pulledIn.isEmpty() ? "" : " and " + String.join(", ", pulledIn));
+        if (needs.isEmpty()) {
+            return Check.pass("symbols", "the loader has no symbol to find for " + patchName
+                    + " (it needs none from other modules, weak references aside)");
+        }
         if (unresolved.isEmpty()) {
             return Check.pass("symbols", String.format("the %d symbol%s %s needs %s defined by %s", needs.size(),
                     needs.size() == 1 ? "" : "s", patchName, needs.size() == 1 ? "is" : "are all", from));
