@@ -12,3 +12,6 @@ int after_it_v2(int x) {
 int path_a_v2(int x) {
     return x + 1;
 }
+
+/* Asked for with original:, which a function patched through its callers does not need. */
+int (*lea_plus_one_orig)(int);

@@ -168,6 +168,24 @@ class CallerRedirectTest extends EngineTest {
     }
 
     @Test
+    void originalIsRefusedForAFunctionWhoseOwnCodeStaysAsItIs() {
+        Path patch = Targets.patch("callers_patch.c");
+        try (RunningTarget t = RunningTarget.start(exe())) {
+            awaitEveryThread(t, 1);
+            try (TfixSession s = attach(t)) {
+                TfixException e = assertThrows(TfixException.class, () -> s.replace(new ReplaceSpec("lea_plus_one", null,
+                        "lea_plus_one_v2", patch, null).withOriginal("lea_plus_one_orig")));
+                assertTrue(e.getMessage().contains("patched through its callers") && e.getMessage().contains("TFIX_EXTERN_FN")
+                        && e.getMessage().contains("no patch was loaded"), e.getMessage());
+                assertTrue(s.status().isEmpty());
+            }
+            assertFalse(Targets.mapsMention(t.pid(), patch.getFileName().toString()));
+            assertTrue(t.alive());
+            assertFalse(t.traced());
+        }
+    }
+
+    @Test
     void aCallerReplacedInTheSameTransactionIsRefusedUnwritten() {
         Path patch = Targets.patch("callers_patch.c");
         try (RunningTarget t = RunningTarget.start(exe())) {

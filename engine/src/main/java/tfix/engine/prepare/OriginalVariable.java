@@ -9,6 +9,7 @@ import tfix.engine.elf.ElfImage;
 import tfix.engine.failure.Printable;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
+import tfix.engine.patch.Check;
 import tfix.engine.patch.JumpChoice;
 import tfix.engine.patch.OriginalCopies;
 import tfix.engine.patch.Planner;
@@ -50,6 +51,11 @@ final class OriginalVariable {
                              LongUnaryOperator place) {
         if (variable == null || plan.alreadyApplied()) {
             return plan;
+        }
+        if (plan.callers() != null) { // nothing of the function is displaced: its own entry is the original
+            return plan.withCheck(Check.fail("original", Printable.of(plan.function()) + " is patched through its callers,"
+                    + " so its own code stays as it is and needs no copy: drop original: and call it by name from the patch,"
+                    + " declared with TFIX_EXTERN_FN from tfix.h"));
         }
         // A plan refused already maps nothing for its copy: the copy is made at a hypothetical place, for its checks.
         LongUnaryOperator where = plan.ok() ? place : n -> hypotheticalPlace(plan.entry());

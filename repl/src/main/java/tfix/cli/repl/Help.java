@@ -31,12 +31,21 @@ public final class Help {
         add("replace", "replace 'old' with 'new' from 'patch.so'", "replace a function with one from a patch library",
                 "The process loads the patch library itself (dlopen), then a jump is written at the old function's\n"
                         + "entry and read back. Names can be plain, C++ source names, 'lib!name' or an address.\n"
+                        + "original: 'var' sets a patch variable to a callable copy of the old function; in: 'lib.so'\n"
+                        + "replaces only that module's import of it; clones: 'ignore' lets compiler clones keep their calls.\n"
                         + "Relative paths start from the current folder (or the folder of a :load-ed script).",
                 "replace 'compute' with 'compute_v2' from 'patch.so'",
                 "replace 'libscore.so!compute' with 'compute_v2' from 'build/patch.so'",
                 "replace 'compute', lib: 'libscore.so' with 'compute_v2' from 'patch.so'",
                 "replace 'Role::getClassName()' with 'getClassName_v2' from 'role_fix.so'",
-                "replace 'compute' with 'compute_v2' from 'patch.so', sha256: '9f86d081884c7d65...'");
+                "replace 'compute' with 'compute_v2' from 'patch.so', sha256: '9f86d081884c7d65...'",
+                "replace 'compute' with 'compute_v2' from 'patch.so', original: 'compute_orig'",
+                "replace 'strtol', in: 'libgreet.so' with 'strtol_v2' from 'patch.so'",
+                "replace 'f' with 'f_v2' from 'patch.so', clones: 'ignore'");
+        add("apply", "apply 'fix.so'", "apply the replacements a patch lists in its own fix table",
+                "The patch lists them with tfix.h's TFIX_FIX(\"replace old with new ...\"); all of them go in as one\n"
+                        + "transaction, and status says which entry each site came from.",
+                "apply 'fix.so'", "apply 'fix.so', sha256: '9f86d081884c7d65...'", "plan { apply 'fix.so' }");
         add("verify", "verify", "read every patched site back and compare it with the record",
                 "Fails, naming the functions, if someone changed the patched bytes since.", "verify");
         add("revert", "revert 'old'  |  revert()", "undo one replacement, a transaction, or all of them",
