@@ -102,6 +102,26 @@ class NamespaceTest extends EngineTest {
         }
     }
 
+    @Test
+    void aCopyIsLoadedEvenWhereTheProgramDlopenedTheSameProcFdNameBefore(@TempDir Path dir) throws Exception {
+        Path exe = Targets.exe("fd_dlopener.c");
+        Path patch = Files.copy(Targets.patch("scorer_patch.c"), dir.resolve("fix.so"));
+        Path hide = Files.createDirectory(dir.resolve("hide"));
+        Path hidden = Files.copy(patch, hide.resolve("fix.so"));
+        String inside = "mount -t tmpfs none " + hide + " && exec " + exe + " " + Targets.patch("corners_patch.c");
+        try (RunningTarget t = RunningTarget.start(UNSHARE, "-m", "--propagation", "private", "sh", "-c", inside)) {
+            String loaded = t.awaitLine("loaded /proc/self/fd/");
+            t.awaitLine("compute=40");
+            try (TfixSession s = attach(t)) {
+                Results.Replaced r = s.replace("compute", null, "compute_v2", hidden);
+                assertTrue(r.libraryLoaded(), r.toString());
+            }
+            t.awaitLine("compute=1005");
+            assertEquals(List.of(copyName(hidden)), copies(t.pid()), "after the program's " + loaded);
+            assertFalse(t.traced());
+        }
+    }
+
     private static String copyName(Path patch) {
         return MemoryMap.PATCH_COPY + FileDigest.sha256(patch).substring(0, 16) + ":" + patch.getFileName() + " (deleted)";
     }
