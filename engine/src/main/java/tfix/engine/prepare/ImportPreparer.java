@@ -90,7 +90,8 @@ final class ImportPreparer {
         if (loaded) {
             target.reload();
         }
-        String module = place.loadedAs(process.maps()).orElse(patch.toString()); // its path, or its memfd copy
+        String module = planOnly ? place.loadedAs(process.maps()).orElse(patch.toString())
+                : PatchPlaces.loadedModule(place, patchImage, process, target, elfCache); // its path, or its memfd copy
         if (!planOnly) { // the patch's slots filled before any import slot can lead into it
             references.bind(refs, patch, module, what, loaded);
         }

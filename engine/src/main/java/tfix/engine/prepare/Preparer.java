@@ -147,7 +147,8 @@ public final class Preparer {
             target.reload();
         }
         // The patch's module: its path, or its memfd copy; nothing is loaded when only planning.
-        String module = place.loadedAs(process.maps()).orElse(patch.toString());
+        String module = planOnly ? place.loadedAs(process.maps()).orElse(patch.toString())
+                : PatchPlaces.loadedModule(place, patchImage, process, target, elfCache);
         if (!planOnly) { // the patch's slots filled before any jump can lead into it
             referenceStep.bind(refs, patch, module, old.displayName(), loaded);
         }

@@ -32,7 +32,7 @@ public record PtraceDenial(int pid, OptionalInt yamaScope, int tracerUid, boolea
         int targetUid = ProcStatus.of(pid).map(ProcStatus::uid).orElse(-1);
         int owner = -1;
         try {
-            owner = (Integer) Files.getAttribute(Path.of("/proc", Integer.toString(pid)), "unix:uid");
+            owner = (Integer) Files.getAttribute(Path.of("/proc", Integer.toString(pid), "status"), "unix:uid");
         } catch (Exception e) {
             // unknown: taken as dumpable
         }
