@@ -93,6 +93,7 @@ class NamespaceTest extends EngineTest {
             try (TfixSession again = attach(t)) {
                 Results.Replaced r = again.replace("compute", null, "compute_v2", patch);
                 assertFalse(r.libraryLoaded(), "a later run loaded the copy again: " + r);
+                t.awaitLine("compute=1005 static=16"); // the process runs while tfix is attached
                 again.revertAll();
             }
             t.awaitLine("compute=40 static=16");
