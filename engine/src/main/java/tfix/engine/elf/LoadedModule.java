@@ -37,9 +37,22 @@ public final class LoadedModule {
         return path;
     }
 
-    /** The file's name, without the " (deleted)" the kernel appends once the file is deleted or replaced on disk. */
+    /**
+     * The file's name, without the " (deleted)" the kernel appends once the file is deleted or replaced on disk;
+     * for a patch's memfd copy, the name of the file it copies.
+     */
     public String fileName() {
+        if (isPatchCopy()) {
+            String rest = onDisk().substring(MemoryMap.PATCH_COPY.length());
+            int colon = rest.indexOf(':');
+            return colon >= 0 ? rest.substring(colon + 1) : rest;
+        }
         return Path.of(onDisk()).getFileName().toString();
+    }
+
+    /** A patch tfix handed the target through a memfd: a patch library, never searched for the program's names. */
+    public boolean isPatchCopy() {
+        return MemoryMap.isPatchCopy(path);
     }
 
     private String onDisk() {

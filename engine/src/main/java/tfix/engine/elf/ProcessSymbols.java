@@ -100,7 +100,7 @@ public final class ProcessSymbols {
         }
         final String libFilter = lib;
         List<LoadedModule> scope = modules.stream()
-                .filter(m -> libFilter == null ? !excluded.contains(m.path()) : m.matchesLibrary(libFilter))
+                .filter(m -> libFilter == null ? !excluded.contains(m.path()) && !m.isPatchCopy() : m.matchesLibrary(libFilter))
                 .toList();
         if (modules.isEmpty() || (scope.isEmpty() && lib == null)) {
             throw new TfixException(Reason.PROCESS_GONE, "process " + pid + " has no mapped program files: it may be exiting");

@@ -72,26 +72,21 @@ public final class PatchFiles {
     }
 
     /**
-     * Refuses a patch the target would open as another file: its dlopen resolves the path in
-     * its own mount namespace and root (a container, a chroot), where the file tfix checked and
-     * hashed may be a different one, or missing. Compared by device and inode, through
-     * /proc/PID/root.
+     * Whether the target opens the very file tfix checked and hashed at this path: its dlopen resolves the
+     * path in its own mount namespace and root (a container, a chroot), where the path may name another
+     * file, or none. Compared by device and inode, through /proc/PID/root. When tfix cannot look (no
+     * rights yet), the path is taken as shared, as before namespaces: attaching says why.
      */
-    public static void sameForTarget(int pid, Path canonical) {
+    public static boolean sameForTarget(int pid, Path canonical) {
         Path theirs = Path.of("/proc", Integer.toString(pid), "root").resolve(canonical.toString().substring(1));
         try {
             Object ours = Files.getAttribute(canonical, "unix:dev") + ":" + Files.getAttribute(canonical, "unix:ino");
             Object seen = Files.getAttribute(theirs, "unix:dev") + ":" + Files.getAttribute(theirs, "unix:ino");
-            if (!ours.equals(seen)) {
-                throw new TfixException(Reason.BAD_PATCH_FILE, "process " + pid + " sees another file at " + canonical
-                        + " (it runs in another mount namespace or root): put the patch where the process sees the same"
-                        + " file, e.g. under /proc/" + pid + "/root/");
-            }
+            return ours.equals(seen);
         } catch (NoSuchFileException e) {
-            throw new TfixException(Reason.BAD_PATCH_FILE, "process " + pid + " cannot see " + canonical + " (it runs in"
-                    + " another mount namespace or root): put the patch where it can, e.g. under /proc/" + pid + "/root/");
+            return false;
         } catch (IOException | UnsupportedOperationException e) {
-            // Not ours to look into (no ptrace rights yet): attaching says why.
+            return true;
         }
     }
 }

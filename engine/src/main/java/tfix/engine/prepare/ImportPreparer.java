@@ -22,6 +22,7 @@ import tfix.engine.patch.SitePlan;
 import tfix.engine.process.ProcMemory;
 import tfix.engine.process.TargetProcess;
 import tfix.engine.remote.PatchLoader;
+import tfix.engine.remote.PatchPlace;
 
 /**
  * {@code replace 'f', in: 'libm.so' with ...}: plans one module's import slots of {@code f} (one plan per
@@ -56,9 +57,9 @@ final class ImportPreparer {
                     + Printable.of(spec.importer()) + "' with ... alone");
         }
         Path patch = PatchFiles.canonical(spec.patchFile());
-        PatchFiles.sameForTarget(process.pid(), patch);
         PatchFileGuard.check(patch, euid);
         Pins.checkSha256(patch, spec.sha256());
+        PatchPlace place = PatchPlaces.of(process.pid(), patch);
         ElfImage patchImage = elfCache.get(patch.toString(), patch, patch.toFile().lastModified()).orElseThrow(() ->
                 new TfixException(Reason.BAD_PATCH_FILE, "cannot read patch file " + patch + " as an ELF shared object"));
         Pins.checkCarried(target.symbols(), patchImage);
@@ -70,7 +71,7 @@ final class ImportPreparer {
         lastReferences = refs;
         lastWhat = what;
 
-        if (!PatchLoader.isLoaded(process.maps(), patch)) {
+        if (place.loadedAs(process.maps()).isEmpty()) {
             List<ImportSurvey.Found> slots = survey.slots(importer, spec.oldName(), target.book().inForce());
             Check link = new LinkForecast(process.pid(), target.symbols().modules(), elfCache).check(patch, patchImage);
             boolean defined = patchImage.symbols().stream().anyMatch(s -> !s.isLocal() && s.plainName().equals(spec.newName()));
@@ -84,15 +85,17 @@ final class ImportPreparer {
             refuseUnless(far, "; no patch was loaded");
         }
         long loadStart = System.nanoTime();
-        boolean loaded = !planOnly && new PatchLoader(target.libc()).load(process.maps(), patch);
+        boolean loaded = !planOnly && new PatchLoader(target.libc()).load(process.maps(), place);
         double loadMillis = loaded ? (System.nanoTime() - loadStart) / 1e6 : 0;
         if (loaded) {
             target.reload();
         }
+        String module = planOnly ? place.loadedAs(process.maps()).orElse(patch.toString())
+                : PatchPlaces.loadedModule(place, patchImage, process, target, elfCache); // its path, or its memfd copy
         if (!planOnly) { // the patch's slots filled before any import slot can lead into it
-            references.bind(refs, patch, what, loaded);
+            references.bind(refs, patch, module, what, loaded);
         }
-        FunctionRef fresh = target.symbols().resolve(spec.newName(), patch.toString(), Set.of());
+        FunctionRef fresh = target.symbols().resolve(spec.newName(), module, Set.of());
         // Read again after loading: a lazy slot may have been bound meanwhile.
         List<ImportSurvey.Found> slots = new ImportSurvey(target.symbols(), memory)
                 .slots(importer, spec.oldName(), target.book().inForce());

@@ -33,6 +33,7 @@ import tfix.engine.process.ProcMemory;
 import tfix.engine.process.TargetProcess;
 import tfix.engine.record.AppliedPatch;
 import tfix.engine.remote.PatchLoader;
+import tfix.engine.remote.PatchPlace;
 import tfix.engine.x86.X86Decoder;
 
 /**
@@ -110,9 +111,9 @@ public final class Preparer {
      */
     public Prepared prepare(ReplaceSpec spec, boolean planOnly) {
         Path patch = PatchFiles.canonical(spec.patchFile());
-        PatchFiles.sameForTarget(process.pid(), patch);
         PatchFileGuard.check(patch, euid);
         Pins.checkSha256(patch, spec.sha256());
+        PatchPlace place = PatchPlaces.of(process.pid(), patch);
         ElfImage patchImage = elfCache.get(patch.toString(), patch, patch.toFile().lastModified()).orElseThrow(() ->
                 new TfixException(Reason.BAD_PATCH_FILE, "cannot read patch file " + patch + " as an ELF shared object"));
         if (pinsChecked.add(patch + "#" + patch.toFile().lastModified())) {
@@ -127,7 +128,7 @@ public final class Preparer {
         ReferencePlan refs = references = referenceStep.plan(patch, patchImage, old.module().path(), inForce);
         CallerSurvey.refuseTakeover(inForce, old);
 
-        if (!PatchLoader.isLoaded(process.maps(), patch)) {
+        if (place.loadedAs(process.maps()).isEmpty()) {
             Check link = new LinkForecast(process.pid(), target.symbols().modules(), elfCache).check(patch, patchImage);
             FunctionRef far = unloaded(patch, patchImage).resolve(spec.newName(), null, Set.of());
             SitePlan farPlan = withClones(OriginalVariable.withCopy(plan(old, far, existing, JumpChoice::hypotheticalSlot),
@@ -140,15 +141,18 @@ public final class Preparer {
             refuseUnless(farPlan.withCheck(link), old, "; no patch was loaded");
         }
         long loadStart = System.nanoTime();
-        boolean loaded = !planOnly && new PatchLoader(target.libc()).load(process.maps(), patch);
+        boolean loaded = !planOnly && new PatchLoader(target.libc()).load(process.maps(), place);
         double loadMillis = loaded ? (System.nanoTime() - loadStart) / 1e6 : 0;
         if (loaded) {
             target.reload();
         }
+        // The patch's module: its path, or its memfd copy; nothing is loaded when only planning.
+        String module = planOnly ? place.loadedAs(process.maps()).orElse(patch.toString())
+                : PatchPlaces.loadedModule(place, patchImage, process, target, elfCache);
         if (!planOnly) { // the patch's slots filled before any jump can lead into it
-            referenceStep.bind(refs, patch, old.displayName(), loaded);
+            referenceStep.bind(refs, patch, module, old.displayName(), loaded);
         }
-        FunctionRef fresh = target.symbols().resolve(spec.newName(), patch.toString(), Set.of());
+        FunctionRef fresh = target.symbols().resolve(spec.newName(), module, Set.of());
         SitePlan plan = plan(old, fresh, existing, near -> planOnly
                 ? JumpChoice.hypotheticalSlot(near)
                 : TrampolineIslands.slotNear(near, target.book(), target.libc(), slotsTaken));
@@ -217,7 +221,7 @@ public final class Preparer {
             imports.preflight(spec);
             return Optional.empty();
         }
-        boolean loaded = PatchLoader.isLoaded(process.maps(), PatchFiles.canonical(spec.patchFile()));
+        boolean loaded = PatchPlaces.of(process.pid(), PatchFiles.canonical(spec.patchFile())).loadedAs(process.maps()).isPresent();
         SitePlan plan = prepare(spec, true).plan();
         references.refuseUnlessBound(plan.function(), "; no patch was loaded");
         refuseUnless(plan, plan.function(), "; no patch was loaded");

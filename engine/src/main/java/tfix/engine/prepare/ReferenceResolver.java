@@ -39,7 +39,7 @@ final class ReferenceResolver {
         modules.stream().filter(m -> !order.contains(m))
                 .sorted(Comparator.comparingLong((LoadedModule m) -> m.mappings().isEmpty() ? 0 : m.mappings().get(0).start()).reversed())
                 .forEach(order::add);
-        this.scopes = order.stream().filter(m -> !excluded.contains(m.path())).distinct().toList();
+        this.scopes = order.stream().filter(m -> !excluded.contains(m.path()) && !m.isPatchCopy()).distinct().toList();
         this.first = scopes.stream().filter(m -> m.path().equals(firstModule) || m.path().equals(executable)).toList();
     }
 

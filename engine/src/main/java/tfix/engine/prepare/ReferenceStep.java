@@ -56,10 +56,10 @@ final class ReferenceStep {
         return new ReferenceResolver(target.symbols().modules(), firstModule, exe, excluded).resolve(refs);
     }
 
-    /** After the patch is loaded (or found loaded): its slots filled and read back. */
-    void bind(ReferencePlan refs, Path patch, String function, boolean loaded) {
+    /** After the patch is loaded (or found loaded) as {@code module} (its path or its memfd copy): its slots filled and read back. */
+    void bind(ReferencePlan refs, Path patch, String module, String function, boolean loaded) {
         refs.refuseUnlessBound(function, loaded ? "; the patch library " + patch + " stays loaded, unused" : "");
-        new ReferenceBinder(memory).bind(refs, target.symbols().moduleByPath(patch.toString()).orElseThrow(() ->
+        new ReferenceBinder(memory).bind(refs, target.symbols().moduleByPath(module).orElseThrow(() ->
                 new TfixException(Reason.TARGET_REFUSED, "the target maps no " + patch + " after loading it")));
     }
 

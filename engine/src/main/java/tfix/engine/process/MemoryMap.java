@@ -2,6 +2,8 @@ package tfix.engine.process;
 
 /** One line of /proc/PID/maps. */
 public record MemoryMap(long start, long end, String perms, long offset, String device, long inode, String path) {
+    /** How a patch tfix handed a target through a memfd shows in its maps: "/memfd:tfix-patch:SHA16:NAME (deleted)". */
+    public static final String PATCH_COPY = "/memfd:tfix-patch:";
 
     public static MemoryMap parse(String line) {
         String[] f = line.trim().split("\\s+", 6);
@@ -22,9 +24,14 @@ public record MemoryMap(long start, long end, String perms, long offset, String 
         return perms.charAt(1) == 'w';
     }
 
-    /** A mapping of a regular file (not [stack], [vdso], anonymous or deleted memfd). */
+    /** A mapping of a regular file (not [stack], [vdso], anonymous or a memfd), or of a patch's memfd copy. */
     public boolean isFile() {
-        return path.startsWith("/") && inode != 0 && !path.startsWith("/memfd:");
+        return path.startsWith("/") && inode != 0 && (!path.startsWith("/memfd:") || isPatchCopy(path));
+    }
+
+    /** Whether a mapped path is a patch's memfd copy (its ELF file is read through map_files like any other). */
+    public static boolean isPatchCopy(String path) {
+        return path.startsWith(PATCH_COPY);
     }
 
     public long size() {

@@ -5,9 +5,14 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HexFormat;
+
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
 
 /**
  * The target's memory through /proc/PID/mem. As root this also writes read-only
@@ -22,9 +27,29 @@ public final class ProcMemory implements AutoCloseable {
         try {
             this.channel = FileChannel.open(Path.of("/proc", Integer.toString(pid), "mem"),
                     StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (AccessDeniedException e) {
+            throw deniedMem(pid);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open /proc/" + pid + "/mem", e);
         }
+    }
+
+    /**
+     * Tracing a process of another user needs CAP_SYS_PTRACE, but /proc/PID/mem is also a file of that user (of
+     * root, for an undumpable process), mode 0600: a tfix that is not root needs CAP_DAC_OVERRIDE to open it.
+     */
+    private static TfixException deniedMem(int pid) {
+        String owner = "?", self = "?";
+        try {
+            owner = Files.getAttribute(Path.of("/proc", Integer.toString(pid), "mem"), "unix:uid").toString();
+            self = Files.getAttribute(Path.of("/proc/self"), "unix:uid").toString();
+        } catch (IOException | RuntimeException ignored) {
+            // the line still names the file and the capability
+        }
+        return new TfixException(Reason.PERMISSION, "permission denied opening /proc/" + pid + "/mem (owned by uid " + owner
+                + "; tfix runs as uid " + self + "): CAP_SYS_PTRACE lets tfix trace the process, but reading and writing its"
+                + " memory through that file also takes CAP_DAC_OVERRIDE: run tfix as root, as uid " + owner
+                + ", or add cap_dac_override; nothing was changed");
     }
 
     public byte[] read(long address, int length) {

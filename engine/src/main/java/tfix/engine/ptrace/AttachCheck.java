@@ -1,8 +1,5 @@
 package tfix.engine.ptrace;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.process.ProcStatus;
@@ -42,20 +39,6 @@ final class AttachCheck {
     }
 
     static TfixException permissionDenied(int pid) {
-        return new TfixException(Reason.PERMISSION, "permission denied attaching to process " + pid
-                + ": run tfix as root or with CAP_SYS_PTRACE" + yamaHint());
-    }
-
-    private static String yamaHint() {
-        Path yama = Path.of("/proc/sys/kernel/yama/ptrace_scope");
-        try {
-            if (Files.exists(yama)) {
-                String v = Files.readString(yama).trim();
-                return " (kernel.yama.ptrace_scope is " + v + "; 0 lets a user trace their own processes)";
-            }
-        } catch (Exception ignored) {
-            // Only a hint.
-        }
-        return "";
+        return PtraceDenial.read(pid).failure();
     }
 }

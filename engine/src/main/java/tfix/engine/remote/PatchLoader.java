@@ -1,13 +1,11 @@
 package tfix.engine.remote;
 
-import java.nio.file.Path;
-
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.process.Maps;
 import tfix.engine.sys.Mman;
 
-/** Makes the target load a patch library with its own dlopen, by absolute path. */
+/** Makes the target load a patch library with its own dlopen: by absolute path, or from a memfd copy. */
 public final class PatchLoader {
     private final RemoteLibc libc;
 
@@ -15,24 +13,17 @@ public final class PatchLoader {
         this.libc = libc;
     }
 
-    /** Whether the target maps this patch file already; fails when an earlier build of it is loaded. */
-    public static boolean isLoaded(Maps maps, Path canonical) {
-        String p = canonical.toString();
-        if (maps.entries().stream().anyMatch(m -> m.path().equals(p + " (deleted)"))) {
-            // dlopen would hand back the old copy: the new code would never run.
-            throw new TfixException(Reason.BAD_PATCH_FILE, "an earlier build of " + p + " is loaded in the target and"
-                    + " the file has been replaced since: give the new patch a file name of its own");
-        }
-        return maps.entries().stream().anyMatch(m -> m.path().equals(p));
-    }
-
-    /** Loads the library unless the process has it mapped already. Returns true if it was loaded now. */
-    public boolean load(Maps maps, Path canonical) {
-        if (isLoaded(maps, canonical)) {
+    /** Loads the library unless the process has it mapped already (by path or as a copy). Returns true if loaded now. */
+    public boolean load(Maps maps, PatchPlace place) {
+        if (place.loadedAs(maps).isPresent()) {
             return false;
         }
-        if (libc.dlopen(canonical.toString(), Mman.RTLD_NOW) == 0) {
-            throw new TfixException(Reason.TARGET_REFUSED, "the target could not load " + canonical + ": " + libc.dlerror());
+        if (place.copied()) {
+            new PatchCopy(libc).load(place);
+            return true;
+        }
+        if (libc.dlopen(place.file().toString(), Mman.RTLD_NOW) == 0) {
+            throw new TfixException(Reason.TARGET_REFUSED, "the target could not load " + place.file() + ": " + libc.dlerror());
         }
         return true;
     }

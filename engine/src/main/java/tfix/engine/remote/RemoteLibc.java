@@ -18,6 +18,10 @@ public final class RemoteLibc {
         this.caller = caller;
     }
 
+    int pid() {
+        return caller.pid();
+    }
+
     /** The address of an exported libc function, by its default version. */
     public Optional<Long> symbol(String name) {
         for (LoadedModule m : caller.symbols().modules()) {
