@@ -17,6 +17,17 @@ public final class FleetOptions {
     @Option(names = "--json", description = "Results as JSON Lines on standard output (schema tfix/1), the text on standard error.")
     boolean json;
 
+    /** For picocli, which fills the fields from the command line. */
+    public FleetOptions() {
+    }
+
+    /** The options as a program gives them (tfix bench). */
+    public FleetOptions(Path all, int parallel, boolean json) {
+        this.all = all;
+        this.parallel = parallel;
+        this.json = json;
+    }
+
     /** Whether the command goes through the fleet runner rather than the single-process path. */
     public boolean active() {
         return all != null || json;

@@ -33,17 +33,24 @@ public final class FleetRun {
 
     private final Request request;
     private final FleetOptions fleet;
-    private final PrintStream out = System.out;
-    private final PrintStream err = System.err;
+    private final PrintStream out;
+    private final PrintStream err;
 
-    private FleetRun(Request request, FleetOptions fleet) {
+    private FleetRun(Request request, FleetOptions fleet, PrintStream out, PrintStream err) {
         this.request = request;
         this.fleet = fleet;
+        this.out = out;
+        this.err = err;
     }
 
     /** Runs the command; returns its exit code ({@link ExitCodes}). */
     public static int execute(Request request, FleetOptions fleet) {
-        return new FleetRun(request, fleet).execute();
+        return execute(request, fleet, System.out, System.err);
+    }
+
+    /** The same, printing to these streams (tfix bench). */
+    public static int execute(Request request, FleetOptions fleet, PrintStream out, PrintStream err) {
+        return new FleetRun(request, fleet, out, err).execute();
     }
 
     private int execute() {
