@@ -44,6 +44,8 @@ public final class TfixContext implements AutoCloseable {
     private List<ReplaceSpec> collecting;
     /** Told every result as a value; prints nothing. */
     private ResultListener listener = ResultListener.NONE;
+    /** Where a session's warnings go; null: the session's default (standard error). */
+    private java.util.function.Consumer<String> warnings;
 
     public TfixContext(Engine engine, Options options, PrintStream out, Path baseDir) {
         this(engine, options, out, baseDir, false);
@@ -56,6 +58,11 @@ public final class TfixContext implements AutoCloseable {
         this.out = out;
         this.baseDir = baseDir;
         this.dryRun = dryRun;
+    }
+
+    /** Where the warnings of sessions attached from now on go (a fleet keeps each process's text together). */
+    public void warnings(java.util.function.Consumer<String> sink) {
+        this.warnings = sink;
     }
 
     /** Where results go as values (tfix --json, fleets), besides the text printed. */
@@ -126,6 +133,9 @@ public final class TfixContext implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         session = TfixSession.attach(pid, engine, options);
+        if (warnings != null) {
+            session.onWarning(warnings);
+        }
         int threads = session.threadCount();
         out.printf("attached to process %d (%s), %d thread%s, in %.1f ms; the process keeps running%n", pid,
                 Printable.of(new TargetProcess(pid).commandName()), threads, threads == 1 ? "" : "s",

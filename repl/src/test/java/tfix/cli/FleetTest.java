@@ -262,6 +262,32 @@ class FleetTest {
     }
 
     @Test
+    void aProcessThatExitsBeforeItsTurnIsGoneNotFailed(@TempDir Path dir) throws Exception {
+        Path exe = member(dir);
+        Path patch = patch(dir);
+        List<RunningTarget> targets = new ArrayList<>();
+        try {
+            RunningTarget first = RunningTarget.startPast("value=40", exe);
+            targets.add(first);
+            // Exits the moment tfix seizes the first: with one worker, in pid order, before its own turn comes.
+            RunningTarget later = RunningTarget.startPast("value=40", exe, "exit-when-traced", Integer.toString(first.pid()));
+            targets.add(later);
+            assertTrue(later.pid() > first.pid(), "pids in start order (no wrap-around)");
+            CliTest.Result run = CliTest.tfix("exec", "attach pid; replace 'compute' with 'compute_v2' from '" + patch + "'",
+                    "--all", exe.toString(), "--parallel", "1", "--json");
+            assertEquals(0, run.exit(), "gone counts as success: " + run.err());
+            Map<Integer, JsonNode> results = byPid(jsonLines(run));
+            assertEquals("patched", results.get(first.pid()).get("outcome").asText());
+            JsonNode gone = results.get(later.pid());
+            assertEquals("gone", gone.get("outcome").asText(), gone.toString());
+            assertEquals("process " + later.pid() + " exited before its turn", gone.get("message").asText());
+            assertTrue(run.err().contains("1 patched, 0 already patched, 0 skipped, 0 failed, 1 gone"), run.err());
+        } finally {
+            closeAll(targets);
+        }
+    }
+
+    @Test
     void usageErrorsAndAPathThatMatchesNothingHaveTheirOwnExitCodes(@TempDir Path dir) throws Exception {
         Path exe = member(dir);
         CliTest.Result none = CliTest.tfix("status", "--all", exe.toString());

@@ -53,6 +53,7 @@ final class ProcessJob {
         ResultCollector results = new ResultCollector();
         TfixContext ctx = new TfixContext(engine, options, out, baseDir, dryRun);
         ctx.listener(results);
+        ctx.warnings(w -> out.println("tfix: warning: " + w));
         Map<String, Object> vars = new HashMap<>(variables);
         vars.put("pid", pid);
         try {
