@@ -216,7 +216,8 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true, description = "List the patches in force in a process, read from the process itself.")
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "List the patches in force in a process (--pid), in every process of a program or library"
+            + " (--all PATH), or with neither in every process on this host; read from the processes themselves.")
     static final class Status extends PidCommand {
         Status() {
             super("status");
