@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import groovy.lang.Binding;
+import groovy.lang.GroovyCodeSource;
 import groovy.lang.GroovyShell;
 import groovy.lang.MissingMethodException;
 import groovy.lang.MissingPropertyException;
@@ -16,6 +17,7 @@ import groovy.lang.Script;
 import org.codehaus.groovy.control.CompilerConfiguration;
 import org.codehaus.groovy.control.MultipleCompilationErrorsException;
 import org.codehaus.groovy.control.messages.SyntaxErrorMessage;
+import org.codehaus.groovy.runtime.InvokerHelper;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 
@@ -30,11 +32,56 @@ public final class ScriptRunner {
 
     public ScriptRunner(TfixContext context) {
         this.context = context;
-        CompilerConfiguration cc = new CompilerConfiguration();
-        cc.setScriptBaseClass(TfixScript.class.getName());
         this.binding = new Binding();
         binding.setVariable(TfixScript.CONTEXT, context);
-        this.shell = new GroovyShell(ScriptRunner.class.getClassLoader(), binding, cc);
+        this.shell = new GroovyShell(ScriptRunner.class.getClassLoader(), binding, configuration());
+    }
+
+    private static CompilerConfiguration configuration() {
+        CompilerConfiguration cc = new CompilerConfiguration();
+        cc.setScriptBaseClass(TfixScript.class.getName());
+        return cc;
+    }
+
+    /**
+     * A script compiled once, to run over many processes (tfix run --all): each run makes its own
+     * instance with its own binding and context, so runs share only the class, which holds no state
+     * of theirs (a script's variables live in its binding).
+     */
+    public record Compiled(Class<? extends Script> type, String name) {
+    }
+
+    /** Compiles {@code text}; a syntax error is the same one line that running it would give. */
+    @SuppressWarnings("unchecked")
+    public static Compiled compile(String text, String name) {
+        GroovyShell compiler = new GroovyShell(ScriptRunner.class.getClassLoader(), new Binding(), configuration());
+        try {
+            return new Compiled((Class<? extends Script>) compiler.getClassLoader()
+                    .parseClass(new GroovyCodeSource(text, className(name) + ".groovy", GroovyShell.DEFAULT_CODE_BASE)), name);
+        } catch (MultipleCompilationErrorsException e) {
+            throw syntaxError(name, e);
+        }
+    }
+
+    /** The text of a script file, or one clear line when it cannot be read. */
+    public static String readScript(Path script) {
+        try {
+            return Files.readString(script);
+        } catch (NoSuchFileException e) {
+            throw new ScriptError(Reason.BAD_INPUT, script.toString(), 0, "script " + script + " not found: check the path", e);
+        } catch (IOException e) {
+            throw new ScriptError(Reason.IO, script.toString(), 0, "cannot read script " + script + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs a compiled script over this runner's context with its own binding. Detaches at the end. */
+    public Object runCompiled(Compiled compiled, Map<String, Object> variables) {
+        try {
+            variables.forEach(binding::setVariable);
+            return execute(InvokerHelper.createScript(compiled.type(), binding), compiled.name());
+        } finally {
+            context.close();
+        }
     }
 
     public Binding binding() {
@@ -47,14 +94,7 @@ public final class ScriptRunner {
 
     /** Runs a script file; relative paths in it resolve against its folder. Detaches at the end. */
     public Object runFile(Path script, Map<String, Object> variables) {
-        String text;
-        try {
-            text = Files.readString(script);
-        } catch (NoSuchFileException e) {
-            throw new ScriptError(Reason.BAD_INPUT, script.toString(), 0, "script " + script + " not found: check the path", e);
-        } catch (IOException e) {
-            throw new ScriptError(Reason.IO, script.toString(), 0, "cannot read script " + script + ": " + e.getMessage(), e);
-        }
+        String text = readScript(script);
         context.baseDir(script.toAbsolutePath().getParent());
         try {
             return evaluate(text, script.getFileName().toString(), variables);
@@ -87,6 +127,10 @@ public final class ScriptRunner {
         } catch (MultipleCompilationErrorsException e) {
             throw syntaxError(name, e);
         }
+        return execute(script, name);
+    }
+
+    private Object execute(Script script, String name) {
         try {
             Object result = script.run();
             context.checkFinished();

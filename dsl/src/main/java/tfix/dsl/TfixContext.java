@@ -42,6 +42,10 @@ public final class TfixContext implements AutoCloseable {
     private final LinkedHashSet<String> replacedThisRun = new LinkedHashSet<>();
     /** Replacements gathered by a transaction or plan block, instead of applied one by one. */
     private List<ReplaceSpec> collecting;
+    /** Told every result as a value; prints nothing. */
+    private ResultListener listener = ResultListener.NONE;
+    /** Where a session's warnings go; null: the session's default (standard error). */
+    private java.util.function.Consumer<String> warnings;
 
     public TfixContext(Engine engine, Options options, PrintStream out, Path baseDir) {
         this(engine, options, out, baseDir, false);
@@ -54,6 +58,16 @@ public final class TfixContext implements AutoCloseable {
         this.out = out;
         this.baseDir = baseDir;
         this.dryRun = dryRun;
+    }
+
+    /** Where the warnings of sessions attached from now on go (a fleet keeps each process's text together). */
+    public void warnings(java.util.function.Consumer<String> sink) {
+        this.warnings = sink;
+    }
+
+    /** Where results go as values (tfix --json, fleets), besides the text printed. */
+    public void listener(ResultListener l) {
+        this.listener = l == null ? ResultListener.NONE : l;
     }
 
     public boolean dryRun() {
@@ -119,10 +133,14 @@ public final class TfixContext implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         session = TfixSession.attach(pid, engine, options);
+        if (warnings != null) {
+            session.onWarning(warnings);
+        }
         int threads = session.threadCount();
         out.printf("attached to process %d (%s), %d thread%s, in %.1f ms; the process keeps running%n", pid,
                 Printable.of(new TargetProcess(pid).commandName()), threads, threads == 1 ? "" : "s",
                 (System.nanoTime() - t0) / 1e6);
+        listener.attached(pid);
         return session;
     }
 
@@ -141,6 +159,7 @@ public final class TfixContext implements AutoCloseable {
         Results.Replaced r = session().replace(spec);
         replacedThisRun.add(r.plan().function());
         out.println(r);
+        listener.replaced(r);
         return r;
     }
 
@@ -154,6 +173,7 @@ public final class TfixContext implements AutoCloseable {
         List<Results.Replaced> done = session().transaction(specs);
         done.forEach(r -> replacedThisRun.add(r.plan().function()));
         done.forEach(out::println);
+        done.forEach(listener::replaced);
         return done;
     }
 
@@ -176,6 +196,7 @@ public final class TfixContext implements AutoCloseable {
         List<Results.Replaced> done = session().transaction(specs);
         done.forEach(r -> replacedThisRun.add(r.plan().function()));
         done.forEach(out::println);
+        done.forEach(listener::replaced);
         return done;
     }
 
@@ -237,6 +258,7 @@ public final class TfixContext implements AutoCloseable {
         Results.Reverted r = session().revertTransaction(tx);
         r.patches().forEach(p -> replacedThisRun.remove(p.function()));
         out.println(r);
+        listener.reverted(r);
         return r;
     }
 
@@ -252,6 +274,7 @@ public final class TfixContext implements AutoCloseable {
             out.println("verify: no patches in force");
         }
         v.forEach(out::println);
+        listener.verified(v);
         List<Results.Verified> bad = v.stream().filter(x -> !x.ok()).toList();
         if (!bad.isEmpty()) {
             throw new TfixException(Reason.VERIFY_FAILED, "verify failed for " + bad.size() + " site(s): "
@@ -262,7 +285,14 @@ public final class TfixContext implements AutoCloseable {
 
     public List<AppliedPatch> status() {
         List<AppliedPatch> s = session().status();
-        out.printf("process %d: %d patch%s in force%n", session.pid(), s.size(), s.size() == 1 ? "" : "es");
+        printStatus(out, session.pid(), s);
+        listener.listed(session.pid(), s);
+        return s;
+    }
+
+    /** Status as tfix prints it, for one process's patches in force however they were read. */
+    public static void printStatus(PrintStream out, int pid, List<AppliedPatch> s) {
+        out.printf("process %d: %d patch%s in force%n", pid, s.size(), s.size() == 1 ? "" : "es");
         for (AppliedPatch p : s) {
             out.printf("  #%d %s -> %s (%s) at %#x, since %s%s%n", p.id(), Printable.of(p.label()),
                     Printable.of(p.targetName()), Printable.of(p.patchLibraryName()),
@@ -273,7 +303,6 @@ public final class TfixContext implements AutoCloseable {
                             + (p.fixEntry() != 0 ? ", fix table entry " + p.fixEntry() : ""));
         }
         Results.callerSummaries(s).forEach(line -> out.println("  " + line));
-        return s;
     }
 
     public Results.Reverted revert(String function) {
@@ -287,6 +316,7 @@ public final class TfixContext implements AutoCloseable {
         Results.Reverted r = session().revert(function);
         r.patches().forEach(p -> replacedThisRun.remove(p.function()));
         out.println(r);
+        listener.reverted(r);
         return r;
     }
 
@@ -301,6 +331,7 @@ public final class TfixContext implements AutoCloseable {
         Results.Reverted r = session().revertAll();
         replacedThisRun.clear();
         out.println(r);
+        listener.reverted(r);
         return r;
     }
 

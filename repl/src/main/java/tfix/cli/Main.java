@@ -13,6 +13,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine;
 import tfix.dsl.ScriptRunner;
 import tfix.dsl.TfixContext;
+import tfix.cli.fleet.FleetOptions;
+import tfix.cli.fleet.FleetRun;
 import tfix.engine.Engine;
 import tfix.engine.Options;
 
@@ -65,10 +67,26 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--dry-run", description = "Print the plan of every replace (bytes, disassembly, checks) and change nothing.")
         boolean dryRun;
 
+        @CommandLine.Mixin
+        FleetOptions fleet;
+
         abstract void run(ScriptRunner runner, Map<String, Object> variables);
+
+        /** The script compiled once, for every process of --all; and the folder its paths resolve against. */
+        abstract ScriptRunner.Compiled compile();
+
+        abstract Path baseDir();
+
+        private String name() {
+            return this instanceof Run ? "run" : "exec";
+        }
 
         @Override
         public Integer call() {
+            if (fleet.active()) {
+                return FleetRun.execute(new FleetRun.Request(name(), pid, common.options(), common.debug, dryRun, baseDir(),
+                        Map.of(), this::compile), fleet);
+            }
             return Cli.guard(common.debug, () -> {
                 try (TfixContext ctx = new TfixContext(Engine.create(), common.options(), System.out,
                         Path.of("").toAbsolutePath(), dryRun)) {
@@ -87,6 +105,16 @@ public final class Main implements Callable<Integer> {
         void run(ScriptRunner runner, Map<String, Object> variables) {
             runner.runFile(script, variables);
         }
+
+        @Override
+        ScriptRunner.Compiled compile() {
+            return ScriptRunner.compile(ScriptRunner.readScript(script), script.getFileName().toString());
+        }
+
+        @Override
+        Path baseDir() {
+            return script.toAbsolutePath().getParent();
+        }
     }
 
     @Command(name = "exec", mixinStandardHelpOptions = true, description = "Run DSL statements given on the command line, separated by ';'.")
@@ -98,15 +126,28 @@ public final class Main implements Callable<Integer> {
         void run(ScriptRunner runner, Map<String, Object> variables) {
             runner.runText(text, variables);
         }
+
+        @Override
+        ScriptRunner.Compiled compile() {
+            return ScriptRunner.compile(text, "exec");
+        }
+
+        @Override
+        Path baseDir() {
+            return Path.of("").toAbsolutePath();
+        }
     }
 
     /** status, verify and revert: the command's own short script over the process given by --pid. */
     abstract static class PidCommand implements Callable<Integer> {
-        @Option(names = "--pid", required = true)
-        int pid;
+        @Option(names = "--pid", description = "The process; or --all PATH for every process of a program or library.")
+        Integer pid;
 
         @CommandLine.Mixin
         Common common;
+
+        @CommandLine.Mixin
+        FleetOptions fleet;
 
         private final String name;
 
@@ -119,8 +160,13 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            Map<String, Object> vars = new HashMap<>(Map.of("pid", pid));
+            Map<String, Object> vars = new HashMap<>();
             String text = script(vars);
+            if (fleet.active() || pid == null) {
+                return FleetRun.execute(new FleetRun.Request(name, pid, common.options(), common.debug, false,
+                        Path.of("").toAbsolutePath(), vars, () -> ScriptRunner.compile(text, name)), fleet);
+            }
+            vars.put("pid", pid);
             return Cli.runScript(common, name, text, vars);
         }
     }
@@ -170,7 +216,8 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true, description = "List the patches in force in a process, read from the process itself.")
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "List the patches in force in a process (--pid), in every process of a program or library"
+            + " (--all PATH), or with neither in every process on this host; read from the processes themselves.")
     static final class Status extends PidCommand {
         Status() {
             super("status");

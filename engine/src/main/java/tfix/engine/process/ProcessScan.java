@@ -48,6 +48,27 @@ public final class ProcessScan {
         return out;
     }
 
+    /**
+     * The processes with a mapping whose path starts with {@code prefix} (such as the memfd of tfix's
+     * record, "/memfd:tfix-record"), ascending; read from /proc/PID/maps alone.
+     */
+    public List<Integer> mapping(String prefix) {
+        List<Integer> out = new ArrayList<>();
+        for (int pid : all()) {
+            try (Stream<String> lines = Files.lines(proc.resolve(pid + "/maps"))) {
+                if (lines.anyMatch(l -> {
+                    int slash = l.indexOf('/');
+                    return slash > 0 && l.startsWith(prefix, slash);
+                })) {
+                    out.add(pid);
+                }
+            } catch (IOException | RuntimeException e) {
+                // gone meanwhile, or a kernel thread: not listed
+            }
+        }
+        return out;
+    }
+
     private boolean runs(int pid, FileIdentity file) {
         return FileIdentity.of(proc.resolve(pid + "/exe")).map(file::equals).orElse(false);
     }

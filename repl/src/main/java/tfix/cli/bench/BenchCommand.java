@@ -23,7 +23,7 @@ import tfix.engine.patch.ReplaceSpec;
  * (attach, call dlopen, write the jump), on the same targets. Prints a table of medians.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: freeze time, command time, call cost, a 1000-function transaction,"
-        + " symbol look-up; tfix against gdb by hand. Prints medians.")
+        + " symbol look-up, a fleet of processes patched by one command; tfix against gdb by hand. Prints medians.")
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--runs", description = "Runs per measurement (default ${DEFAULT-VALUE}).", defaultValue = "5")
     int runs;
@@ -35,8 +35,15 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-gdb", description = "Leave gdb out.")
     boolean noGdb;
 
-    @Option(names = "--only", description = "Run only these parts: freeze, command, call, transaction, symbols.", split = ",")
+    @Option(names = "--only", description = "Run only these parts: freeze, command, call, transaction, symbols, fleet.", split = ",")
     List<String> only;
+
+    @Option(names = "--processes", description = "Processes of the fleet benchmark (default ${DEFAULT-VALUE}).", defaultValue = "200")
+    int processes;
+
+    @Option(names = "--parallel", description = "Processes the fleet benchmark works on at once (default ${DEFAULT-VALUE}).",
+            defaultValue = "2")
+    int parallel;
 
     /** The parts, by the names --only takes, in the order they run. */
     private static final Map<String, Function<BenchCommand, Bench>> PARTS = new LinkedHashMap<>();
@@ -47,6 +54,7 @@ public final class BenchCommand implements Callable<Integer> {
         PARTS.put("call", CallCostBench::new);
         PARTS.put("transaction", TransactionBench::new);
         PARTS.put("symbols", SymbolBench::new);
+        PARTS.put("fleet", FleetBench::new);
     }
 
     private final List<String[]> rows = new ArrayList<>();
@@ -86,6 +94,14 @@ public final class BenchCommand implements Callable<Integer> {
 
     int runs() {
         return runs;
+    }
+
+    int processes() {
+        return processes;
+    }
+
+    int parallel() {
+        return parallel;
     }
 
     List<Integer> threadCounts() {

@@ -1,0 +1,3 @@
+int compute_v2(int x) {
+    return x + 1000;
+}

@@ -1,0 +1,39 @@
+package tfix.cli.fleet;
+
+import java.nio.file.Path;
+
+import picocli.CommandLine.Option;
+
+/** The options every process command takes for fleets and machine-readable output. */
+public final class FleetOptions {
+    @Option(names = "--all", paramLabel = "PATH", description = "Every process that runs this program or maps this library"
+            + " (the file itself: device and inode), each on its own; not with --pid.")
+    Path all;
+
+    @Option(names = "--parallel", paramLabel = "N", defaultValue = "2",
+            description = "Processes worked on at once with --all (default ${DEFAULT-VALUE}); never two tracers on one process.")
+    int parallel;
+
+    @Option(names = "--json", description = "Results as JSON Lines on standard output (schema tfix/1), the text on standard error.")
+    boolean json;
+
+    /** For picocli, which fills the fields from the command line. */
+    public FleetOptions() {
+    }
+
+    /** The options as a program gives them (tfix bench). */
+    public FleetOptions(Path all, int parallel, boolean json) {
+        this.all = all;
+        this.parallel = parallel;
+        this.json = json;
+    }
+
+    /** Whether the command goes through the fleet runner rather than the single-process path. */
+    public boolean active() {
+        return all != null || json;
+    }
+
+    public boolean all() {
+        return all != null;
+    }
+}
