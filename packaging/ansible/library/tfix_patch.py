@@ -287,6 +287,10 @@ def judge(params, check_mode, cmd, rc, stdout, stderr):
     result['failures'] = failures
     result['changed'] = not check_mode and any(outcome(p) in CHANGING for p in processes)
     msg = describe(result['summary'], verb + (' (dry run)' if check_mode else ''))
+    if 'would_revert' in result:
+        found = result['would_revert']
+        msg += '; would revert %s in %d of %d process%s' % (', '.join(params['functions']), len(found), len(processes),
+                                                            '' if len(processes) == 1 else 'es')
     if failures:
         result['failed'] = True
         msg += '; ' + '; '.join('pid %s %s (%s): %s' % (f['pid'], f['outcome'], f['reason'], f['message']) for f in failures)

@@ -221,6 +221,7 @@ class JudgeTest(unittest.TestCase):
                        check_mode=True, state='reverted', script=None, functions=['score_for_kill'])
         self.assertFalse(r['changed'])
         self.assertEqual([{'pid': 1, 'program': '/srv/gameserver', 'functions': ['score_for_kill']}], r['would_revert'])
+        self.assertTrue(r['msg'].endswith('would revert score_for_kill in 1 of 3 processes'), r['msg'])
 
 
 def ansible_python():

@@ -54,8 +54,9 @@ class AnsibleTest {
 
     /**
      * Three hosts (connection: local), each with its own copy of the game server, two processes on the first:
-     * the playbook patches all four (each server then scores streaks right), a second run changes nothing, a
-     * check-mode revert changes nothing, and the revert puts the bug back in all four.
+     * a check-mode run changes nothing, the playbook patches all four (each server then scores streaks right), a
+     * second run changes nothing, a check-mode revert names what it would revert and changes nothing, and the
+     * revert puts the bug back in all four.
      */
     @Test
     void thePlaybookFixesEveryGameserverOfEveryHostThenChangesNothing(@TempDir Path tmp) throws Exception {
@@ -83,6 +84,17 @@ class AnsibleTest {
                 s.awaitLine(BUGGY, java.time.Duration.ofSeconds(30));
             }
 
+            Run dry = playbook(tmp, inventory, "--check");
+            assertEquals(0, dry.exit(), dry.out());
+            for (String host : programs.keySet()) {
+                assertEquals(new Recap(2, 0, 0, 0), recap(dry.out()).get(host), host + ": " + dry.out());
+            }
+            assertTrue(dry.out().contains("tfix run (dry run): 2 processes"), dry.out());
+            for (RunningTarget s : servers) {
+                s.awaitLine(BUGGY, java.time.Duration.ofSeconds(30)); // a dry run patches nothing
+                assertTrue(!s.traced() && s.alive());
+            }
+
             Run first = playbook(tmp, inventory);
             assertEquals(0, first.exit(), first.out());
             Map<String, Recap> recap = recap(first.out());
@@ -105,8 +117,9 @@ class AnsibleTest {
             Run check = playbook(tmp, inventory, "--check", "-e", "fix_state=reverted");
             assertEquals(0, check.exit(), check.out());
             for (String host : programs.keySet()) {
-                assertEquals(0, recap(check.out()).get(host).changed(), host + ": " + check.out());
+                assertEquals(new Recap(2, 0, 0, 0), recap(check.out()).get(host), host + ": " + check.out());
             }
+            assertTrue(check.out().contains("would revert score_for_kill in 2 of 2 processes"), check.out());
             for (RunningTarget s : servers) {
                 s.awaitLine(FIXED, java.time.Duration.ofSeconds(30)); // a dry run changes nothing
             }
@@ -162,7 +175,13 @@ class AnsibleTest {
                 "ANSIBLE_LOCAL_TEMP", tmp.resolve("ansible-local").toString(),
                 "ANSIBLE_REMOTE_TEMP", tmp.resolve("ansible-remote").toString(),
                 "ANSIBLE_NOCOLOR", "1", "ANSIBLE_RETRY_FILES_ENABLED", "0", "TMPDIR", tmp.toString());
-        return run(cmd, env, tmp, "ansible-playbook (Debian's ansible-core package; test.sh installs it)");
+        long start = System.nanoTime();
+        Run r = run(cmd, env, tmp, "ansible-playbook (Debian's ansible-core package; test.sh installs it)");
+        // What each host reported, and the recap: the figures of this run, for the reader of the build's output.
+        System.out.printf("ansible-playbook %s(exit %d, %.1f s):%n", extra.length == 0 ? "" : String.join(" ", extra) + " ",
+                r.exit(), (System.nanoTime() - start) / 1e9);
+        r.out().lines().filter(l -> l.contains("\"msg\"") || RECAP.matcher(l).find()).forEach(l -> System.out.println("  " + l.strip()));
+        return r;
     }
 
     private static Map<String, Recap> recap(String out) {
