@@ -1,6 +1,7 @@
 package tfix.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tfix.engine.testing.RunningTarget;
+import tfix.engine.testing.Targets;
 
 /**
  * Fleets with Ansible (packaging/ansible): the tfix_patch module's own unit tests (Python), and the sample
@@ -60,11 +62,7 @@ class AnsibleTest {
      */
     @Test
     void thePlaybookFixesEveryGameserverOfEveryHostThenChangesNothing(@TempDir Path tmp) throws Exception {
-        Path tfix = launcher(tmp);
-        Run help = run(List.of(tfix.toString(), "run", "--help"), Map.of(), tmp, "java");
-        Assumptions.assumeTrue(help.out().contains("--json"),
-                "tfix run --help has no --json yet (the fleet branch, --all and --json, is not merged): "
-                        + "the playbook needs tfix's JSON results");
+        Path tfix = launcherWithJson(tmp);
 
         Map<String, Path> programs = new LinkedHashMap<>();
         for (String host : List.of("host1", "host2", "host3")) {
@@ -136,6 +134,40 @@ class AnsibleTest {
         } finally {
             servers.forEach(RunningTarget::close);
         }
+    }
+
+    /**
+     * A host whose "gameserver" is another program: the runbook's fix has nothing to replace there, so tfix fails
+     * that process; the task fails, naming its pid, reason and message, and the process is left running, untraced.
+     */
+    @Test
+    void aFailedProcessFailsItsHostWithPidReasonAndMessage(@TempDir Path tmp) throws Exception {
+        Path tfix = launcherWithJson(tmp);
+        Path other = Targets.exe("scorer.c");
+        Path inventory = inventory(tmp, Map.of("wrong", other), tfix);
+        try (RunningTarget t = RunningTarget.startPast("compute=40", other)) {
+            Run r = playbook(tmp, inventory);
+            assertEquals(2, r.exit(), "ansible-playbook exits 2 when a host failed: " + r.out());
+            assertEquals(new Recap(0, 0, 0, 1), recap(r.out()).get("wrong"), r.out());
+            String fatal = r.out().lines().filter(l -> l.startsWith("fatal: [wrong]: FAILED!")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no fatal line: " + r.out()));
+            String failures = fatal.substring(fatal.indexOf("\"failures\": [{"), fatal.indexOf("}]") + 2);
+            assertTrue(failures.contains("\"pid\": " + t.pid()) && failures.contains("\"outcome\": \"failed\"")
+                    && failures.contains("\"reason\": \"NOT_FOUND\"") && failures.contains("score_for_kill' not found"), fatal);
+            assertTrue(fatal.contains("\"msg\": \"tfix run: 1 process: 1 failed; pid " + t.pid() + " failed ("), fatal);
+            assertTrue(t.alive() && !t.traced());
+            assertFalse(Targets.mapsMention(t.pid(), "libfix_score.so"), "nothing was loaded into the wrong program");
+        }
+    }
+
+    /** This build's tfix for the hosts; the test is skipped while tfix has no --json (before the fleet branch). */
+    private static Path launcherWithJson(Path tmp) throws IOException, InterruptedException {
+        Path tfix = launcher(tmp);
+        Run help = run(List.of(tfix.toString(), "run", "--help"), Map.of(), tmp, "java");
+        Assumptions.assumeTrue(help.out().contains("--json"),
+                "tfix run --help has no --json yet (the fleet branch, --all and --json, is not merged): "
+                        + "the playbook needs tfix's JSON results");
+        return tfix;
     }
 
     /** A tfix launcher for the hosts: this build's command line (never ./tfix, which runs mvn install). */
