@@ -18,6 +18,9 @@ command -v tmux >/dev/null || need+=(tmux)
 # A real program nobody here wrote, patched under load by RedisTest.
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v redis-benchmark >/dev/null || need+=(redis-tools)
+# The Ansible module's tests and the sample playbook (packaging/ansible), run by AnsibleTest.
+command -v ansible-playbook >/dev/null || need+=(ansible-core)
+command -v python3 >/dev/null || need+=(python3)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}" >&2
   apt-get update -qq >/dev/null
