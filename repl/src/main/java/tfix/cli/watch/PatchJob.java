@@ -29,8 +29,11 @@ final class PatchJob {
     private final Options options;
     private final Path script;
     private final Object scripts;
+    private final java.util.function.IntPredicate runsProgram;
 
-    PatchJob(Engine engine, Options options, Path script, Object scripts) {
+    /** {@code runsProgram}: whether a caught process now runs the program (its exec went through). */
+    PatchJob(Engine engine, Options options, Path script, Object scripts, java.util.function.IntPredicate runsProgram) {
+        this.runsProgram = runsProgram;
         this.engine = engine;
         this.options = options;
         this.script = script;
@@ -46,6 +49,11 @@ final class PatchJob {
             if (seized != null) {
                 EntryAttach.Caught c = EntryAttach.attach(seized, engine, options);
                 ctx.adopt(c.session());
+                if (!runsProgram.test(pid)) {
+                    // its execve failed after the kernel held it: still the program it was, not ours to patch
+                    throw new TfixException(Reason.PROCESS_GONE, "process " + pid + " did not start the program (its exec"
+                            + " failed): left as it is");
+                }
                 out.println(c.atEntry() ? "new process " + pid + " held at its entry point (libraries loaded, no code of"
                         + " the program run yet)" : "new process " + pid + " caught past its entry point: patched as it runs");
             }

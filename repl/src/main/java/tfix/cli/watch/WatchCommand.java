@@ -12,6 +12,7 @@ import tfix.engine.Engine;
 import tfix.engine.ExecCatcher;
 import tfix.engine.Options;
 import tfix.engine.failure.Reason;
+import tfix.engine.process.FileIdentity;
 import tfix.engine.failure.TfixException;
 
 /** tfix watch SCRIPT --all PATH: patch the processes of a program or library now and every one started later. */
@@ -67,8 +68,9 @@ public final class WatchCommand implements Callable<Integer> {
             try (ExecCatcher catcher = new ExecCatcher(engine); Sources sources = new Sources()) {
                 java.util.Set<Integer> taken = java.util.concurrent.ConcurrentHashMap.newKeySet();
                 ExecSource source = sources.open(engine, target, catcher, taken);
-                Watcher w = new Watcher(target, new PatchJob(engine, options, script, new Object()), source, catcher,
-                        taken, pollMillis, debug);
+                PatchJob job = new PatchJob(engine, options, script, new Object(), pid -> target.library()
+                        || FileIdentity.of(Path.of("/proc", Integer.toString(pid), "exe")).map(target.identity()::equals).orElse(false));
+                Watcher w = new Watcher(target, job, source, catcher, taken, pollMillis, debug);
                 Signal.handle(new Signal("INT"), s -> w.stop());
                 Signal.handle(new Signal("TERM"), s -> w.stop());
                 return w.run();
