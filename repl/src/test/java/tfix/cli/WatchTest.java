@@ -190,6 +190,36 @@ class WatchTest {
         }
     }
 
+    /**
+     * A script failing for one process (it names a function that process lacks) leaves that process running the
+     * old code, untraced, its entry point's byte back (it runs from there and prints), and the watch goes on with
+     * the next; stopping then exits 1 and counts the failure.
+     */
+    @Test
+    void aFailureLeavesItsProcessAsItWasAndTheWatchGoesOn(@TempDir Path dir) throws Exception {
+        Path exe = Targets.exe("watched.c");
+        Path script = dir.resolve("fix.tfix.groovy");
+        // The function to replace is the process's first argument, when it has one: "nosuch" makes it fail.
+        Files.writeString(script, "attach pid\n"
+                + "def name = new File('/proc/' + pid + '/cmdline').text.split('\\u0000').drop(1).find() ?: 'compute'\n"
+                + "replace name with 'compute_v2' from '" + Targets.patch("scorer_patch.c") + "'\ndetach\n");
+        try (Watch w = new Watch(dir, script.toString(), "--all", exe.toString())) {
+            w.await("^watching .*: 0 processes running it");
+            try (RunningTarget bad = RunningTarget.start(exe, "nosuch"); RunningTarget good = RunningTarget.start(exe)) {
+                assertTrue(bad.output().get(0).endsWith("first=40"), bad.output().toString());
+                w.await("^pid " + bad.pid() + ": failed: fix.tfix.groovy:3: function 'nosuch' not found");
+                assertTrue(good.output().get(0).endsWith("first=1005"), good.output() + "\n" + w.output());
+                assertFalse(bad.traced());
+                assertTrue(bad.alive());
+                assertEquals(1, w.terminate(), w.output());
+                assertTrue(w.output().contains("watch stopped: 1 patched, 0 already patched, 1 failed, 0 gone"), w.output());
+                CliTest.Result st = CliTest.tfix("status", "--pid", Integer.toString(bad.pid()));
+                assertEquals(0, st.exit(), st.err());
+                assertTrue(st.out().contains("process " + bad.pid() + ": 0 patches in force"), st.out());
+            }
+        }
+    }
+
     /** The connector, asynchronous: a new process is patched, at its entry when caught in time, else as it runs. */
     @Test
     void theConnectorFindsNewProcesses(@TempDir Path dir) throws Exception {
