@@ -15,8 +15,7 @@ final class ConnectorSource implements ExecSource {
 
     ConnectorSource(Native nat, int pollMillis) {
         this.connector = ProcConnector.open(nat, pollMillis);
-        this.rescan = new PollSource(pollMillis);
-        rescan.next(); // its baseline: what runs now
+        this.rescan = new PollSource(pollMillis); // its baseline: what runs now
     }
 
     @Override

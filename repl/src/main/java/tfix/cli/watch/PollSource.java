@@ -19,8 +19,10 @@ final class PollSource implements ExecSource {
     private Map<Integer, String> seen = new HashMap<>();
     private boolean first = true;
 
+    /** Takes its baseline now: the watch opens it before it looks for the processes running already. */
     PollSource(int periodMillis) {
         this.periodMillis = periodMillis;
+        next();
     }
 
     @Override
