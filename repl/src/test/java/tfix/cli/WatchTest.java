@@ -220,6 +220,43 @@ class WatchTest {
         }
     }
 
+    /**
+     * SIGTERM while a new process is being patched (its patch's constructor takes a second): the watch finishes
+     * that process, then exits 0; the process runs patched from its first call, untraced.
+     */
+    @Test
+    void stoppingFinishesTheProcessInProgress(@TempDir Path dir) throws Exception {
+        Path exe = Targets.exe("watched.c");
+        Path script = script(dir, Targets.patch("watched_slow_patch.c"));
+        try (Watch w = new Watch(dir, script.toString(), "--all", exe.toString())) {
+            w.await("^watching .*: 0 processes running it");
+            var start = java.util.concurrent.CompletableFuture.supplyAsync(() -> RunningTarget.start(exe));
+            try {
+                // Held: traced by the watch and nothing printed yet.
+                Await.until(WAIT, () -> ProcessHandle.allProcesses().anyMatch(p -> p.info().command().map(
+                        c -> c.equals(exe.toString())).orElse(false) && traced(p.pid())));
+                assertFalse(start.isDone());
+                assertEquals(0, w.terminate(), w.output());
+                try (RunningTarget t = start.get(WAIT.toSeconds(), TimeUnit.SECONDS)) {
+                    assertTrue(t.output().get(0).endsWith("first=1005"), t.output() + "\n" + w.output());
+                    assertTrue(w.output().contains("pid " + t.pid() + ": replaced compute with compute_v2"), w.output());
+                    assertTrue(w.output().contains("watch stopped: 1 patched, 0 already patched, 0 failed, 0 gone"), w.output());
+                    assertFalse(t.traced());
+                }
+            } finally {
+                start.thenAccept(RunningTarget::close);
+            }
+        }
+    }
+
+    private static boolean traced(long pid) {
+        try {
+            return Files.readString(Path.of("/proc/" + pid + "/status")).matches("(?s).*TracerPid:\\s+[1-9].*");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** The connector, asynchronous: a new process is patched, at its entry when caught in time, else as it runs. */
     @Test
     void theConnectorFindsNewProcesses(@TempDir Path dir) throws Exception {

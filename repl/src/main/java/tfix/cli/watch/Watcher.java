@@ -37,7 +37,7 @@ final class Watcher {
         return t;
     });
     private final Map<PatchJob.Outcome, Integer> counts = new EnumMap<>(PatchJob.Outcome.class);
-    /** Processes handed to a job: each is patched once, whatever the events say later. */
+    /** Processes handed to a job, while they live: each is patched once, whatever the events say later. */
     private final Set<Integer> taken;
     /** Processes started since the watch began that may map the library later. */
     private final Set<Integer> pending = new HashSet<>();
@@ -83,6 +83,8 @@ final class Watcher {
                 }
             }
             if (System.nanoTime() - nextPoll >= 0) {
+                // A pid comes back once its process is gone (the kernel reuses pids): forget it then.
+                taken.removeIf(pid -> !Files.exists(Path.of("/proc", Integer.toString(pid))));
                 pollPending();
                 nextPoll = System.nanoTime() + pollMillis * 1_000_000L;
             }
