@@ -123,6 +123,12 @@ public final class TfixContext implements AutoCloseable {
         return session != null && session.attached();
     }
 
+    /** Takes a session attached elsewhere ({@code tfix watch}: held at its entry); the script's `attach pid` then keeps it. */
+    public void adopt(TfixSession attached) {
+        close();
+        session = attached;
+    }
+
     public TfixSession attach(int pid) {
         if (attached()) {
             if (session.pid() == pid) {

@@ -56,7 +56,7 @@ public final class TfixSession implements AutoCloseable {
     /** The program image attached to, read before /proc/PID/mem was opened (which stays bound to that image). */
     private final Optional<ImageStamp> image;
 
-    private TfixSession(TargetProcess process, Options options, PtraceThread thread, Tracee tracee, ProcMemory memory,
+    TfixSession(TargetProcess process, Options options, PtraceThread thread, Tracee tracee, ProcMemory memory,
                         Engine engine, ProcessSymbols symbols, Optional<ImageStamp> image) {
         this.image = image;
         this.process = process;

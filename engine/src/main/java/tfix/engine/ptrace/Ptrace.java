@@ -25,6 +25,7 @@ public final class Ptrace {
     static final int PTRACE_LISTEN = 0x4208;
     static final int OPT_TRACESYSGOOD = 0x1;
     static final int OPT_TRACECLONE = 0x8;
+    static final int OPT_TRACEEXEC = 0x10;
     static final int WNOHANG = 1;
     static final int WALL = 0x40000000;
     static final int WNOTHREAD = 0x20000000;
@@ -64,6 +65,11 @@ public final class Ptrace {
 
     public void seize(int tid) {
         call("PTRACE_SEIZE", PTRACE_SEIZE, tid, 0, OPT_TRACESYSGOOD | OPT_TRACECLONE);
+    }
+
+    /** Seizes a process about to complete an execve: it then stops at the exec (PTRACE_EVENT_EXEC), before its loader runs. */
+    public void seizeThroughExec(int tid) {
+        call("PTRACE_SEIZE", PTRACE_SEIZE, tid, 0, OPT_TRACESYSGOOD | OPT_TRACECLONE | OPT_TRACEEXEC);
     }
 
     public void interrupt(int tid) {

@@ -74,6 +74,11 @@ public final class PtraceThread implements AutoCloseable {
         }
     }
 
+    /** Queues the task on the ptrace thread without waiting (a seize that must not wait for the caller). */
+    public Future<?> submit(Runnable task) {
+        return executor.submit(task);
+    }
+
     public void run(Runnable task) {
         call(() -> {
             task.run();

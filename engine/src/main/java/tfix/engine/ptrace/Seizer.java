@@ -126,6 +126,9 @@ final class Seizer {
         } catch (TfixException e) {
             // Detach what is stopped; the kernel releases the rest when tfix exits.
         }
+        if (tracee.hold != null) {
+            tracee.hold.release(); // every thread is stopped: none is on its way to the trap
+        }
         for (TracedThread t : new ArrayList<>(tracee.threads.values())) {
             if (!t.stopped) {
                 continue;

@@ -27,6 +27,7 @@ public final class Tracee {
     boolean frozen;
     /** Set on the tracer thread, read by any. */
     volatile boolean exited;
+    EntryHold hold; // a process caught at exec, held at its entry point (EntryRun)
 
     private Tracee(TargetProcess process, Ptrace ptrace, PtraceThread owner) {
         this.process = process;
@@ -137,7 +138,7 @@ public final class Tracee {
             if (!threads.containsKey(child)) {
                 newThread(child);
             }
-        } else if (ws.signalDelivery()) {
+        } else if (ws.signalDelivery() && (hold == null || !hold.caught(this, t, ws))) {
             t.pendingSignal = ws.stopSignal();
             TracedEintr.atIgnoredSignal(ptrace, process.pid(), t);
         } else if (ws.groupStop()) {

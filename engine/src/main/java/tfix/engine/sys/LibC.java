@@ -18,4 +18,28 @@ public interface LibC {
     @SaveError int setpriority(int which, int who, int prio);
 
     String strerror(int errnum);
+
+    // The process events connector (netlink): ProcConnector.
+    @SaveError int socket(int domain, int type, int protocol);
+
+    @SaveError int bind(int fd, jnr.ffi.Pointer address, int length);
+
+    @SaveError long send(int fd, jnr.ffi.Pointer buffer, long length, int flags);
+
+    @SaveError long recv(int fd, jnr.ffi.Pointer buffer, long length, int flags);
+
+    @SaveError int setsockopt(int fd, int level, int option, jnr.ffi.Pointer value, int length);
+
+    @SaveError int close(int fd);
+
+    // Exec permission events (fanotify): ExecPermission.
+    @SaveError int fanotify_init(int flags, int eventFileFlags);
+
+    @SaveError int fanotify_mark(int fd, int flags, long mask, int dirfd, String path);
+
+    @SaveError int poll(jnr.ffi.Pointer fds, long count, int timeoutMillis);
+
+    @SaveError long read(int fd, jnr.ffi.Pointer buffer, long length);
+
+    @SaveError long write(int fd, jnr.ffi.Pointer buffer, long length);
 }
