@@ -37,7 +37,7 @@ public final class ProcessScan {
         return pids;
     }
 
-    /** The processes that run {@code file} as their program or map it (a library), ascending. */
+    /** The processes that run {@code file} as their program or map it as code (a library), ascending. */
     public List<Integer> using(FileIdentity file) {
         List<Integer> out = new ArrayList<>();
         for (int pid : all()) {
@@ -77,7 +77,9 @@ public final class ProcessScan {
         try (Stream<String> lines = Files.lines(proc.resolve(pid + "/maps"))) {
             return lines.anyMatch(l -> {
                 try {
-                    return file.isMappedBy(MemoryMap.parse(l));
+                    MemoryMap m = MemoryMap.parse(l);
+                    // As code: another tfix reading the file (its ELF cache maps it read-only) does not run it.
+                    return m.executable() && file.isMappedBy(m);
                 } catch (RuntimeException e) {
                     return false;
                 }

@@ -41,4 +41,17 @@ class ProcessScanTest {
             assertFalse(new ProcessScan().all().contains((int) ProcessHandle.current().pid()));
         }
     }
+
+    @Test
+    void aProcessThatOnlyReadsTheFileDoesNotCount(@TempDir Path dir) throws Exception {
+        Path exe = dir.resolve("scorer");
+        Files.copy(Targets.exe("scorer.c"), exe);
+        // tail keeps the file open and maps nothing of it as code: like another tfix reading its ELF.
+        Process reader = new ProcessBuilder("sh", "-c", "exec 3<\"$0\"; exec sleep 30", exe.toString()).start();
+        try (RunningTarget t = RunningTarget.start(exe)) {
+            assertEquals(List.of(t.pid()), new ProcessScan().using(FileIdentity.of(exe).orElseThrow()));
+        } finally {
+            reader.destroyForcibly().waitFor();
+        }
+    }
 }
