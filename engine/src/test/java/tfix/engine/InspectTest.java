@@ -181,6 +181,21 @@ class InspectTest extends EngineTest {
         }, InspectTest::runsFree);
     }
 
+    @Test
+    void aThreadInATimedEpollWaitIsReadWithoutStoppingIt() throws Exception {
+        // Past its first wake-up: a new two-second wait has just begun.
+        live(Targets.exe("timed_waiter.c"), "woke rc=", (t, s) -> {
+            List<String> threads = s.inspect(i -> i.threads());
+            String text = String.join("\n", threads);
+            List<String> main = framesOf(threads, t.pid());
+            assertTrue(main.contains("(not stopped: a stop would end its epoll_wait early with EINTR; the frames after #0 are guesses)"),
+                    text);
+            assertTrue(main.stream().anyMatch(l -> l.matches("#\\d+\\s+0x[0-9a-f]+ poller\\+0x[0-9a-f]+ \\(timed_waiter-\\w+\\)  \\?")), text);
+            // The wait ran its course: no EINTR reached the program.
+            assertEquals("woke rc=0 errno=0", t.awaitLine("woke rc="));
+        }, InspectTest::runsFree);
+    }
+
     /** Left running, untraced, never stopped. */
     static void runsFree(RunningTarget t) {
         assertTrue(t.alive(), "target died");

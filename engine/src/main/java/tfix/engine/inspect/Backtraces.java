@@ -54,6 +54,14 @@ final class Backtraces {
             Optional<ThreadSyscall> sc = ThreadSyscall.read(process.pid(), tid);
             String activity = sc.map(c -> c.number() == ThreadSyscall.RUNNING ? "(running)"
                     : c.blockedInSyscall() ? "(syscall " + c.number() + ")" : "").orElse("");
+            Optional<String> timed = TimedWait.of(process.pid(), tid);
+            if (timed.isPresent() && sc.isPresent()) {
+                // Its stack does not change while it waits: read without the stop, but no frame pointer to follow.
+                ThreadStops.Pointers at = new ThreadStops.Pointers(sc.get().instructionPointer(), sc.get().stackPointer(), 0);
+                out.add(new ThreadView(tid, name, state, activity, walker.walk(StackSample.read(at, maps, memory)),
+                        "not stopped: a stop would end its " + timed.get() + " early with EINTR; the frames after #0 are guesses"));
+                continue;
+            }
             StackSample sample;
             try {
                 sample = stops.whileStopped(tid, regs -> StackSample.read(regs, maps, memory));
