@@ -80,6 +80,11 @@ class InspectTest extends EngineTest {
             List<String> tls = s.inspect(i -> i.symbols(new SymbolQuery(command, "tls", null, 1)));
             assertEquals(List.of("1 symbol matches"), tls.subList(0, 1));
 
+            List<String> inLibc = s.inspect(i -> i.symbols(new SymbolQuery(command, null, "libc.so.6", 1)));
+            assertEquals(List.of("0 symbols match"), inLibc);
+            TfixException noLib = assertThrows(TfixException.class,
+                    () -> s.inspect(i -> i.symbols(new SymbolQuery(command, null, "libnosuch.so", 1))));
+            assertEquals(Reason.NOT_FOUND, noLib.reason());
             TfixException late = assertThrows(TfixException.class,
                     () -> s.inspect(i -> i.symbols(new SymbolQuery(command, null, null, pages + 1))));
             assertEquals(Reason.BAD_INPUT, late.reason());
@@ -165,7 +170,7 @@ class InspectTest extends EngineTest {
     void whereNamesTheThreadsInAFunctionOrWithItOnTheirStack() throws Exception {
         live(framePointers(), "spinning", (t, s) -> {
             List<String> inner = s.inspect(i -> i.where("inner"));
-            assertEquals("1 of 2 threads are in inner or have it on their stack:", inner.get(0), String.join("\n", inner));
+            assertEquals("1 of 2 threads is in inner or has it on its stack:", inner.get(0), String.join("\n", inner));
             assertTrue(inner.get(1).matches("thread " + t.pid() + " \\(backtrace-\\w+\\) is in inner: #0 inner\\+0x.*"), inner.get(1));
             List<String> outer = s.inspect(i -> i.where("outer"));
             assertTrue(outer.get(1).matches("thread " + t.pid() + " .* has outer on its stack: #1 outer\\+0x.*"), outer.get(1));

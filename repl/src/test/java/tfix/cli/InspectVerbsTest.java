@@ -49,7 +49,10 @@ class InspectVerbsTest {
             assertTrue(r.out().matches("(?s).*# 0x[0-9a-f]+ <spins\\+0x0>\n.*"), r.out());
             assertTrue(r.out().matches("(?s).*\n=> 0x[0-9a-f]+ .*<= thread " + t.pid() + "\n.*"), r.out());
             assertTrue(r.out().matches("(?s).*#1\\s+0x[0-9a-f]+ outer\\+0x[0-9a-f]+ \\(backtrace-\\w+\\)\n.*"), r.out());
-            assertTrue(r.out().contains("1 of 2 threads are in inner or have it on their stack:\nthread " + t.pid()), r.out());
+            assertTrue(r.out().contains("1 of 2 threads is in inner or has it on its stack:\nthread " + t.pid()), r.out());
+            CliTest.Result bare = CliTest.tfix("exec", "attach " + t.pid() + "; where");
+            assertEquals(1, bare.exit());
+            assertTrue(bare.err().contains("(where 'func')"), bare.err());
             assertFalse(t.traced());
             assertTrue(t.alive());
         }

@@ -130,6 +130,7 @@ final class Backtraces {
         List<String> out = new ArrayList<>();
         out.add(found.isEmpty()
                 ? "no thread is in " + f.displayName() + " or has it on its stack (" + views.size() + " threads looked at)"
+                : found.size() == 1 ? "1 of " + views.size() + " threads is in " + f.displayName() + " or has it on its stack:"
                 : found.size() + " of " + views.size() + " threads are in " + f.displayName() + " or have it on their stack:");
         out.addAll(found);
         return out;

@@ -71,7 +71,8 @@ public final class Help {
                 "expect buildId: '3f2a9c1e0b7d4e5f'", "expect buildId: '3f2a9c1e0b7d4e5f', lib: 'libscore.so'");
         add("disas", "disas 'func'  |  disas 0xADDRESS, LENGTH", "disassemble a function as the process holds it now",
                 "Shows the jump after a replace. Call and jump targets are named (call 0x... <inner>), RIP-relative\n"
-                        + "operands too (# 0x... <counter+0x0>); => marks the instruction a thread is at now (<= thread N).",
+                        + "operands too (# 0x... <counter+0x0>); => marks the instruction a thread is at now (<= thread N): a\n"
+                        + "running thread is stopped for an instant to read it, one waiting in a system call is not.",
                 "disas 'compute'", "disas 0x401136, 32");
         add("symbols", "symbols ~/regex/", "list the symbols whose names match: functions, variables, TLS, IFUNCs",
                 "Counted and sorted by module, then address; " + SymbolQuery.PAGE_SIZE + " a page, the first line says how many\n"
