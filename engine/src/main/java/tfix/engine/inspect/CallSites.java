@@ -12,10 +12,11 @@ import tfix.engine.x86.X86Decoder;
 
 /**
  * Whether an address could be a return address: it lies in an executable mapping and the bytes just before
- * it decode as one whole call instruction (a direct call is 5 bytes, an indirect one 2 to 7) ending there.
+ * it decode as one whole call instruction ending there (a direct call is 5 bytes, an indirect one 2 to 9 with
+ * prefixes such as notrack or bnd).
  */
 final class CallSites {
-    private static final int LONGEST_CALL = 7;
+    private static final int LONGEST_CALL = 9; // ff /2 with SIB and disp32 (7), a REX (8), a notrack or bnd prefix (9)
     private final Maps maps;
     private final ProcMemory memory;
     private final X86Decoder decoder;
@@ -45,7 +46,7 @@ final class CallSites {
         for (int k = 2; k <= LONGEST_CALL; k++) {
             byte[] tail = java.util.Arrays.copyOfRange(before, LONGEST_CALL - k, LONGEST_CALL);
             List<Instruction> is = decoder.decode(tail, address - k);
-            if (is.size() == 1 && is.get(0).size() == k && is.get(0).mnemonic().equals("call")) {
+            if (is.size() == 1 && is.get(0).size() == k && is.get(0).mnemonic().endsWith("call")) {
                 return true;
             }
         }
