@@ -217,7 +217,8 @@ public final class ScriptRunner {
             case "safety" -> "(safety 'stack')";
             case "expect" -> "(expect buildId: 'HEX', lib: 'libfoo.so')";
             case "disas" -> "(disas 'func', or disas 0xADDRESS, LENGTH)";
-            case "symbols" -> "(symbols ~/regex/)";
+            case "symbols" -> "(symbols ~/regex/, or symbols ~/regex/, page: 2, kind: 'variable', lib: 'libfoo.so')";
+            case "where" -> "(where 'func')";
             case "peek" -> "(peek 0xADDRESS, LENGTH)";
             default -> "";
         };

@@ -9,6 +9,7 @@ import groovy.lang.Script;
 import tfix.engine.patch.ReplaceSpec;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
+import tfix.engine.inspect.SymbolQuery;
 
 /**
  * The base class of every tfix script. Each verb is a method that makes one call on
@@ -21,7 +22,7 @@ public abstract class TfixScript extends Script {
     static final List<String> BARE_VERBS = List.of("verify", "status", "detach", "maps", "threads");
     /** Every verb, for suggestions and completion. */
     public static final List<String> VERBS = List.of("attach", "replace", "apply", "verify", "revert", "status", "detach",
-            "transaction", "plan", "safety", "expect", "disas", "symbols", "maps", "threads", "peek");
+            "transaction", "plan", "safety", "expect", "disas", "symbols", "maps", "threads", "where", "peek");
 
     protected TfixContext tfix() {
         return (TfixContext) getBinding().getVariable(CONTEXT);
@@ -146,13 +147,35 @@ public abstract class TfixScript extends Script {
         return tfix().print(tfix().session().inspect(i -> i.disassemble(address.longValue(), length.intValue())));
     }
 
-    /** {@code symbols ~/regex/} */
+    /** {@code symbols ~/regex/}: the first page of matches, counted and sorted. */
     public Object symbols(Pattern pattern) {
-        return tfix().print(tfix().session().inspect(i -> i.symbols(pattern)));
+        return symbols(Map.of(), pattern);
     }
 
     public Object symbols(String regex) {
         return symbols(Pattern.compile(regex));
+    }
+
+    /** {@code symbols ~/regex/, page: 2, kind: 'variable', lib: 'libc.so.6'}. */
+    public Object symbols(Map<String, Object> named, Pattern pattern) {
+        NamedArguments.only("symbols", named, "page", "kind", "lib");
+        Object page = named.getOrDefault("page", 1);
+        if (!(page instanceof Integer || page instanceof Long)) {
+            throw new TfixException(Reason.BAD_INPUT, "symbols: page: takes a whole number (1 for the first page), not '"
+                    + page + "'");
+        }
+        SymbolQuery q = new SymbolQuery(pattern, text(named.get("kind")), text(named.get("lib")),
+                (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, ((Number) page).longValue())));
+        return tfix().print(tfix().session().inspect(i -> i.symbols(q)));
+    }
+
+    public Object symbols(Map<String, Object> named, String regex) {
+        return symbols(named, Pattern.compile(regex));
+    }
+
+    /** {@code where 'func'}: the threads in it or with it on their stack now. */
+    public Object where(String function) {
+        return tfix().print(tfix().session().inspect(i -> i.where(function)));
     }
 
     public Object maps() {

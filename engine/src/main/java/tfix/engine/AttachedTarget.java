@@ -4,14 +4,17 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 import tfix.engine.elf.ProcessSymbols;
 import tfix.engine.guard.Journal;
 import tfix.engine.inspect.Inspector;
+import tfix.engine.inspect.ThreadStops;
 import tfix.engine.prepare.Attached;
 import tfix.engine.process.Maps;
 import tfix.engine.process.ProcMemory;
 import tfix.engine.process.TargetProcess;
+import tfix.engine.ptrace.Registers;
 import tfix.engine.ptrace.Tracee;
 import tfix.engine.record.PatchBook;
 import tfix.engine.remote.CallArea;
@@ -103,15 +106,21 @@ final class AttachedTarget implements Attached {
         return book;
     }
 
-    /** A read-only view of the process; a thread's rip is read in the moment it is stopped for. */
+    /** A read-only view of the process; a thread is stopped only while its registers and stack are read. */
     Inspector inspector() {
-        return new Inspector(process, symbols(), memory, engine.decoder(), tid -> tracee.onTracer(() -> {
-            tracee.stopThread(tid, Duration.ofSeconds(1));
-            try {
-                return tracee.registers(tid).rip();
-            } finally {
-                tracee.resumeThread(tid);
+        return new Inspector(process, symbols(), memory, engine.decoder(), new ThreadStops() {
+            @Override
+            public <T> T whileStopped(int tid, Function<ThreadStops.Pointers, T> during) {
+                return tracee.onTracer(() -> {
+                    tracee.stopThread(tid, Duration.ofSeconds(1));
+                    try {
+                        Registers r = tracee.registers(tid);
+                        return during.apply(new ThreadStops.Pointers(r.rip(), r.rsp(), r.get(Registers.RBP)));
+                    } finally {
+                        tracee.resumeThread(tid);
+                    }
+                });
             }
-        }));
+        });
     }
 }

@@ -146,20 +146,12 @@ public final class ProcessSymbols {
         return f;
     }
 
-    /** "Role::getClassName()" matches "Role::getClassName() const"; a name without "(" matches every overload. */
+    /**
+     * "Role::getClassName()" matches "Role::getClassName() const"; a name without a parameter list matches every
+     * overload ("Foo::operator()" too); spacing next to punctuation and a template instance's return type are ignored.
+     */
     static boolean sourceNameMatches(String candidate, String query) {
-        if (candidate.equals(query)) {
-            return true;
-        }
-        String noCv = candidate.replaceAll("\\)( const| volatile| &&| &)+$", ")");
-        if (noCv.equals(query)) {
-            return true;
-        }
-        if (!query.contains("(")) {
-            int paren = candidate.indexOf('(');
-            return paren > 0 && candidate.substring(0, paren).equals(query);
-        }
-        return false;
+        return candidate.equals(query) || SourceName.parse(candidate).namedBy(SourceName.parse(query));
     }
 
     private FunctionRef resolveAddress(long address) {

@@ -52,6 +52,11 @@ public final class SymbolDefinitions {
         return byName.getOrDefault(name, List.of());
     }
 
+    /** Every definition of the file, in no particular order. */
+    public List<Definition> all() {
+        return byName.values().stream().flatMap(List::stream).toList();
+    }
+
     /** Whether the file lost its .symtab: its static and hidden symbols are unknown. */
     public boolean stripped() {
         return !hasSymtab;

@@ -1,20 +1,16 @@
 package tfix.engine.inspect;
 
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.function.IntToLongFunction;
 import java.util.regex.Pattern;
 
 import tfix.engine.elf.FunctionRef;
-import tfix.engine.elf.LoadedModule;
 import tfix.engine.elf.ProcessSymbols;
-import tfix.engine.elf.Symbol;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.process.MemoryMap;
@@ -22,25 +18,27 @@ import tfix.engine.process.ProcMemory;
 import tfix.engine.process.TargetProcess;
 import tfix.engine.process.ThreadSyscall;
 import tfix.engine.x86.CodeWriter;
-import tfix.engine.x86.Instruction;
 import tfix.engine.x86.X86Decoder;
 
-/** Read-only views of the target for the inspection verbs: nothing here stops or changes it. */
+/**
+ * Read-only views of the target for the inspection verbs: nothing here changes it; a thread is stopped only
+ * for the moment its registers (and, for a backtrace, one window of its stack) are read.
+ */
 public final class Inspector {
     private final TargetProcess process;
     private final ProcessSymbols symbols;
     private final ProcMemory memory;
     private final X86Decoder decoder;
-    private final IntToLongFunction runningRip;
+    private final ThreadStops stops;
+    private final AddressNames names;
 
-    /** {@code runningRip}: reads a running thread's instruction pointer (stopping it for that moment). */
-    public Inspector(TargetProcess process, ProcessSymbols symbols, ProcMemory memory, X86Decoder decoder,
-                     IntToLongFunction runningRip) {
-        this.runningRip = runningRip;
+    public Inspector(TargetProcess process, ProcessSymbols symbols, ProcMemory memory, X86Decoder decoder, ThreadStops stops) {
         this.process = process;
         this.symbols = symbols;
         this.memory = memory;
         this.decoder = decoder;
+        this.stops = stops;
+        this.names = new AddressNames(symbols);
     }
 
     /** A function's instructions as the process holds them now, found by name. */
@@ -63,70 +61,58 @@ public final class Inspector {
         }
     }
 
+    /** The instructions, named targets and operands, {@code =>} where a thread is now. */
     public List<String> disassemble(long address, int length) {
         byte[] code = read(address, length);
-        List<String> out = new ArrayList<>();
-        for (Instruction i : decoder.decode(code, address)) {
-            byte[] b = Arrays.copyOfRange(code, (int) (i.address() - address), (int) (i.end() - address));
-            out.add(String.format("%#014x  %-30s %s %s", i.address(), CodeWriter.hex(b), i.mnemonic(), i.operands()).stripTrailing());
-        }
-        return out;
+        return new Disassembly(decoder, names).lines(code, address, instructionPointers(address, address + length));
     }
 
-    /** Function symbols whose name (or source name) matches, with their module and address. */
-    public List<String> symbols(Pattern pattern) {
-        return symbols(pattern, 200);
-    }
-
-    private List<String> symbols(Pattern pattern, int limit) {
-        List<String> out = new ArrayList<>();
-        Set<String> seen = new HashSet<>();
-        for (LoadedModule m : symbols.modules()) {
-            for (Symbol s : m.image().symbols()) {
-                String display = symbols.displayName(s);
-                if ((pattern.matcher(s.plainName()).find() || pattern.matcher(display).find())
-                        && seen.add(m.runtimeAddress(s) + display)) { // .symtab and .dynsym list exported names twice
-                    if (out.size() >= limit) {
-                        out.add("... (more; narrow the pattern)");
-                        return out;
-                    }
-                    out.add(String.format("%#014x %6d %s %s!%s", m.runtimeAddress(s), s.size(), s.isLocal() ? "l" : "g",
-                            m.fileName(), display));
+    /** Where each thread is, for those in [from, to): from /proc for one in a system call, else stopped for a moment. */
+    private Map<Integer, Long> instructionPointers(long from, long to) {
+        Map<Integer, Long> out = new HashMap<>();
+        for (int tid : process.threadIds()) {
+            ThreadSyscall sc = ThreadSyscall.read(process.pid(), tid).orElse(null);
+            long rip;
+            if (sc == null) {
+                continue; // ended meanwhile
+            } else if (sc.blockedInSyscall()) {
+                rip = sc.instructionPointer();
+            } else {
+                try {
+                    rip = stops.whileStopped(tid, ThreadStops.Pointers::rip);
+                } catch (RuntimeException e) {
+                    continue; // ended meanwhile, or cannot be stopped: no mark rather than no listing
                 }
+            }
+            if (rip >= from && rip < to) {
+                out.put(tid, rip);
             }
         }
         return out;
+    }
+
+    /** Symbols whose name (or source name) matches: sorted, counted, one page (see {@link SymbolQuery}). */
+    public List<String> symbols(SymbolQuery query) {
+        return new SymbolListing(symbols).page(query);
+    }
+
+    public List<String> symbols(Pattern pattern) {
+        return symbols(SymbolQuery.of(pattern));
     }
 
     public List<String> maps() {
         return process.maps().entries().stream().map(MemoryMap::toString).toList();
     }
 
-    /**
-     * Each thread with its state and the function it is in: from /proc for a thread in a
-     * system call; a running thread is stopped for the moment it takes to read its rip.
-     */
+    /** Each thread with its state, where it is, and its backtrace (see {@link StackWalker}). */
     public List<String> threads() {
-        List<String> out = new ArrayList<>();
-        for (int tid : process.threadIds()) {
-            Path task = process.proc().resolve("task").resolve(Integer.toString(tid));
-            String name = "?";
-            char state = '?';
-            try {
-                name = Files.readString(task.resolve("comm")).trim();
-                String stat = Files.readString(task.resolve("stat"));
-                state = stat.charAt(stat.lastIndexOf(')') + 2);
-            } catch (Exception e) {
-                continue; // ended meanwhile
-            }
-            final int id = tid;
-            String where = ThreadSyscall.read(process.pid(), tid).map(sc -> sc.number() == ThreadSyscall.RUNNING
-                    ? symbols.describe(runningRip.applyAsLong(id)) + " (running)"
-                    : symbols.describe(sc.instructionPointer()) + (sc.blockedInSyscall() ? " (syscall " + sc.number() + ")" : ""))
-                    .orElse("?");
-            out.add(String.format("%7d %c %-16s %s", tid, state, name, where));
-        }
-        return out;
+        return new Backtraces(process, memory, decoder, stops, names).threads();
+    }
+
+    /** The threads inside a function or with it on their stack now. */
+    public List<String> where(String function) {
+        FunctionRef f = symbols.resolve(function, null, Set.of());
+        return new Backtraces(process, memory, decoder, stops, names).where(f);
     }
 
     public List<String> peek(long address, int length) {

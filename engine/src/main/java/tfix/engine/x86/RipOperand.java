@@ -22,6 +22,12 @@ public final class RipOperand {
         return i.operands().contains("rip");
     }
 
+    /** The address a RIP-relative memory operand refers to (the end of the instruction plus its displacement). */
+    public static OptionalLong target(Instruction i) {
+        OptionalLong disp = present(i) ? printed(i.operands()) : OptionalLong.empty();
+        return disp.isPresent() ? OptionalLong.of(i.end() + disp.getAsLong()) : OptionalLong.empty();
+    }
+
     /** The displacement as Capstone prints it ("[rip + 0x2ed6]"), if the operands hold exactly one. */
     static OptionalLong printed(String operands) {
         Matcher m = PRINTED.matcher(operands);

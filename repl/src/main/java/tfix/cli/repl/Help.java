@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import tfix.dsl.TfixScript;
+import tfix.engine.inspect.SymbolQuery;
 
 /**
  * `help` and `help VERB`: one line per verb, then for each verb what it does and examples
@@ -69,11 +70,27 @@ public final class Help {
                 "Pins a runbook to the build it was written for.",
                 "expect buildId: '3f2a9c1e0b7d4e5f'", "expect buildId: '3f2a9c1e0b7d4e5f', lib: 'libscore.so'");
         add("disas", "disas 'func'  |  disas 0xADDRESS, LENGTH", "disassemble a function as the process holds it now",
-                "Shows the jump after a replace.", "disas 'compute'", "disas 0x401136, 32");
-        add("symbols", "symbols ~/regex/", "list the functions whose names match",
-                "Addresses are the process's own; names are shown as lib!name.", "symbols ~/^compute/", "symbols 'parse.*'");
+                "Shows the jump after a replace. Call and jump targets are named (call 0x... <inner>), RIP-relative\n"
+                        + "operands too (# 0x... <counter+0x0>); => marks the instruction a thread is at now (<= thread N): a\n"
+                        + "running thread is stopped for an instant to read it, one waiting in a system call is not.",
+                "disas 'compute'", "disas 0x401136, 32");
+        add("symbols", "symbols ~/regex/", "list the symbols whose names match: functions, variables, TLS, IFUNCs",
+                "Counted and sorted by module, then address; " + SymbolQuery.PAGE_SIZE + " a page, the first line says how many\n"
+                        + "and how to ask for the next page. Each line: address (tls+offset for a thread-local), size, kind\n"
+                        + "(a static's source file with it), lib!name. Named arguments: page: N, kind: 'function' | 'variable'\n"
+                        + "| 'tls' | 'ifunc' | 'other', lib: 'libfoo.so'.",
+                "symbols ~/^compute/", "symbols 'parse.*'", "symbols ~/Command$/, page: 2",
+                "symbols ~/count/, kind: 'variable'", "symbols ~/^str/, kind: 'function', lib: 'libc.so.6'");
         add("maps", "maps", "the files mapped in the process and where", "", "maps");
-        add("threads", "threads", "the process's threads and where each one is", "", "threads");
+        add("threads", "threads", "the process's threads, where each one is, and a backtrace of each",
+                "Each thread is stopped only while its registers and 64 KiB of its stack are read. Frames come from the\n"
+                        + "frame-pointer chain, each one checked (inside the stack, going up, just after a call); where there\n"
+                        + "is none (code built without frame pointers, such as libc) stack words that point just after a call\n"
+                        + "are listed, marked ? as guesses. .eh_frame is not read.",
+                "threads");
+        add("where", "where 'func'", "which threads are in a function or have it on their stack now",
+                "Reads the same backtraces as threads; a frame found only as a stack word is said to be a guess.",
+                "where 'compute'", "where 'Session::close()'");
         add("peek", "peek 0xADDRESS, LENGTH", "a hex dump of the process's memory", "", "peek 0x7ffd1000, 64");
     }
 
@@ -118,7 +135,7 @@ public final class Help {
         for (String[] r : REPL) {
             sb.append(String.format("  %-" + width + "s%s%n", r[0], r[1]));
         }
-        sb.append("Tab completes verbs, functions after replace/revert/disas, patch functions after with, files after from.\n");
+        sb.append("Tab completes verbs, functions after replace/revert/disas/where, patch functions after with, files after from.\n");
         sb.append("Groovy works too (x = 4242; attach x). Ctrl-C stops a command that waits; the target keeps running.");
         return sb.toString();
     }

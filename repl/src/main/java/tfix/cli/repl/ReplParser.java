@@ -22,7 +22,7 @@ public final class ReplParser implements Parser {
     /** What the word being completed is. */
     public enum Context { VERB, SYMBOL, REVERT, PATCH_SYMBOL, FILE, HELP, COMMAND, NONE }
 
-    private static final Set<String> SYMBOL_VERBS = Set.of("replace", "disas");
+    private static final Set<String> SYMBOL_VERBS = Set.of("replace", "disas", "where");
 
     @Override
     public ParsedLine parse(String line, int cursor, ParseContext context) throws SyntaxError {
