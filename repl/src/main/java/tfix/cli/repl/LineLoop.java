@@ -49,6 +49,7 @@ final class LineLoop {
                 evaluator.execute(input, Evaluator.NAME);
             }
             prompt.refresh();
+            prompt.context().release(); // other tfix runs may work on the process until the next statement
         }
     }
 }
