@@ -26,7 +26,8 @@ public class TfixException extends RuntimeException {
     public TfixException(Reason reason, String message, Throwable cause) {
         super(Printable.of(message), cause);
         this.reason = reason;
-        this.limit = null;
+        // The same failure re-told with more context keeps its limit; another reason (the process died) does not.
+        this.limit = cause instanceof TfixException t && t.reason == reason ? t.limit : null;
     }
 
     private TfixException(Reason reason, Limit limit, String message, Throwable cause) {
@@ -44,22 +45,11 @@ public class TfixException extends RuntimeException {
         return limit;
     }
 
-    /**
-     * The limit behind a failure (a script error wraps one, and a step may re-tell it with more context under the
-     * same reason); null when none, or when a failure of another reason (the process died meanwhile) took over.
-     */
+    /** The limit of the first tfix failure along a failure's causes (a script error wraps one), or null. */
     public static Limit limitOf(Throwable e) {
-        Reason first = null;
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof TfixException x) {
-                if (first == null) {
-                    first = x.reason;
-                } else if (x.reason != first) {
-                    return null;
-                }
-                if (x.limit != null) {
-                    return x.limit;
-                }
+                return x.limit;
             }
         }
         return null;
