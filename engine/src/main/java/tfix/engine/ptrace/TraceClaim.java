@@ -74,13 +74,13 @@ public final class TraceClaim implements AutoCloseable {
             }
             if (System.nanoTime() > deadline) {
                 throw new TfixException(Reason.ALREADY_TRACED, Limit.LOCK_TIMEOUT, "process " + pid + " is held by "
-                        + other + "; waited " + timeout.toSeconds() + " s: try again when it is done (a REPL lets"
+                        + other + "; waited " + shown(timeout) + ": try again when it is done (a REPL lets"
                         + " the process go between statements), or wait longer");
             }
             if (!told) {
                 told = true;
                 waiting.accept("waiting for " + other + ", which holds process " + pid + " (up to "
-                        + timeout.toSeconds() + " s)...");
+                        + shown(timeout) + ")...");
             }
             LockSupport.parkNanos(20_000_000L); // another process's unlock cannot be waited for with a time-out
             if (Thread.interrupted()) {
@@ -88,6 +88,10 @@ public final class TraceClaim implements AutoCloseable {
                         + pid + "; nothing was done");
             }
         }
+    }
+
+    private static String shown(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
     private static FileChannel open(Path file) {
