@@ -11,8 +11,13 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
 
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
@@ -25,8 +30,8 @@ import tfix.engine.sys.RegularFiles;
  * is taken of the bytes copied, so what the record names is exactly what is loaded. The store is root's as root
  * ({@code /var/lib/tfix/patches}), the user's otherwise ({@code $XDG_STATE_HOME/tfix/patches}), {@code
  * TFIX_PATCH_STORE} to choose; folders 0755, files 0444, and the guard's rules checked on every stored file.
- * Each digest folder keeps a {@code sources} file listing the paths it was copied from. Nothing is ever deleted:
- * a process may map any stored file for as long as it runs.
+ * Each digest folder keeps a {@code sources} file listing the paths it was copied from. A stored file is never
+ * replaced, and removed only by {@link #collect} once no process maps it.
  */
 public final class PatchStore {
     private static final String SOURCES = "sources";
@@ -93,6 +98,37 @@ public final class PatchStore {
                 }
             }
         }
+    }
+
+    /**
+     * Removes the digest folders none of whose files is in {@code mapped} (the paths every process maps, read by the
+     * caller) and that are older than {@code minAge} (a tfix may be about to load one it just stored); returns them.
+     */
+    public List<Path> collect(Set<String> mapped, Duration minAge) {
+        List<Path> removed = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return removed;
+        }
+        Instant before = Instant.now().minus(minAge);
+        try (Stream<Path> folders = Files.list(root)) {
+            for (Path folder : folders.filter(f -> f.getFileName().toString().matches("[0-9a-f]{64}")).toList()) {
+                try (Stream<Path> files = Files.list(folder)) {
+                    List<Path> all = files.toList();
+                    boolean inUse = all.stream().anyMatch(f -> mapped.contains(f.toString()));
+                    if (inUse || Files.getLastModifiedTime(folder).toInstant().isAfter(before)) {
+                        continue;
+                    }
+                    for (Path f : all) {
+                        Files.delete(f);
+                    }
+                    Files.delete(folder);
+                    removed.add(folder);
+                }
+            }
+        } catch (IOException e) {
+            throw new TfixException(Reason.IO, "cannot clean the patch store " + root + " (" + e.getMessage() + ")");
+        }
+        return removed;
     }
 
     /** Reads the file once, as a regular file (no FIFO can block it), writing the copy and hashing the same bytes. */
