@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 import tfix.engine.Engine;
@@ -21,6 +22,7 @@ import tfix.engine.failure.TfixException;
 import tfix.engine.patch.FixTable;
 import tfix.engine.patch.ReplaceSpec;
 import tfix.engine.patch.SitePlan;
+import tfix.engine.process.ImageStamp;
 import tfix.engine.process.TargetProcess;
 import tfix.engine.record.AppliedPatch;
 
@@ -48,6 +50,8 @@ public final class TfixContext implements AutoCloseable {
     private Integer released;
     /** `safety 'stack'` given: set again on every session of a shared process. */
     private boolean stackCheck;
+    /** The program image of the released process: a later statement must find the same one, not a new program. */
+    private Optional<ImageStamp> releasedImage = Optional.empty();
 
     public TfixContext(Engine engine, Options options, PrintStream out, Path baseDir) {
         this(engine, options, out, baseDir, false);
@@ -143,6 +147,7 @@ public final class TfixContext implements AutoCloseable {
     public void release() {
         if (shared && session != null && session.attached() && collecting == null) {
             int pid = session.pid();
+            releasedImage = ImageStamp.read(pid);
             session.detach();
             session = null;
             released = pid;
@@ -168,6 +173,15 @@ public final class TfixContext implements AutoCloseable {
             throw e;
         }
         released = null;
+        Optional<ImageStamp> now = ImageStamp.read(pid);
+        if (releasedImage.isPresent() && now.isPresent() && !releasedImage.equals(now)) {
+            // The pid now names another program (an execve, or a new process given the same pid).
+            session.detach();
+            session = null;
+            throw new TfixException(Reason.PROCESS_GONE, "process " + pid + " runs another program than the one this"
+                    + " session attached to (it exited or called execve since the last statement): nothing was done;"
+                    + " attach again to work on it");
+        }
         if (stackCheck) {
             session.stackCheck(true);
         }
