@@ -113,6 +113,7 @@ class PatchStoreTest extends EngineTest {
                     .filter(e -> e.pid() == t.pid() && e.action().equals("apply")).toList();
             assertEquals(Set.of(sha1, sha2), mine.stream().map(Journal.Entry::patchSha256).collect(Collectors.toSet()));
             assertTrue(mine.stream().allMatch(e -> e.patchFile().contains(e.patchSha256())), mine.toString());
+            assertTrue(mine.stream().allMatch(e -> fix.toString().equals(e.source())), "the user's file: " + mine);
             assertFalse(t.traced());
         }
     }

@@ -2,6 +2,7 @@ package tfix.engine.guard;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
@@ -16,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -129,6 +131,19 @@ public final class PatchStore {
             throw new TfixException(Reason.IO, "cannot clean the patch store " + root + " (" + e.getMessage() + ")");
         }
         return removed;
+    }
+
+    /** The user's file a stored patch was last copied from (its folder's {@code sources}), if it is a stored patch. */
+    public static Optional<String> sourceOf(Path stored) {
+        Path folder = stored.getParent();
+        if (folder == null || !folder.getFileName().toString().matches("[0-9a-f]{64}")) {
+            return Optional.empty();
+        }
+        try (Stream<String> lines = Files.lines(folder.resolve(SOURCES))) {
+            return lines.reduce((a, b) -> b).map(l -> l.substring(l.indexOf(' ') + 1));
+        } catch (IOException | UncheckedIOException e) {
+            return Optional.empty();
+        }
     }
 
     /** Reads the file once, as a regular file (no FIFO can block it), writing the copy and hashing the same bytes. */
