@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -50,18 +51,25 @@ public final class TraceClaim implements AutoCloseable {
 
     /**
      * Takes the claim on {@code pid}, waiting up to {@code timeout} for another tfix to let it go; {@code waiting}
-     * hears once what it waits for. {@code holder} is what this run says it is ("tfix repl").
+     * hears once what it waits for. {@code holder} is what this run says it is ("tfix repl"). Null, after saying
+     * so, when this user has no right to the lock folder: ptrace still lets one tracer in, but no turns are taken.
      */
     public static TraceClaim take(int pid, String holder, Duration timeout, Consumer<String> waiting) {
-        Path file = folder().resolve(pid + ".lock");
+        Path dir = folder();
+        Path file = dir == null ? null : dir.resolve(pid + ".lock");
         long deadline = System.nanoTime() + timeout.toNanos();
         boolean told = false;
         while (true) {
             String other;
             synchronized (HELD_HERE) {
                 other = HELD_HERE.get(file);
+                FileChannel ch = other != null ? null : open(file);
+                if (other == null && ch == null) {
+                    waiting.accept("not taking turns with other tfix runs: no right to the lock folder " + where()
+                            + " (TFIX_LOCK_DIR chooses another)");
+                    return null;
+                }
                 if (other == null) {
-                    FileChannel ch = open(file);
                     FileLock lock = tryLock(ch);
                     if (lock != null) {
                         TraceClaim claim = new TraceClaim(file, ch, lock);
@@ -94,10 +102,16 @@ public final class TraceClaim implements AutoCloseable {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
+    /** The lock file, opened; null when this user may not (the caller goes without a claim). */
     private static FileChannel open(Path file) {
+        if (file == null) {
+            return null;
+        }
         try {
             return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
                     LinkOption.NOFOLLOW_LINKS);
+        } catch (AccessDeniedException e) {
+            return null;
         } catch (IOException e) {
             throw new TfixException(Reason.IO, "cannot open tfix's lock file " + file + " (" + e.getMessage()
                     + "): check that folder, or choose another with TFIX_LOCK_DIR");
@@ -141,16 +155,10 @@ public final class TraceClaim implements AutoCloseable {
     /**
      * Where the lock files live: {@code TFIX_LOCK_DIR}, else {@code /run/tfix} as root, else {@code
      * $XDG_RUNTIME_DIR/tfix}, else {@code ~/.local/state/tfix/locks}. As root the folder must be root's and not
-     * writable by others, who could otherwise plant a link where tfix writes.
+     * writable by others, who could otherwise plant a link where tfix writes. Null when this user may not make it.
      */
     static Path folder() {
-        String env = System.getenv("TFIX_LOCK_DIR");
-        String runtime = System.getenv("XDG_RUNTIME_DIR");
-        boolean root = "root".equals(System.getProperty("user.name"));
-        Path dir = env != null && !env.isBlank() ? Path.of(env)
-                : root ? Path.of("/run/tfix")
-                : runtime != null && runtime.startsWith("/") ? Path.of(runtime, "tfix")
-                : Path.of(System.getProperty("user.home"), ".local", "state", "tfix", "locks");
+        Path dir = where();
         try {
             Files.createDirectories(dir);
             int mode = (Integer) Files.getAttribute(dir, "unix:mode");
@@ -162,10 +170,22 @@ public final class TraceClaim implements AutoCloseable {
                         + " to root and chmod go-w it, or choose another with TFIX_LOCK_DIR");
             }
             return dir;
+        } catch (AccessDeniedException e) {
+            return null;
         } catch (IOException e) {
             throw new TfixException(Reason.IO, "cannot make tfix's lock folder " + dir + " (" + e.getMessage()
                     + "): choose another with TFIX_LOCK_DIR");
         }
+    }
+
+    private static Path where() {
+        String env = System.getenv("TFIX_LOCK_DIR");
+        String runtime = System.getenv("XDG_RUNTIME_DIR");
+        boolean root = "root".equals(System.getProperty("user.name"));
+        return env != null && !env.isBlank() ? Path.of(env)
+                : root ? Path.of("/run/tfix")
+                : runtime != null && runtime.startsWith("/") ? Path.of(runtime, "tfix")
+                : Path.of(System.getProperty("user.home"), ".local", "state", "tfix", "locks");
     }
 
     /** Lets the claim go: a waiting tfix takes it. */
