@@ -85,6 +85,6 @@ final class SymbolBench extends Bench {
         bench.row("first look-up (builds the library's name index)", Stats.ms(first), "");
         bench.row("later look-ups, each", String.format("%.4f ms", Stats.median(again)), "");
         bench.row("C++ source-name index of every module", Stats.ms(source), "");
-        bench.row("REPL statement taking the process again: attach, status, detach", Stats.ms(retake), "");
+        bench.row("REPL: attach again, status, detach (warm engine)", Stats.ms(retake), "");
     }
 }
