@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 import tfix.engine.Engine;
@@ -21,6 +22,7 @@ import tfix.engine.failure.TfixException;
 import tfix.engine.patch.FixTable;
 import tfix.engine.patch.ReplaceSpec;
 import tfix.engine.patch.SitePlan;
+import tfix.engine.process.ImageStamp;
 import tfix.engine.process.TargetProcess;
 import tfix.engine.record.AppliedPatch;
 
@@ -46,6 +48,14 @@ public final class TfixContext implements AutoCloseable {
     private ResultListener listener = ResultListener.NONE;
     /** Where a session's warnings go; null: the session's default (standard error). */
     private java.util.function.Consumer<String> warnings;
+    /** The REPL's way: the process is let go between statements ({@link #release}) and taken again by the next one. */
+    private boolean shared;
+    /** The process released between statements, still this context's to work on; null when none. */
+    private Integer released;
+    /** `safety 'stack'` given: set again on every session of a shared process. */
+    private boolean stackCheck;
+    /** The program image of the released process: a later statement must find the same one, not a new program. */
+    private Optional<ImageStamp> releasedImage = Optional.empty();
 
     public TfixContext(Engine engine, Options options, PrintStream out, Path baseDir) {
         this(engine, options, out, baseDir, false);
@@ -113,13 +123,22 @@ public final class TfixContext implements AutoCloseable {
     }
 
     public TfixSession session() {
+        if ((session == null || !session.attached()) && released != null) {
+            retake();
+        }
         if (session == null || !session.attached()) {
             throw new TfixException(Reason.NOT_ATTACHED, "not attached to a process: start with `attach PID`");
         }
         return session;
     }
 
+    /** Attached, or holding a process released between statements (the next statement attaches again). */
     public boolean attached() {
+        return (session != null && session.attached()) || released != null;
+    }
+
+    /** Whether a session holds the process now (a shared process is let go between statements). */
+    public boolean holding() {
         return session != null && session.attached();
     }
 
@@ -129,16 +148,79 @@ public final class TfixContext implements AutoCloseable {
         session = attached;
     }
 
+    /** The process this context works on (attached or released between statements); 0 when none. */
+    public int pid() {
+        return session != null && session.attached() ? session.pid() : released != null ? released : 0;
+    }
+
+    /**
+     * Lets the process go between statements, so that other tfix runs (a status from another terminal, a fleet)
+     * can work on it: {@link #release} detaches and the next statement that needs the process attaches again,
+     * quietly, with the same settings. The parsed ELF files stay in the engine, so attaching again reads only the
+     * maps and the record. The REPL does this.
+     */
+    public void shareProcess(boolean on) {
+        this.shared = on;
+    }
+
+    /** Between statements of a shared process: detaches, keeping the pid for the next statement. */
+    public void release() {
+        if (shared && session != null && session.attached() && collecting == null) {
+            int pid = session.pid();
+            releasedImage = ImageStamp.read(pid);
+            session.detach();
+            session = null;
+            released = pid;
+        }
+    }
+
+    /** Asks the operation in progress to stop waiting; nothing happens when the process is released meanwhile. */
+    public void cancel() {
+        TfixSession s = session;
+        if (s != null && s.attached()) {
+            s.cancel();
+        }
+    }
+
+    private void retake() {
+        int pid = released;
+        try {
+            session = TfixSession.attach(pid, engine, options.heldAs("tfix repl"), out::println);
+        } catch (TfixException e) {
+            if (e.reason() == Reason.PROCESS_GONE) {
+                released = null; // nothing left to come back to
+            }
+            throw e;
+        }
+        released = null;
+        Optional<ImageStamp> now = ImageStamp.read(pid);
+        if (releasedImage.isPresent() && now.isPresent() && !releasedImage.equals(now)) {
+            // The pid now names another program (an execve, or a new process given the same pid).
+            session.detach();
+            session = null;
+            throw new TfixException(Reason.PROCESS_GONE, "process " + pid + " runs another program than the one this"
+                    + " session attached to (it exited or called execve since the last statement): nothing was done;"
+                    + " attach again to work on it");
+        }
+        if (stackCheck) {
+            session.stackCheck(true);
+        }
+        if (warnings != null) {
+            session.onWarning(warnings);
+        }
+    }
+
     public TfixSession attach(int pid) {
         if (attached()) {
-            if (session.pid() == pid) {
+            if (pid() == pid) {
                 out.println("already attached to process " + pid);
-                return session;
+                return session();
             }
             detach();
         }
         long t0 = System.nanoTime();
-        session = TfixSession.attach(pid, engine, options);
+        session = TfixSession.attach(pid, engine, shared ? options.heldAs("tfix repl") : options, out::println);
+        stackCheck = false;
         if (warnings != null) {
             session.onWarning(warnings);
         }
@@ -241,8 +323,8 @@ public final class TfixContext implements AutoCloseable {
 
     public void safety(String level) {
         switch (level) {
-            case "stack" -> session().stackCheck(true);
-            case "default", "none" -> session().stackCheck(false);
+            case "stack" -> session().stackCheck(stackCheck = true);
+            case "default", "none" -> session().stackCheck(stackCheck = false);
             default -> throw new TfixException(Reason.BAD_INPUT, "unknown safety level '" + level + "': use 'stack' or 'default'");
         }
         out.println("safety: " + (level.equals("stack") ? "refuse while a thread has the old function on its stack" : "default checks"));
@@ -343,21 +425,25 @@ public final class TfixContext implements AutoCloseable {
 
     public void detach() {
         if (attached()) {
-            int pid = session.pid();
-            session.detach();
+            int pid = pid();
+            if (session != null) {
+                session.detach();
+            }
             out.println("detached from process " + pid);
         }
         session = null;
+        released = null;
     }
 
     /** Always detaches: the target is never left traced when a script ends or fails. */
     @Override
     public void close() {
-        if (session != null) {
+        if (session != null || released != null) {
             try {
                 detach();
             } finally {
                 session = null;
+                released = null;
             }
         }
     }

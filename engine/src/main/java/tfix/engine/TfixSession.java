@@ -71,16 +71,20 @@ public final class TfixSession implements AutoCloseable {
                 engine.branchIndexes(), engine.nat().libc().geteuid());
     }
 
-    /**
-     * Seizes every thread of the process (they keep running) and reads its symbols. The ELF
-     * files are read first, before any thread is traced: a traced thread's signals wait for
-     * tfix, so nothing slow happens while tfix holds the process.
-     */
     public static TfixSession attach(int pid, Engine engine, Options options) {
+        return attach(pid, engine, options, w -> System.err.println("tfix: " + w));
+    }
+
+    /**
+     * Seizes every thread of the process (they keep running) and reads its symbols; while another tfix holds the
+     * process, waits its turn, {@code waiting} hearing for whom. The ELF files are read first, before any thread
+     * is traced: a traced thread's signals wait for tfix, so nothing slow happens while tfix holds the process.
+     */
+    public static TfixSession attach(int pid, Engine engine, Options options, Consumer<String> waiting) {
         TargetProcess process = new TargetProcess(pid);
         boolean aliveAtStart = process.alive();
         ProcessSymbols early = AttachedTarget.readSymbols(process, engine).orElse(null);
-        PtraceThread thread = new PtraceThread(pid);
+        PtraceThread thread = new PtraceThread(pid, options.holder(), options.lockTimeout(), waiting);
         Tracee tracee;
         try {
             tracee = thread.call(() -> Tracee.attach(process, new Ptrace(engine.nat()), thread));

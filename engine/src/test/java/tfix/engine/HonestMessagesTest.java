@@ -12,6 +12,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import tfix.engine.elf.FunctionRef;
+import tfix.engine.failure.Limit;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.testing.EngineTest;
@@ -58,8 +59,8 @@ class HonestMessagesTest extends EngineTest {
                 TfixException e = assertThrows(TfixException.class, () -> s.replace("spin", null, "spin_v2", patch));
                 assertEquals(Reason.THREAD_BUSY, e.reason());
                 String m = e.getMessage();
-                assertTrue(m.contains("no code was changed") && m.contains("the patch library " + patch + " stays loaded")
-                        && m.contains("--thread-timeout"), m);
+                assertTrue(m.contains("no code was changed") && m.contains(patch.getFileName() + " stays loaded"), m);
+                assertEquals(Limit.THREAD_TIMEOUT, e.limit(), "the command line names --thread-timeout for it");
                 assertFalse(m.contains("nothing was changed"), m);
                 assertTrue(Targets.mapsMention(t.pid(), patch.getFileName().toString()), "the message says it is loaded");
                 assertArrayEquals(before, Targets.peek(t.pid(), spin.address(), 16));

@@ -19,6 +19,9 @@ import tfix.engine.guard.FileDigest;
 import tfix.engine.process.Maps;
 import tfix.engine.process.MemoryMap;
 import tfix.engine.record.AppliedPatch;
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
+import tfix.engine.guard.PatchStore;
 import tfix.engine.testing.EngineTest;
 import tfix.engine.testing.RunningTarget;
 import tfix.engine.testing.Targets;
@@ -46,8 +49,11 @@ class NamespaceTest extends EngineTest {
         Files.copy(patch, shared.resolve("shared_fix.so")); // same bytes, another name: not the copy's
 
         Path other = Targets.patch("corners_patch.c");
-        // Inside its namespace, hidden/ is a fresh tmpfs holding another library under the same name.
-        String inside = "mount -t tmpfs none " + hidden + " && cp " + other + " " + hidden.resolve("fix.so") + " && exec " + exe;
+        // Inside its namespace, hidden/ is a fresh tmpfs holding another library under the same name; the patch
+        // store is out of sight too, so tfix must hand the target the user's file.
+        Path store = Files.createDirectories(PatchStore.standard(0).root());
+        String inside = "mount -t tmpfs none " + hidden + " && cp " + other + " " + hidden.resolve("fix.so")
+                + " && mount -t tmpfs none " + store + " && exec " + exe;
         try (RunningTarget t = RunningTarget.start(UNSHARE, "-m", "--propagation", "private", "sh", "-c", inside)) {
             t.awaitLine("compute=40 static=16");
             try (TfixSession s = attach(t)) {
@@ -71,7 +77,9 @@ class NamespaceTest extends EngineTest {
         Path patch = Files.copy(Targets.patch("scorer_patch.c"), dir.resolve("fix.so"));
         // The namespace's tmpfs over dir hides the patch; the program runs from a path only the namespace has.
         Path app = dir.resolve("app").resolve("scorer");
-        String inside = "mount -t tmpfs none " + dir + " && mkdir " + app.getParent() + " && cp " + exe + " " + app + " && exec " + app;
+        Path store = Files.createDirectories(PatchStore.standard(0).root()); // out of its sight too
+        String inside = "mount -t tmpfs none " + dir + " && mount -t tmpfs none " + store + " && mkdir " + app.getParent()
+                + " && cp " + exe + " " + app + " && exec " + app;
         try (RunningTarget t = RunningTarget.start(UNSHARE, "-m", "--propagation", "private", "sh", "-c", inside)) {
             t.awaitLine("compute=40 static=16");
             assertFalse(Files.exists(app), "the program's path exists outside its namespace");
@@ -109,7 +117,9 @@ class NamespaceTest extends EngineTest {
         Path patch = Files.copy(Targets.patch("scorer_patch.c"), dir.resolve("fix.so"));
         Path hide = Files.createDirectory(dir.resolve("hide"));
         Path hidden = Files.copy(patch, hide.resolve("fix.so"));
-        String inside = "mount -t tmpfs none " + hide + " && exec " + exe + " " + Targets.patch("corners_patch.c");
+        Path store = Files.createDirectories(PatchStore.standard(0).root()); // out of its sight too
+        String inside = "mount -t tmpfs none " + hide + " && mount -t tmpfs none " + store + " && exec " + exe + " "
+                + Targets.patch("corners_patch.c");
         try (RunningTarget t = RunningTarget.start(UNSHARE, "-m", "--propagation", "private", "sh", "-c", inside)) {
             String loaded = t.awaitLine("loaded /proc/self/fd/");
             t.awaitLine("compute=40");
@@ -130,5 +140,25 @@ class NamespaceTest extends EngineTest {
     /** The distinct patch copies the target maps. */
     private static List<String> copies(int pid) {
         return Maps.read(pid).entries().stream().map(MemoryMap::path).filter(MemoryMap::isPatchCopy).distinct().toList();
+    }
+
+    /** With the patch store in sight, the target loads the store's copy: the very bytes tfix read and checked. */
+    @Test
+    void aTargetThatSeesTheStoreLoadsTheBytesTfixChecked(@TempDir Path dir) throws Exception {
+        Path exe = Targets.exe("scorer.c");
+        Path hidden = Files.createDirectory(dir.resolve("hidden"));
+        Files.copy(Targets.patch("scorer_patch.c"), hidden.resolve("fix.so"));
+        Path other = Targets.patch("corners_patch.c");
+        String inside = "mount -t tmpfs none " + hidden + " && cp " + other + " " + hidden.resolve("fix.so") + " && exec " + exe;
+        try (RunningTarget t = RunningTarget.start(UNSHARE, "-m", "--propagation", "private", "sh", "-c", inside)) {
+            t.awaitLine("compute=40 static=16");
+            try (TfixSession s = attach(t)) {
+                s.replace("compute", null, "compute_v2", hidden.resolve("fix.so"));
+                String loaded = s.status().get(0).patchFile();
+                assertTrue(loaded.startsWith(PatchStore.standard(0).root().toString()), loaded);
+            }
+            t.awaitLine("compute=1005");
+            assertFalse(t.traced());
+        }
     }
 }

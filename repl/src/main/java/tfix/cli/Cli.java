@@ -79,7 +79,7 @@ final class Cli {
 
     static void fail(boolean debug, String message, Throwable e) {
         PrintStream err = System.err;
-        err.println("tfix: " + message);
+        err.println("tfix: " + OptionHints.withHint(message, e));
         if (debug) {
             e.printStackTrace(err);
         }

@@ -38,9 +38,10 @@ final class LogCommand implements Callable<Integer> {
             System.out.println("journal " + journal.file() + ": " + entries.size() + " write" + (entries.size() == 1 ? "" : "s"));
             for (Journal.Entry e : entries) {
                 String sha = e.patchSha256() == null ? "?" : e.patchSha256().substring(0, 12);
-                System.out.printf("%s %-8s pid %-7d %-6s %s at %#x: %s -> %s  %s (sha256 %s...)%n", Printable.of(e.time()), Printable.of(e.user()),
+                System.out.printf("%s %-8s pid %-7d %-6s %s at %#x: %s -> %s  %s (sha256 %s...)%s%n", Printable.of(e.time()), Printable.of(e.user()),
                         e.pid(), Printable.of(e.action()), Printable.of(e.function()), e.address(), Printable.of(e.oldBytes()),
-                        Printable.of(e.newBytes()), Printable.of(e.patchFile()), Printable.of(sha));
+                        Printable.of(e.newBytes()), Printable.of(e.patchFile()), Printable.of(sha),
+                        e.source() == null ? "" : " from " + Printable.of(e.source()));
             }
         });
     }

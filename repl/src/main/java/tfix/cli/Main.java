@@ -22,7 +22,7 @@ import tfix.engine.Options;
 @Command(name = "tfix", mixinStandardHelpOptions = true, version = "tfix 0.1.0",
         description = "Replace functions in running Linux processes, verify them, and undo them.",
         subcommands = {Main.Run.class, Main.Exec.class, Main.Status.class, Main.Revert.class, Main.Verify.class,
-                LogCommand.class, DemoCommand.class, tfix.cli.watch.WatchCommand.class,
+                LogCommand.class, StoreCommand.class, DemoCommand.class, tfix.cli.watch.WatchCommand.class,
                 ReplCommand.class, tfix.cli.bench.BenchCommand.class})
 public final class Main implements Callable<Integer> {
 
@@ -38,8 +38,17 @@ public final class Main implements Callable<Integer> {
                 defaultValue = "2000")
         long threadTimeout;
 
+        @Option(names = "--lock-timeout", description = "Seconds to wait while another tfix (a REPL running a"
+                + " statement) holds the process (default ${DEFAULT-VALUE}).", defaultValue = "30")
+        long lockTimeout;
+
+        /** The command using these options, named to a tfix that waits for this one. */
+        @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+        CommandLine.Model.CommandSpec command;
+
         Options options() {
-            return new Options(java.time.Duration.ofSeconds(callTimeout), java.time.Duration.ofMillis(threadTimeout));
+            return new Options(java.time.Duration.ofSeconds(callTimeout), java.time.Duration.ofMillis(threadTimeout),
+                    java.time.Duration.ofSeconds(lockTimeout), command == null ? "tfix" : "tfix " + command.name());
         }
     }
 

@@ -8,6 +8,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 import tfix.engine.elf.ProcessSymbols;
+import tfix.engine.failure.Limit;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.process.Maps;
@@ -155,9 +156,8 @@ public final class Applier {
             throw new TfixException(Reason.CANCELLED, "cancelled while waiting: " + busy + "; no code was changed");
         }
         if (System.nanoTime() > deadline) {
-            throw new TfixException(Reason.THREAD_BUSY, busy + " for " + threadTimeout.toMillis()
-                    + " ms; no code was changed: retry when that thread is elsewhere, or give it longer"
-                    + " (--thread-timeout MS)");
+            throw new TfixException(Reason.THREAD_BUSY, Limit.THREAD_TIMEOUT, busy + " for " + threadTimeout.toMillis()
+                    + " ms; no code was changed: retry when that thread is elsewhere, or give it longer");
         }
         LockSupport.parkNanos(Math.min(2_000_000L, 50_000L * attempt));
     }

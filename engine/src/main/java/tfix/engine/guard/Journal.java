@@ -27,11 +27,22 @@ public final class Journal {
 
     /** One write, as the journal keeps it. */
     public record Entry(String time, String user, int pid, String action, String function, long address,
-                        String oldBytes, String newBytes, String patchFile, String patchSha256) {
+                        String oldBytes, String newBytes, String patchFile, String patchSha256, String source) {
+        /** {@code patchFile}: the file loaded (the patch store's copy); {@code source}: the user's file it came from, or null. */
+        public Entry(String time, String user, int pid, String action, String function, long address, String oldBytes,
+                     String newBytes, String patchFile, String patchSha256) {
+            this(time, user, pid, action, function, address, oldBytes, newBytes, patchFile, patchSha256, null);
+        }
+
         /** The same write under another action, stamped now (its intent before, its failure after). */
         public Entry as(String otherAction) {
             return new Entry(Instant.now().toString(), user, pid, otherAction, function, address, oldBytes, newBytes,
-                    patchFile, patchSha256);
+                    patchFile, patchSha256, source);
+        }
+
+        /** The same write, naming the user's file its patch was stored from. */
+        public Entry from(String userFile) {
+            return new Entry(time, user, pid, action, function, address, oldBytes, newBytes, patchFile, patchSha256, userFile);
         }
     }
 
@@ -136,7 +147,7 @@ public final class Journal {
         return "{\"time\":" + q(e.time()) + ",\"user\":" + q(e.user()) + ",\"pid\":" + e.pid() + ",\"action\":" + q(e.action())
                 + ",\"function\":" + q(e.function()) + ",\"address\":" + q(String.format("%#x", e.address()))
                 + ",\"old\":" + q(e.oldBytes()) + ",\"new\":" + q(e.newBytes()) + ",\"patch\":" + q(e.patchFile())
-                + ",\"sha256\":" + q(e.patchSha256()) + "}";
+                + ",\"sha256\":" + q(e.patchSha256()) + (e.source() == null ? "" : ",\"source\":" + q(e.source())) + "}";
     }
 
     private static String q(String s) {
@@ -212,6 +223,6 @@ public final class Journal {
         String addr = f.getOrDefault("address", "0x0");
         return new Entry(f.get("time"), f.get("user"), Integer.parseInt(f.getOrDefault("pid", "0")), f.get("action"),
                 f.get("function"), Long.parseUnsignedLong(addr.substring(2), 16), f.get("old"), f.get("new"),
-                f.get("patch"), f.get("sha256"));
+                f.get("patch"), f.get("sha256"), f.get("source"));
     }
 }

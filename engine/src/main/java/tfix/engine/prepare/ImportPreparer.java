@@ -13,8 +13,6 @@ import tfix.engine.elf.LoadedModule;
 import tfix.engine.failure.Printable;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
-import tfix.engine.guard.PatchFileGuard;
-import tfix.engine.guard.PatchFiles;
 import tfix.engine.patch.Check;
 import tfix.engine.patch.ImportSlot;
 import tfix.engine.patch.ReplaceSpec;
@@ -34,20 +32,20 @@ final class ImportPreparer {
     private final ProcMemory memory;
     private final Attached target;
     private final ElfCache elfCache;
-    private final int euid;
+    private final PatchSource sources;
     private final ReferenceStep references;
     /** The references of the last replace prepared, for its preflight to refuse with their own reason. */
     private ReferencePlan lastReferences = ReferencePlan.NONE;
     private String lastWhat = "";
 
-    ImportPreparer(TargetProcess process, ProcMemory memory, Attached target, ElfCache elfCache, int euid,
+    ImportPreparer(TargetProcess process, ProcMemory memory, Attached target, ElfCache elfCache, PatchSource sources,
                    ReferenceStep references) {
         this.references = references;
         this.process = process;
         this.memory = memory;
         this.target = target;
         this.elfCache = elfCache;
-        this.euid = euid;
+        this.sources = sources;
     }
 
     List<Prepared> prepare(ReplaceSpec spec, boolean planOnly) {
@@ -56,9 +54,7 @@ final class ImportPreparer {
                     + " is, and the patch calls it by name); replace '" + Printable.of(spec.oldName()) + "', in: '"
                     + Printable.of(spec.importer()) + "' with ... alone");
         }
-        Path patch = PatchFiles.canonical(spec.patchFile());
-        PatchFileGuard.check(patch, euid);
-        Pins.checkSha256(patch, spec.sha256());
+        Path patch = sources.resolve(spec.patchFile(), spec.sha256());
         PatchPlace place = PatchPlaces.of(process.pid(), patch);
         ElfImage patchImage = elfCache.get(patch.toString(), patch, patch.toFile().lastModified()).orElseThrow(() ->
                 new TfixException(Reason.BAD_PATCH_FILE, "cannot read patch file " + patch + " as an ELF shared object"));

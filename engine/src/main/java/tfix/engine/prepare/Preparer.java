@@ -17,8 +17,7 @@ import tfix.engine.elf.LoadedModule;
 import tfix.engine.elf.ProcessSymbols;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
-import tfix.engine.guard.PatchFileGuard;
-import tfix.engine.guard.PatchFiles;
+import tfix.engine.guard.PatchStore;
 import tfix.engine.patch.BranchIndexCache;
 import tfix.engine.patch.CallerPlanner;
 import tfix.engine.patch.CallerRequest;
@@ -49,7 +48,6 @@ public final class Preparer {
     private final ElfCache elfCache;
     private final Demangler demangler;
     private final X86Decoder decoder;
-    private final int euid;
     /** Trampoline slots handed to sites of the write being prepared (recorded only once applied). */
     private final Set<Long> slotsTaken = new HashSet<>();
     /** Replacements of one module's imports ({@code in:}). */
@@ -65,6 +63,8 @@ public final class Preparer {
     /** The references of the last replace prepared, for its preflight to refuse with their own reason. */
     private ReferencePlan references = ReferencePlan.NONE;
     private final ReferenceStep referenceStep;
+    /** Where each patch is loaded from: its copy in the patch store. */
+    private final PatchSource sources;
 
     public Preparer(TargetProcess process, ProcMemory memory, Attached target, ElfCache elfCache, Demangler demangler,
                     X86Decoder decoder, BranchIndexCache branchIndexes, int euid) {
@@ -75,9 +75,9 @@ public final class Preparer {
         this.demangler = demangler;
         this.decoder = decoder;
         this.branchIndexes = branchIndexes;
-        this.euid = euid;
         this.referenceStep = new ReferenceStep(process, memory, target);
-        this.imports = new ImportPreparer(process, memory, target, elfCache, euid, referenceStep);
+        this.sources = new PatchSource(process.pid(), euid, PatchStore.standard(euid));
+        this.imports = new ImportPreparer(process, memory, target, elfCache, sources, referenceStep);
     }
 
     /** Every site of one replacement: the function's entry, or each import slot of the module {@code in:} names. */
@@ -110,9 +110,7 @@ public final class Preparer {
      * site refused there is refused wherever the patch lands: nearer, the jump is the same 5-byte one.
      */
     public Prepared prepare(ReplaceSpec spec, boolean planOnly) {
-        Path patch = PatchFiles.canonical(spec.patchFile());
-        PatchFileGuard.check(patch, euid);
-        Pins.checkSha256(patch, spec.sha256());
+        Path patch = sources.resolve(spec.patchFile(), spec.sha256()); // the store's copy: what is checked is what loads
         PatchPlace place = PatchPlaces.of(process.pid(), patch);
         ElfImage patchImage = elfCache.get(patch.toString(), patch, patch.toFile().lastModified()).orElseThrow(() ->
                 new TfixException(Reason.BAD_PATCH_FILE, "cannot read patch file " + patch + " as an ELF shared object"));
@@ -221,7 +219,8 @@ public final class Preparer {
             imports.preflight(spec);
             return Optional.empty();
         }
-        boolean loaded = PatchPlaces.of(process.pid(), PatchFiles.canonical(spec.patchFile())).loadedAs(process.maps()).isPresent();
+        boolean loaded = PatchPlaces.of(process.pid(), sources.resolve(spec.patchFile(), spec.sha256()))
+                .loadedAs(process.maps()).isPresent();
         SitePlan plan = prepare(spec, true).plan();
         references.refuseUnlessBound(plan.function(), "; no patch was loaded");
         refuseUnless(plan, plan.function(), "; no patch was loaded");

@@ -1,5 +1,6 @@
 package tfix.engine.ptrace;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -7,6 +8,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The one OS thread that owns a tracee. The kernel ties ptrace to the thread that
@@ -16,8 +18,23 @@ public final class PtraceThread implements AutoCloseable {
     private final ScheduledThreadPoolExecutor executor;
     private volatile Thread thread;
     private ScheduledFuture<?> idle;
+    /** This run's claim on the process, let go with the thread; null when none was taken. */
+    private final TraceClaim claim;
 
     public PtraceThread(int pid) {
+        this(pid, null);
+    }
+
+    /**
+     * The thread that will trace {@code pid}, once this run holds its {@link TraceClaim} (kept until {@link #close()}):
+     * waits up to {@code lockTimeout} while another tfix holds it, {@code waiting} hearing for whom.
+     */
+    public PtraceThread(int pid, String holder, Duration lockTimeout, Consumer<String> waiting) {
+        this(pid, TraceClaim.take(pid, holder, lockTimeout, waiting));
+    }
+
+    private PtraceThread(int pid, TraceClaim claim) {
+        this.claim = claim;
         this.executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "tfix-ptrace-" + pid);
             t.setDaemon(true);
@@ -127,6 +144,10 @@ public final class PtraceThread implements AutoCloseable {
             executor.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            if (claim != null) {
+                claim.close(); // after the thread stopped tracing: the next tfix may seize at once
+            }
         }
     }
 }

@@ -15,6 +15,7 @@ import java.util.stream.Collectors;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.guard.FileDigest;
+import tfix.engine.guard.PatchStore;
 import tfix.engine.guard.Journal;
 import tfix.engine.process.Maps;
 import tfix.engine.process.MemoryMap;
@@ -217,6 +218,7 @@ public final class PatchBook {
     /** The journal's lines for these writes, each patch file hashed once. */
     private List<Journal.Entry> journalEntries(List<AppliedPatch> patches, String action, List<byte[]> was) {
         Map<String, String> digests = new HashMap<>();
+        Map<String, String> sources = new HashMap<>();
         List<Journal.Entry> entries = new ArrayList<>();
         for (int i = 0; i < patches.size(); i++) {
             AppliedPatch p = patches.get(i);
@@ -228,7 +230,8 @@ public final class PatchBook {
                 }
             });
             byte[] now = action.equals("apply") ? p.patch() : p.original();
-            entries.add(Journal.entry(pid, action, p.function(), p.site(), was.get(i), now, p.patchFile(), sha));
+            entries.add(Journal.entry(pid, action, p.function(), p.site(), was.get(i), now, p.patchFile(), sha)
+                    .from(sources.computeIfAbsent(p.patchFile(), f -> PatchStore.sourceOf(Path.of(f)).orElse(null))));
         }
         return entries;
     }

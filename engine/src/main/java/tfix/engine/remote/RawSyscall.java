@@ -3,6 +3,7 @@ package tfix.engine.remote;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
+import tfix.engine.failure.Limit;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.process.ProcMemory;
@@ -70,7 +71,8 @@ final class RawSyscall {
         Registers exit = tracee.runToSyscall(tid, x -> x.rip() == block + 2 && x.origRax() == nr && ++stops[0] == 2,
                 timeout, cancelled);
         if (exit == null) {
-            throw new TfixException(cancelled.getAsBoolean() ? Reason.CANCELLED : Reason.TIMEOUT, "system call " + nr
+            throw new TfixException(cancelled.getAsBoolean() ? Reason.CANCELLED : Reason.TIMEOUT,
+                    cancelled.getAsBoolean() ? null : Limit.CALL_TIMEOUT, "system call " + nr
                     + " in thread " + tid + " did not return within " + timeout.toSeconds() + " s; when it does, the"
                     + " thread carries on where it was");
         }

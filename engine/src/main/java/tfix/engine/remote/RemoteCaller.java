@@ -9,6 +9,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 import tfix.engine.elf.ProcessSymbols;
+import tfix.engine.failure.Limit;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.process.ProcMemory;
@@ -131,7 +132,7 @@ public final class RemoteCaller {
             }
             if (System.nanoTime() > deadline || cancelled.getAsBoolean()) {
                 throw new TfixException(cancelled.getAsBoolean() ? Reason.CANCELLED : Reason.TIMEOUT,
-                        "no thread of process " + tracee.pid() + " could safely run " + what
+                        cancelled.getAsBoolean() ? null : Limit.CALL_TIMEOUT, "no thread of process " + tracee.pid() + " could safely run " + what
                         + (why.isEmpty() ? "" : " (" + String.join("; ", why) + ")"));
             }
             LockSupport.parkNanos(2_000_000);
@@ -271,7 +272,7 @@ public final class RemoteCaller {
             area.abandoned();
             boolean byUser = cancelled.getAsBoolean();
             // The thread is left running the call: only its end is certain to restore it, so say what is known.
-            throw new TfixException(byUser ? Reason.CANCELLED : Reason.TIMEOUT, what + (byUser ? " was cancelled"
+            throw new TfixException(byUser ? Reason.CANCELLED : Reason.TIMEOUT, byUser ? null : Limit.CALL_TIMEOUT, what + (byUser ? " was cancelled"
                     : " did not return within " + timeout.toSeconds() + " s") + " in thread " + tid + " of process "
                     + tracee.pid() + ". The call may still be running in that thread: when it returns, the thread goes back"
                     + " to what it was doing, with tfix gone or not, and what the call does (a library loaded, memory mapped)"

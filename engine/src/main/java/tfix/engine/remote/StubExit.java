@@ -3,6 +3,7 @@ package tfix.engine.remote;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
 
+import tfix.engine.failure.Limit;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.ptrace.Registers;
@@ -49,7 +50,7 @@ final class StubExit {
             }
             tracee.resumeThread(tid);
             if (System.nanoTime() > deadline) {
-                throw new TfixException(Reason.TIMEOUT, "thread " + tid + " did not leave tfix's call stub within "
+                throw new TfixException(Reason.TIMEOUT, Limit.CALL_TIMEOUT, "thread " + tid + " did not leave tfix's call stub within "
                         + timeout.toSeconds() + " s");
             }
             // Give it time to be scheduled: on a busy machine a resumed thread may wait for a CPU.

@@ -7,6 +7,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import tfix.cli.OptionHints;
 import tfix.dsl.ScriptError;
 import tfix.dsl.ScriptRunner;
 import tfix.dsl.TfixContext;
@@ -74,9 +75,9 @@ final class Evaluator implements AutoCloseable {
                 console.out().println(result);
             }
         } catch (ScriptError e) {
-            console.error(shorten(e, text), e);
+            console.error(OptionHints.withHint(shorten(e, text), e), e);
         } catch (TfixException e) {
-            console.error(e.getMessage(), e);
+            console.error(OptionHints.withHint(e.getMessage(), e), e);
         } catch (RuntimeException | AssertionError | StackOverflowError e) {
             console.error(e.getClass().getSimpleName() + ": " + e.getMessage(), e);
         } finally {

@@ -38,7 +38,7 @@ final class KeySignals {
         int n = evaluator.interrupted();
         boolean attached = ctx.attached();
         if (n == 1 && attached) {
-            ctx.session().cancel();
+            ctx.cancel();
             console.out().println();
             console.out().println("cancelling... (Ctrl-C again interrupts the command)");
         } else if (n <= 2) {
@@ -55,8 +55,8 @@ final class KeySignals {
      * signal then waits for its stopped tracer: so not while attached.
      */
     private void suspendRequested() {
-        if (ctx.attached()) {
-            String msg = "Ctrl-Z is disabled while attached (process " + ctx.session().pid()
+        if (ctx.holding()) {
+            String msg = "Ctrl-Z is disabled while attached (process " + ctx.pid()
                     + " would hang on its next signal): detach first, or leave with Ctrl-D";
             LineReader reader = console.reader();
             if (evaluator.running()) {

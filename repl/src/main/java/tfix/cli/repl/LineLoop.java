@@ -49,6 +49,11 @@ final class LineLoop {
                 evaluator.execute(input, Evaluator.NAME);
             }
             prompt.refresh();
+            try {
+                prompt.context().release(); // other tfix runs may work on the process until the next statement
+            } catch (RuntimeException e) {
+                console.error(e.getMessage(), e); // the session is let go all the same
+            }
         }
     }
 }

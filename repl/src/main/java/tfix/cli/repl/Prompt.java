@@ -26,6 +26,10 @@ final class Prompt {
         this.dot = terminal.encoding().newEncoder().canEncode(DOT) ? DOT : ":";
     }
 
+    TfixContext context() {
+        return ctx;
+    }
+
     String text() {
         return text;
     }
@@ -35,6 +39,10 @@ final class Prompt {
         ProcessSymbols symbols = null;
         List<AppliedPatch> inForce = List.of();
         String count = "?";
+        if (ctx.attached() && !ctx.holding()) {
+            // Released between statements and not taken again by this one (x = 1): what was shown still holds.
+            return;
+        }
         if (ctx.attached()) {
             try {
                 TfixSession s = ctx.session();
@@ -44,7 +52,7 @@ final class Prompt {
             } catch (RuntimeException e) {
                 // The process may have exited: the prompt shows '?' and the next command says why.
             }
-            text = new AttributedString("tfix[" + ctx.session().pid() + " " + dot + count + "]> ", AttributedStyle.BOLD)
+            text = new AttributedString("tfix[" + ctx.pid() + " " + dot + count + "]> ", AttributedStyle.BOLD)
                     .toAnsi(terminal);
         } else {
             text = new AttributedString("tfix> ", AttributedStyle.BOLD).toAnsi(terminal);

@@ -47,6 +47,7 @@ public final class Repl {
                 .dumb(true).build()) {
             TfixContext ctx = new TfixContext(Engine.create(), settings.options(), console.out(),
                     Path.of("").toAbsolutePath());
+            ctx.shareProcess(true); // held only while a statement runs: other tfix runs take turns with it
             ReplCompleter completer = new ReplCompleter(() -> ctx.baseDir(), indexer);
             evaluator = new Evaluator(ctx, completer, console);
             ReplSession session = new ReplSession(ctx, console);
@@ -63,6 +64,7 @@ public final class Repl {
                 }
                 Prompt prompt = new Prompt(ctx, completer, terminal);
                 prompt.refresh();
+                ctx.release();
                 new LineLoop(reader, prompt, evaluator, new MetaCommands(ctx, evaluator, console), console).run();
             } finally {
                 session.close();

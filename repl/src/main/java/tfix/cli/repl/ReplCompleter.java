@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -45,7 +46,8 @@ public final class ReplCompleter implements Completer {
 
     private final Supplier<Path> baseDir;
     private final Executor builder;
-    private ProcessSymbols indexed;
+    /** The module paths the index was built from. */
+    private List<String> indexed;
     private Set<String> indexedWithout = Set.of();
     private volatile CompletableFuture<SymbolIndex> processIndex = CompletableFuture.completedFuture(SymbolIndex.EMPTY);
     private volatile Demangler demangler;
@@ -71,10 +73,11 @@ public final class ReplCompleter implements Completer {
         inForce = List.copyOf(functionsInForce);
         patchPaths.forEach(p -> patchFiles.add(Path.of(p)));
         Set<String> without = Set.copyOf(patchPaths);
-        if (symbols == indexed && without.equals(indexedWithout)) {
-            return;
+        List<String> modules = symbols == null ? null : symbols.modules().stream().map(m -> m.path()).toList();
+        if (Objects.equals(modules, indexed) && without.equals(indexedWithout)) {
+            return; // the same files: a session taken again between statements reads the same symbols
         }
-        indexed = symbols;
+        indexed = modules;
         indexedWithout = without;
         if (symbols == null) {
             processIndex = CompletableFuture.completedFuture(SymbolIndex.EMPTY);

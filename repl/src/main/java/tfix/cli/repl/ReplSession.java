@@ -45,9 +45,7 @@ final class ReplSession {
 
     private void closeOnExit() {
         try {
-            if (ctx.attached()) {
-                ctx.session().cancel();
-            }
+            ctx.cancel();
         } catch (RuntimeException e) {
             // Detaching below is what matters.
         }
