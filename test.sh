@@ -18,6 +18,11 @@ command -v tmux >/dev/null || need+=(tmux)
 # A real program nobody here wrote, patched under load by RedisTest.
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v redis-benchmark >/dev/null || need+=(redis-tools)
+# libc's detached symbols (about 11 MB installed), found by build-id: DebugFilesTest names libc's static functions.
+dpkg -s libc6-dbg >/dev/null 2>&1 || need+=(libc6-dbg)
+# Stripping and MiniDebugInfo are made by the tests as distributions make them.
+command -v objcopy >/dev/null || need+=(binutils)
+command -v xz >/dev/null || need+=(xz-utils)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}" >&2
   apt-get update -qq >/dev/null

@@ -82,7 +82,7 @@ public final class Inspector {
         List<String> out = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (LoadedModule m : symbols.modules()) {
-            for (Symbol s : m.image().symbols()) {
+            for (Symbol s : m.symbols()) {
                 String display = symbols.displayName(s);
                 if ((pattern.matcher(s.plainName()).find() || pattern.matcher(display).find())
                         && seen.add(m.runtimeAddress(s) + display)) { // .symtab and .dynsym list exported names twice
