@@ -208,6 +208,8 @@ public final class ProcessSymbols {
             }
         }
         String where = lib != null ? scope.get(0).fileName() : "process " + pid + " (" + scope.size() + " files searched)";
+        // Only a file's own .symtab makes "probably inlined" the likely story: a distribution library named by its
+        // debug package is rarely where the user's function is, so it does not turn a stripped program's case into that.
         List<LoadedModule> full = scope.stream().filter(ProcessSymbols::fullSymbolTable).toList();
         if (near.isEmpty() && !full.isEmpty()) {
             return new TfixException(Reason.NOT_FOUND, probablyInlined(query, name, full, scope.size() - full.size())
@@ -228,16 +230,16 @@ public final class ProcessSymbols {
         return ignored.isEmpty() ? "" : "; " + ignored;
     }
 
-    /** A module that kept its .symtab names every function it has, static ones included, unless it was inlined. */
+    /** A module that kept its own .symtab names every function it has, static ones included, unless it was inlined. */
     private static boolean fullSymbolTable(LoadedModule m) {
-        return m.symbols().stream().anyMatch(s -> s.table().equals(".symtab"));
+        return m.image().symbols().stream().anyMatch(s -> s.table().equals(".symtab"));
     }
 
     /** The module's DWARF, when it has some, names the functions an inlined copy went into. */
     private static String probablyInlined(String query, String name, List<LoadedModule> full, int stripped) {
         String files = full.stream().map(m -> Printable.of(m.path())).collect(Collectors.joining(", "));
         String head = "function '" + Printable.of(query) + "' not found: no symbol in " + files + (full.size() == 1 ? " (which has" : " (which have")
-                + " a full symbol table" + (stripped > 0 ? "; " + stripped + " stripped file" + (stripped == 1 ? "" : "s")
+                + " a full symbol table" + (stripped > 0 ? "; " + stripped + " other file" + (stripped == 1 ? "" : "s")
                 + " searched too" : "") + ")";
         TreeSet<String> callers = new TreeSet<>();
         full.forEach(m -> InlinedCallers.of(m.image(), name).ifPresent(callers::addAll));
