@@ -113,8 +113,8 @@ class DebugFilesTest extends EngineTest {
             ReplaceSpec spec = ReplaceSpec.of("sin", "sin_v2", SIN_PATCH);
             String plan = s.describe(s.plan(List.of(spec)).get(0));
             var m = Pattern.compile("(?s)(__sin_\\w+) at (" + HEX + ") \\(\\S*libm\\.so\\.6\\)\n  -> sin_v2 .*\n  ok   ifunc: sin is an IFUNC;"
-                    + " the process bound (__sin_\\w+) \\(libm\\.so\\.6\\+(" + HEX + ")\\): replacing that; the GOT slot that says so:"
-                    + " ifunc_sin-\\w+ at " + HEX + "\n.*").matcher(plan);
+                    + " the process bound (__sin_\\w+) \\(libm\\.so\\.6\\+(" + HEX + ")\\): replacing that; the GOT slots that say so:"
+                    + " ifunc_sin-\\w+ at " + HEX + ", libm\\.so\\.6 IRELATIVE at " + HEX + "\n.*").matcher(plan);
             assertTrue(m.matches(), plan);
             String impl = m.group(1);
             assertEquals(impl, m.group(3));
@@ -133,14 +133,48 @@ class DebugFilesTest extends EngineTest {
     }
 
     @Test
+    void ifuncBoundByTheDefiningModulesOwnIrelativeSlotIsNamed() throws Exception {
+        live(sinUser(), "^sin=0\\.479$", (t, s) -> { // the target never calls memchr; libc's own calls are bound at load
+            String plan = s.describe(s.plan(List.of(new ReplaceSpec("memchr", "libc.so.6", "sin_v2", SIN_PATCH, null))).get(0));
+            var m = Pattern.compile("(?s)(__memchr_\\w+) at (" + HEX + ") \\(\\S*libc\\.so\\.6\\)\n.*\n  ok   ifunc: memchr is an IFUNC;"
+                    + " the process bound (__memchr_\\w+) \\(libc\\.so\\.6\\+" + HEX + "\\): replacing that; the GOT slots? that says? so:"
+                    + " (.*, )?libc\\.so\\.6 IRELATIVE at " + HEX + "(, .*)?\n.*").matcher(plan);
+            assertTrue(m.matches(), plan);
+            assertEquals(m.group(1), m.group(3));
+            assertEquals(Long.decode(m.group(2)), s.symbols().resolve(m.group(1), "libc.so.6", Set.of()).address());
+        }, ScenarioTest::assertLetGo);
+    }
+
+    /** libifunc's twice, imported lazily by the executable and by libifunc_user; its resolver picks differently each time. */
+    private static Path twiceUser() {
+        Path lib = Targets.patch("libifunc.c");
+        Path user = Targets.patch("libifunc_user.c", lib.toString(), "-Wl,-z,lazy");
+        return CTargets.compile("ifunc_twice.c", CTargets.resource("ifunc_twice.c"), "-O1", "-Wl,-z,lazy", user.toString(),
+                lib.toString(), "-Wl,-rpath," + lib.getParent());
+    }
+
+    @Test
     void ifuncNoCallerHasBoundYetIsRefused() throws Exception {
-        live(RunningTarget.start(sinUser(), "idle"), Options.defaults(), (t, s) -> {
-            TfixException e = assertThrows(TfixException.class, () -> s.plan(List.of(ReplaceSpec.of("sin", "sin_v2", SIN_PATCH))));
+        live(RunningTarget.start(twiceUser(), "idle"), Options.defaults(), (t, s) -> {
+            TfixException e = assertThrows(TfixException.class, () -> s.plan(List.of(ReplaceSpec.of("twice", "sin_v2", SIN_PATCH))));
             assertEquals(Reason.UNSAFE_SITE, e.reason());
-            assertTrue(e.getMessage().matches("'sin' is an IFUNC \\(.*\\), and no caller has bound it yet \\(lazy binding happens at"
-                    + " its first call; unbound GOT slots: ifunc_sin-\\w+ at " + HEX + "\\): tfix cannot tell which implementation the process"
-                    + " will run; .*"), e.getMessage());
+            assertTrue(e.getMessage().matches("'twice' is an IFUNC \\(.*\\), and no caller has bound it yet \\(lazy binding happens at"
+                    + " its first call; unbound GOT slots: (ifunc_twice-\\w+|libifunc_user-\\w+\\.so) at " + HEX + ", (ifunc_twice-\\w+"
+                    + "|libifunc_user-\\w+\\.so) at " + HEX + "\\): tfix cannot tell which implementation the process will run; .*"),
+                    e.getMessage());
             assertFalse(Targets.mapsMention(t.pid(), "ifunc_sin_patch"), "nothing was loaded");
+        }, ScenarioTest::assertLetGo);
+    }
+
+    @Test
+    void ifuncCallersBoundToDifferentImplementationsAreRefused() throws Exception {
+        live(RunningTarget.startPast("^twice=101 user=201$", twiceUser()), Options.defaults(), (t, s) -> {
+            TfixException e = assertThrows(TfixException.class, () -> s.plan(List.of(ReplaceSpec.of("twice", "sin_v2", SIN_PATCH))));
+            assertEquals(Reason.UNSAFE_SITE, e.reason());
+            assertTrue(e.getMessage().matches("'twice' is an IFUNC \\(.*\\) and its callers bound different implementations:"
+                    + " impl_a\\+0x0 \\(libifunc-\\w+\\.so\\) in ifunc_twice-\\w+ at " + HEX + "; impl_b\\+0x0 \\(libifunc-\\w+\\.so\\)"
+                    + " in libifunc_user-\\w+\\.so at " + HEX + "; replace each implementation by name or address"), e.getMessage());
+            assertEquals("twice=101 user=201", t.output().get(t.output().size() - 1), "unchanged");
         }, ScenarioTest::assertLetGo);
     }
 

@@ -10,6 +10,7 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import tfix.engine.elf.FunctionRef;
+import tfix.engine.elf.IrelativeSlots;
 import tfix.engine.elf.LoadedModule;
 import tfix.engine.elf.ProcessSymbols;
 import tfix.engine.elf.Symbol;
@@ -22,7 +23,8 @@ import tfix.engine.process.ProcMemory;
 
 /**
  * The implementation an IFUNC resolved to in this process. The IFUNC's own address is its resolver's, which
- * runs once at binding: what callers run is what the loader wrote into their GOT slots (JUMP_SLOT, GLOB_DAT).
+ * runs once at binding: what callers run is what the loader wrote into their GOT slots (JUMP_SLOT, GLOB_DAT), and
+ * into the defining module's own IRELATIVE slots.
  * Those slots are read from the target's memory; every slot that points into the defining module must agree,
  * and the implementation is named from the module's symbols (its debug file's included).
  */
@@ -58,6 +60,13 @@ final class IfuncBinding {
                 }
             }
         }
+        for (long offset : IrelativeSlots.of(home.image(), ifunc.symbol().value())) { // the module's own calls, bound at load
+            long slot = home.bias() + offset;
+            long value = memory.readLong(slot);
+            if (home.contains(value) && value != ifunc.address()) {
+                bound.computeIfAbsent(value, v -> new ArrayList<>()).add(String.format("%s IRELATIVE at %#x", home.fileName(), slot));
+            }
+        }
         String what = "'" + Printable.of(ifunc.displayName()) + "' is an IFUNC (a resolver that picks an implementation when a caller binds it)";
         if (bound.size() > 1) {
             throw new TfixException(Reason.UNSAFE_SITE, what + " and its callers bound different implementations: "
@@ -81,8 +90,9 @@ final class IfuncBinding {
         FunctionRef f = new FunctionRef(home, impl.get(), address, symbols.displayName(impl.get()));
         List<String> callers = bound.get(address);
         return new OldFunction(f, Optional.of(Check.pass("ifunc", String.format("%s is an IFUNC; the process bound %s (%s): replacing that;"
-                + " the GOT slot%s that say%s so: %s", Printable.of(ifunc.displayName()), Printable.of(f.displayName()), where,
-                callers.size() == 1 ? "" : "s", callers.size() == 1 ? "s" : "", String.join(", ", callers)))));
+                + " the GOT slot%s that say%s so: %s%s", Printable.of(ifunc.displayName()), Printable.of(f.displayName()), where,
+                callers.size() == 1 ? "" : "s", callers.size() == 1 ? "s" : "", String.join(", ", callers), unbound.isEmpty() ? ""
+                : "; not bound yet (lazy binding; the same resolver will pick for them): " + String.join(", ", unbound)))));
     }
 
     /** A module whose relocations cannot be read tells nothing about the binding: it is passed over. */
