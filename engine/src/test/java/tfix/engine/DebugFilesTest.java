@@ -199,6 +199,13 @@ class DebugFilesTest extends EngineTest {
             t.awaitLine("^lib_compute=1004$");
             s.revertAll();
             t.awaitLine("^lib_compute=11$");
+
+            // A patch's reference to the library's static variable is bound from the MiniDebugInfo's data symbols.
+            assertTrue(m.image().definitions().named("offset").isEmpty(), "the stripped file itself does not define offset");
+            s.replace(ReplaceSpec.of("hidden_scale", "hidden_scale_v3", Targets.patch("libhidden_refs_patch.c", ReferencesTest.INCLUDE)));
+            t.awaitLine("^lib_compute=2005$");
+            s.revertAll();
+            t.awaitLine("^lib_compute=11$");
         }, ScenarioTest::assertLetGo);
     }
 
