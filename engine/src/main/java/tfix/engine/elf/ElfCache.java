@@ -24,10 +24,27 @@ public final class ElfCache {
 
     /**
      * The separate debug symbols of a module mapped from {@code path} by a process whose root is {@code root},
-     * looked for once per module build (its build-id, else its identity in the image cache).
+     * looked for once per module build and root (its build-id, else its identity in the image cache) once found.
      */
     public DebugSymbols debugFor(ElfImage module, String path, Path root) {
-        String key = root + "#" + path + "#" + module.buildId().orElse("no build-id " + System.identityHashCode(module));
-        return debug.computeIfAbsent(key, k -> DebugFiles.find(module, path, root));
+        String key = rootIdentity(root) + "#" + path + "#" + module.buildId().orElse("no build-id " + System.identityHashCode(module));
+        DebugSymbols known = debug.get(key);
+        if (known != null) {
+            return known;
+        }
+        DebugSymbols found = DebugFiles.find(module, path, root);
+        if (!found.files().isEmpty()) { // none found is not kept: a debug package installed later is seen by the next process
+            debug.putIfAbsent(key, found);
+        }
+        return found;
+    }
+
+    /** The root directory's device and inode: processes that share a root share their debug files (a fleet reads libc's once). */
+    private static String rootIdentity(Path root) {
+        try {
+            return java.nio.file.Files.readAttributes(root, "unix:dev,ino").toString();
+        } catch (java.io.IOException | RuntimeException e) {
+            return root.toString();
+        }
     }
 }
