@@ -21,6 +21,11 @@ command -v redis-benchmark >/dev/null || need+=(redis-tools)
 # The Ansible module's tests and the sample playbook (packaging/ansible), run by AnsibleTest.
 command -v ansible-playbook >/dev/null || need+=(ansible-core)
 command -v python3 >/dev/null || need+=(python3)
+# libc's detached symbols (about 11 MB installed), found by build-id: DebugFilesTest names libc's static functions.
+dpkg -s libc6-dbg >/dev/null 2>&1 || need+=(libc6-dbg)
+# Stripping and MiniDebugInfo are made by the tests as distributions make them.
+command -v objcopy >/dev/null || need+=(binutils)
+command -v xz >/dev/null || need+=(xz-utils)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}" >&2
   apt-get update -qq >/dev/null

@@ -60,7 +60,7 @@ public abstract class TfixScript extends Script {
 
     /** {@code replace 'old' with 'new' from 'patch.so'}; the old name may be 'lib!name' or an address. */
     public ReplaceBuilder replace(String oldName) {
-        return new ReplaceBuilder(tfix(), oldName, null, null);
+        return new ReplaceBuilder(tfix(), oldName, null, null, 0);
     }
 
     /**
@@ -68,8 +68,9 @@ public abstract class TfixScript extends Script {
      * module makes through its import table.
      */
     public ReplaceBuilder replace(Map<String, Object> named, String oldName) {
-        NamedArguments.only("replace", named, "lib", "in");
-        return new ReplaceBuilder(tfix(), oldName, text(named.get("lib")), text(named.get("in")));
+        NamedArguments.only("replace", named, "lib", "in", "length");
+        int length = ReplaceLength.of(named.get("length"), oldName, named.get("in") != null);
+        return new ReplaceBuilder(tfix(), oldName, text(named.get("lib")), text(named.get("in")), length);
     }
 
     private static String text(Object value) {
@@ -215,12 +216,15 @@ public abstract class TfixScript extends Script {
         private final String oldName;
         private final String library;
         private final String importer;
+        /** {@code length:}, or 0. */
+        private final int length;
 
-        ReplaceBuilder(TfixContext ctx, String oldName, String library, String importer) {
+        ReplaceBuilder(TfixContext ctx, String oldName, String library, String importer, int length) {
             this.ctx = ctx;
             this.oldName = oldName;
             this.library = library;
             this.importer = importer;
+            this.length = length;
             ctx.unfinished("replace '" + oldName + "'");
         }
 
@@ -256,7 +260,7 @@ public abstract class TfixScript extends Script {
                 ctx.finished();
                 ReplaceSpec spec = new ReplaceSpec(oldName, library, newName, ctx.resolve(patchPath), text(named.get("sha256")),
                         text(named.get("original")), importer, clones != null);
-                return ctx.replace(spec);
+                return ctx.replace(length > 0 ? spec.withLength(length) : spec);
             }
         }
     }

@@ -43,6 +43,9 @@ final class Cli {
     }
 
     static int guard(boolean debug, Body body) {
+        if (debug) {
+            DebugLog.enable();
+        }
         try {
             body.run();
             return 0;

@@ -57,8 +57,13 @@ public final class ElfImage {
 
     /** Reads an ELF file; a damaged one (jelf fails on it anywhere) is one IO failure, not a raw exception. */
     public static ElfImage read(Path file) {
+        return read(file, null);
+    }
+
+    /** {@code inMemory}: the file's bytes when tfix made them (decompressed MiniDebugInfo), else null to map {@code file}. */
+    static ElfImage read(Path file, byte[] inMemory) {
         try {
-            return parse(file);
+            return parse(file, inMemory);
         } catch (TfixException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -66,12 +71,12 @@ public final class ElfImage {
         }
     }
 
-    private static ElfImage parse(Path file) {
+    private static ElfImage parse(Path file, byte[] inMemory) {
         ElfFile elf;
         FileWindows data;
         SectionTable sections;
         try {
-            data = FileWindows.map(file);
+            data = inMemory != null ? FileWindows.of(file, inMemory) : FileWindows.map(file);
             sections = SectionTable.read(data);
             elf = ElfFile.from(data.cursor());
         } catch (IOException | RuntimeException e) {
@@ -93,11 +98,7 @@ public final class ElfImage {
         return new ElfImage(file, elf.e_type == ElfFile.ET_DYN, List.copyOf(segs), List.copyOf(syms), sections.buildId(), data, elf);
     }
 
-    private interface SectionGetter {
-        ElfSymbolTableSection get();
-    }
-
-    private static ElfSymbolTableSection safe(SectionGetter g) {
+    private static ElfSymbolTableSection safe(java.util.function.Supplier<ElfSymbolTableSection> g) {
         try {
             return g.get();
         } catch (RuntimeException e) {

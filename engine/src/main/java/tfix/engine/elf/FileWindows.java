@@ -1,6 +1,7 @@
 package tfix.engine.elf;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -23,9 +24,9 @@ final class FileWindows {
     private final Path file;
     private final long size;
     private final long window;
-    private final MappedByteBuffer[] windows;
+    private final ByteBuffer[] windows;
 
-    private FileWindows(Path file, long size, long window, MappedByteBuffer[] windows) {
+    private FileWindows(Path file, long size, long window, ByteBuffer[] windows) {
         this.file = file;
         this.size = size;
         this.window = window;
@@ -49,6 +50,11 @@ final class FileWindows {
             }
             return new FileWindows(file, size, window, windows);
         }
+    }
+
+    /** Bytes held in memory (a file decompressed by tfix), read as a file named {@code name}. */
+    static FileWindows of(Path name, byte[] bytes) {
+        return new FileWindows(name, bytes.length, WINDOW, new ByteBuffer[] {ByteBuffer.wrap(bytes).asReadOnlyBuffer()});
     }
 
     long size() {

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 import tfix.engine.process.MemoryMap;
 
@@ -23,14 +24,45 @@ public final class LoadedModule {
     private Map<String, List<Symbol>> byName;
     private Map<String, List<Symbol>> bySourceName;
     private List<Symbol> byAddress;
+    /** Its separate debug file or MiniDebugInfo, looked for on first need (see {@link DebugFiles}). */
+    private final Supplier<DebugSymbols> debugSource;
+    private DebugSymbols debug;
+    private List<Symbol> symbols;
+    private SymbolDefinitions definitions;
 
     /** {@code mappings}: every mapping of the file; the loader's are picked out of them ({@link LoaderPlacement}). */
     public LoadedModule(String path, List<MemoryMap> mappings, ElfImage image) {
+        this(path, mappings, image, () -> DebugSymbols.NONE);
+    }
+
+    /** {@code debug}: finds the symbols kept apart from the file (called once, when first needed). */
+    public LoadedModule(String path, List<MemoryMap> mappings, ElfImage image, Supplier<DebugSymbols> debug) {
         LoaderPlacement placed = LoaderPlacement.of(mappings, image);
         this.path = path;
         this.mappings = placed.mappings();
         this.image = image;
         this.bias = placed.bias();
+        this.debugSource = debug;
+    }
+
+    /** What its debug files added, or why they were ignored. */
+    public synchronized DebugSymbols debug() {
+        return debug != null ? debug : (debug = debugSource.get());
+    }
+
+    /** Its function symbols: the file's own, then those only its debug file or MiniDebugInfo names (static functions). */
+    public synchronized List<Symbol> symbols() {
+        return symbols != null ? symbols : (symbols = debug().functions(image.symbols()));
+    }
+
+    /** Every symbol it defines, data included, its debug file's too: what a patch's references resolve against. */
+    public synchronized SymbolDefinitions definitions() {
+        return definitions != null ? definitions : (definitions = debug().definitions(image.definitions()));
+    }
+
+    /** The first symbol start after a link-time address, or Long.MAX_VALUE, its debug file's symbols included. */
+    public long nextSymbolAfter(long link) {
+        return debug().nextSymbolAfter(link, image.nextSymbolAfter(link));
     }
 
     public String path() {
@@ -91,7 +123,7 @@ public final class LoadedModule {
     public synchronized List<Symbol> named(String plainName) {
         if (byName == null) {
             Map<String, List<Symbol>> m = new HashMap<>();
-            for (Symbol s : image.symbols()) {
+            for (Symbol s : symbols()) {
                 m.computeIfAbsent(s.plainName(), k -> new ArrayList<>(1)).add(s);
             }
             byName = m;
@@ -103,7 +135,7 @@ public final class LoadedModule {
     public synchronized Map<String, List<Symbol>> sourceNames(Demangler demangler) {
         if (bySourceName == null) {
             Map<String, List<Symbol>> m = new HashMap<>();
-            for (Symbol s : image.symbols()) {
+            for (Symbol s : symbols()) {
                 demangler.demangle(s.plainName()).ifPresent(d ->
                         m.computeIfAbsent(Demangler.normalize(d), k -> new ArrayList<>(1)).add(s));
             }
@@ -114,12 +146,30 @@ public final class LoadedModule {
 
     /** The function symbol covering a process address, if any. */
     public synchronized Optional<Symbol> symbolAt(long address) {
+        int found = lastAtOrBefore(address - bias);
+        long link = address - bias;
+        for (int i = found; i >= 0 && i > found - 8; i--) {
+            Symbol s = byAddress.get(i);
+            if (s.contains(link)) {
+                return Optional.of(s);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The function symbol starting nearest before a process address (or at it), covering it or not: for messages. */
+    public synchronized Optional<Symbol> nearestBefore(long address) {
+        int i = lastAtOrBefore(address - bias);
+        return i < 0 ? Optional.empty() : Optional.of(byAddress.get(i));
+    }
+
+    /** The index of the last symbol starting at or before a link-time address, or -1. */
+    private int lastAtOrBefore(long link) {
         if (byAddress == null) {
-            List<Symbol> l = new ArrayList<>(image.symbols());
+            List<Symbol> l = new ArrayList<>(symbols());
             l.sort(Comparator.comparingLong(Symbol::value));
             byAddress = l;
         }
-        long link = address - bias;
         int lo = 0, hi = byAddress.size() - 1, found = -1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
@@ -130,12 +180,6 @@ public final class LoadedModule {
                 hi = mid - 1;
             }
         }
-        for (int i = found; i >= 0 && i > found - 8; i--) {
-            Symbol s = byAddress.get(i);
-            if (s.contains(link)) {
-                return Optional.of(s);
-            }
-        }
-        return Optional.empty();
+        return found;
     }
 }

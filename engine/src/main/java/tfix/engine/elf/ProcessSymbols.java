@@ -39,15 +39,22 @@ public final class ProcessSymbols {
      */
     public static ProcessSymbols load(int pid, Maps maps, Function<MemoryMap, Path> opener, ElfCache cache, Demangler demangler) {
         List<LoadedModule> mods = new ArrayList<>();
+        Path root = Path.of("/proc", Integer.toString(pid), "root"); // debug files as the target sees its files
         for (Map.Entry<String, List<MemoryMap>> e : maps.files().entrySet()) {
             List<MemoryMap> ms = e.getValue();
             if (ms.stream().noneMatch(MemoryMap::executable)) {
                 continue;
             }
             Optional<ElfImage> img = cache.get(e.getKey(), opener.apply(ms.get(0)), ms.get(0).inode());
-            img.ifPresent(i -> mods.add(new LoadedModule(e.getKey(), ms, i)));
+            String path = e.getKey();
+            img.ifPresent(i -> mods.add(new LoadedModule(path, ms, i, () -> cache.debugFor(i, deleted(path), root))));
         }
         return new ProcessSymbols(pid, mods, demangler);
+    }
+
+    /** The path a module had on disk: the kernel appends " (deleted)" once it is gone, and its debug file is kept by name. */
+    private static String deleted(String path) {
+        return path.endsWith(" (deleted)") ? path.substring(0, path.length() - " (deleted)".length()) : path;
     }
 
     public List<LoadedModule> modules() {
@@ -88,6 +95,16 @@ public final class ProcessSymbols {
      * (patch libraries) are skipped unless named.
      */
     public FunctionRef resolve(String query, String library, Collection<String> excluded) {
+        FunctionRef f = lookup(query, library, excluded);
+        if (f.symbol().type() == Symbol.STT_GNU_IFUNC) {
+            throw new TfixException(Reason.UNSUPPORTED, "'" + query + "' is an IFUNC (a resolver that picks an implementation at load time):"
+                    + " patch the implementation the process uses instead");
+        }
+        return f;
+    }
+
+    /** As {@link #resolve}, but an IFUNC is returned as itself (its resolver), for the caller to find what the process bound. */
+    public FunctionRef lookup(String query, String library, Collection<String> excluded) {
         String name = query.trim();
         String lib = library;
         int bang = name.indexOf('!');
@@ -138,12 +155,7 @@ public final class ProcessSymbols {
             throw new TfixException(Reason.AMBIGUOUS, "'" + query + "' names " + found.size() + " functions: " + list
                     + "; name one as 'library!name' or by its address");
         }
-        FunctionRef f = found.values().iterator().next();
-        if (f.symbol().type() == Symbol.STT_GNU_IFUNC) {
-            throw new TfixException(Reason.UNSUPPORTED, "'" + query + "' is an IFUNC (a resolver that picks an implementation at load time):"
-                    + " patch the implementation the process uses instead");
-        }
-        return f;
+        return found.values().iterator().next();
     }
 
     /**
@@ -158,15 +170,29 @@ public final class ProcessSymbols {
         LoadedModule m = moduleAt(address).orElseThrow(() -> new TfixException(Reason.NOT_FOUND,
                 String.format("address %#x is not in any mapped file of process %d", address, pid)));
         Symbol s = m.symbolAt(address).filter(sym -> m.runtimeAddress(sym) == address).orElseThrow(() ->
-                new TfixException(Reason.NOT_FOUND, String.format("no function starts at %#x (%s): give a function's entry address", address,
-                        describe(address))));
+                new TfixException(Reason.NOT_FOUND, String.format("no function starts at %#x (%s): give a function's entry address%s",
+                        address, nearest(m, address), m.symbolAt(address).isPresent() ? ""
+                                : ", or say how long the function is: replace '" + String.format("%#x", address) + "', length: N")));
         return new FunctionRef(m, s, address, displayName(s));
+    }
+
+    /** "libfoo.so+0x1139, 0x39 bytes past main": where an address is, by the nearest symbol before it. */
+    String nearest(LoadedModule m, long address) {
+        String at = String.format("%s+%#x", m.fileName(), address - m.bias());
+        Optional<Symbol> s = m.nearestBefore(address);
+        if (s.isEmpty()) {
+            return at + ", before any symbol of the file";
+        }
+        long off = address - m.runtimeAddress(s.get());
+        return at + (s.get().contains(address - m.bias()) ? String.format(", inside %s at +%#x", displayName(s.get()), off)
+                : String.format(", %#x bytes past %s (%d bytes long), the nearest symbol before it", off, displayName(s.get()),
+                s.get().size()));
     }
 
     private TfixException notFound(String query, String name, List<LoadedModule> scope, String lib) {
         List<String> near = new ArrayList<>();
         for (LoadedModule m : scope) {
-            for (Symbol s : m.image().symbols()) {
+            for (Symbol s : m.symbols()) {
                 String n = s.plainName();
                 if (n.startsWith(name + ".") || (n.equalsIgnoreCase(name) && !n.equals(name))) {
                     near.add(n);
@@ -174,18 +200,29 @@ public final class ProcessSymbols {
             }
         }
         String where = lib != null ? scope.get(0).fileName() : "process " + pid + " (" + scope.size() + " files searched)";
+        // Only a file's own .symtab makes "probably inlined" the likely story: a distribution library named by its
+        // debug package is rarely where the user's function is, so it does not turn a stripped program's case into that.
         List<LoadedModule> full = scope.stream().filter(ProcessSymbols::fullSymbolTable).toList();
         if (near.isEmpty() && !full.isEmpty()) {
-            return new TfixException(Reason.NOT_FOUND, probablyInlined(query, name, full, scope.size() - full.size()));
+            return new TfixException(Reason.NOT_FOUND, probablyInlined(query, name, full, scope.size() - full.size())
+                    + ignoredDebugFiles(scope));
         }
         String hint = near.isEmpty()
                 ? ": check the spelling (nm -C lists a file's functions); a stripped binary has no names for its static functions"
+                        + " (install its debug package: tfix reads /usr/lib/debug by build-id)"
                 : ": the compiler may have renamed it; did you mean " + Set.copyOf(near).stream().sorted().limit(5)
                         .map(n -> "'" + n + "'").collect(Collectors.joining(", ")) + "?";
-        return new TfixException(Reason.NOT_FOUND, "function '" + query + "' not found in " + where + hint);
+        return new TfixException(Reason.NOT_FOUND, "function '" + query + "' not found in " + where + hint + ignoredDebugFiles(scope));
     }
 
-    /** A module that kept its .symtab names every function it has, static ones included, unless it was inlined. */
+    /** "; ignored debug file ...: its build-id ... is not the module's": why symbols the user installed were not used. */
+    private static String ignoredDebugFiles(List<LoadedModule> scope) {
+        String ignored = scope.stream().flatMap(m -> m.debug().notes().stream()).filter(n -> n.startsWith("ignored"))
+                .limit(3).map(Printable::of).collect(Collectors.joining("; "));
+        return ignored.isEmpty() ? "" : "; " + ignored;
+    }
+
+    /** A module that kept its own .symtab names every function it has, static ones included, unless it was inlined. */
     private static boolean fullSymbolTable(LoadedModule m) {
         return m.image().symbols().stream().anyMatch(s -> s.table().equals(".symtab"));
     }
@@ -194,7 +231,7 @@ public final class ProcessSymbols {
     private static String probablyInlined(String query, String name, List<LoadedModule> full, int stripped) {
         String files = full.stream().map(m -> Printable.of(m.path())).collect(Collectors.joining(", "));
         String head = "function '" + Printable.of(query) + "' not found: no symbol in " + files + (full.size() == 1 ? " (which has" : " (which have")
-                + " a full symbol table" + (stripped > 0 ? "; " + stripped + " stripped file" + (stripped == 1 ? "" : "s")
+                + " a full symbol table" + (stripped > 0 ? "; " + stripped + " other file" + (stripped == 1 ? "" : "s")
                 + " searched too" : "") + ")";
         TreeSet<String> callers = new TreeSet<>();
         full.forEach(m -> InlinedCallers.of(m.image(), name).ifPresent(callers::addAll));

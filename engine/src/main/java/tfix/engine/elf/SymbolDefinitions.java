@@ -62,6 +62,17 @@ public final class SymbolDefinitions {
         return !hasSymtab;
     }
 
+    /** These definitions and another file's of the same module (its debug file): one per address and type. */
+    SymbolDefinitions with(SymbolDefinitions more) {
+        Map<String, List<Definition>> all = new HashMap<>();
+        byName.forEach((k, v) -> all.put(k, new ArrayList<>(v)));
+        more.byName.forEach((k, v) -> {
+            List<Definition> same = all.computeIfAbsent(k, x -> new ArrayList<>(1));
+            v.stream().filter(d -> same.stream().noneMatch(o -> o.value() == d.value() && o.type() == d.type())).forEach(same::add);
+        });
+        return new SymbolDefinitions(all, hasSymtab || more.hasSymtab);
+    }
+
     static SymbolDefinitions read(ElfFile elf) {
         Map<String, List<Definition>> byName = new HashMap<>();
         ElfSymbolTableSection symtab = table(elf, true);

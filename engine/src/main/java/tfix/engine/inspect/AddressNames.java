@@ -83,7 +83,7 @@ final class AddressNames {
     /** By address; among symbols at one address the preferred last (the lookup walks back): functions, globals. */
     private static List<Definition> byAddress(LoadedModule m) {
         List<Definition> l = new ArrayList<>();
-        for (Definition d : m.image().definitions().all()) {
+        for (Definition d : m.definitions().all()) {
             if (d.type() != SymbolDefinitions.STT_TLS) {
                 l.add(d);
             }

@@ -40,7 +40,7 @@ final class SymbolListing {
             if (q.library() != null && !m.matchesLibrary(q.library())) {
                 continue;
             }
-            for (Definition d : m.image().definitions().all()) {
+            for (Definition d : m.definitions().all()) {
                 if (q.kind() != null && !q.kind().equals(SymbolQuery.kindOf(d.type()))) {
                     continue;
                 }

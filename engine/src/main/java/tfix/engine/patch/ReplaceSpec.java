@@ -13,9 +13,16 @@ import java.nio.file.Path;
  * @param clonesIgnored the user said the compiler's clones of the function may keep their calls
  *                      ({@code clones: 'ignore'})
  * @param fixEntry      the entry of the patch's own fix table it comes from ({@code apply 'fix.so'}), or 0
+ * @param length        the old function's length in bytes when the symbol tables do not describe it and it is
+ *                      named by address ({@code length: 48}), or 0
  */
 public record ReplaceSpec(String oldName, String library, String newName, Path patchFile, String sha256,
-                          String original, String importer, boolean clonesIgnored, int fixEntry) {
+                          String original, String importer, boolean clonesIgnored, int fixEntry, int length) {
+
+    public ReplaceSpec(String oldName, String library, String newName, Path patchFile, String sha256, String original,
+                       String importer, boolean clonesIgnored, int fixEntry) {
+        this(oldName, library, newName, patchFile, sha256, original, importer, clonesIgnored, fixEntry, 0);
+    }
 
     public ReplaceSpec(String oldName, String library, String newName, Path patchFile, String sha256) {
         this(oldName, library, newName, patchFile, sha256, null, null, false, 0);
@@ -31,19 +38,24 @@ public record ReplaceSpec(String oldName, String library, String newName, Path p
     }
 
     public ReplaceSpec withOriginal(String variable) {
-        return new ReplaceSpec(oldName, library, newName, patchFile, sha256, variable, importer, clonesIgnored, fixEntry);
+        return new ReplaceSpec(oldName, library, newName, patchFile, sha256, variable, importer, clonesIgnored, fixEntry, length);
     }
 
     public ReplaceSpec inModule(String module) {
-        return new ReplaceSpec(oldName, library, newName, patchFile, sha256, original, module, clonesIgnored, fixEntry);
+        return new ReplaceSpec(oldName, library, newName, patchFile, sha256, original, module, clonesIgnored, fixEntry, length);
     }
 
     public ReplaceSpec ignoringClones() {
-        return new ReplaceSpec(oldName, library, newName, patchFile, sha256, original, importer, true, fixEntry);
+        return new ReplaceSpec(oldName, library, newName, patchFile, sha256, original, importer, true, fixEntry, length);
     }
 
     /** The same replacement, as entry {@code entry} of the patch's fix table, with the digest the user pinned. */
     public ReplaceSpec fromFixTable(int entry, String pinnedSha256) {
-        return new ReplaceSpec(oldName, library, newName, patchFile, pinnedSha256, original, importer, clonesIgnored, entry);
+        return new ReplaceSpec(oldName, library, newName, patchFile, pinnedSha256, original, importer, clonesIgnored, entry, length);
+    }
+
+    /** The same replacement of code the symbol tables do not describe, {@code bytes} long ({@code length:}). */
+    public ReplaceSpec withLength(int bytes) {
+        return new ReplaceSpec(oldName, library, newName, patchFile, sha256, original, importer, clonesIgnored, fixEntry, bytes);
     }
 }

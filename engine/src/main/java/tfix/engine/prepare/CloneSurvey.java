@@ -58,7 +58,7 @@ final class CloneSurvey {
     private static List<Symbol> family(LoadedModule m, String source, Symbol function) {
         Map<Long, Symbol> byAddress = new LinkedHashMap<>();
         byAddress.put(function.value(), function);
-        m.image().symbols().stream()
+        m.symbols().stream()
                 .filter(s -> CloneName.isCloneOf(s.plainName(), source))
                 .sorted((a, b) -> a.plainName().compareTo(b.plainName()))
                 .forEach(s -> byAddress.putIfAbsent(s.value(), s));

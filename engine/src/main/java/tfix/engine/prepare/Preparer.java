@@ -119,7 +119,8 @@ public final class Preparer {
         }
         DataObject variable = OriginalVariable.check(spec.original(), patchImage, patch);
         List<AppliedPatch> inForce = target.book().inForce();
-        FunctionRef old = target.symbols().resolve(spec.oldName(), spec.library(), patchFiles(inForce));
+        OldFunction resolved = OldFunction.resolve(target.symbols(), memory, spec, patchFiles(inForce));
+        FunctionRef old = resolved.function();
         Optional<AppliedPatch> existing = inForce.stream().filter(p -> p.entry() == old.address()).findFirst();
         Optional<Check> clones = new CloneSurvey(branchIndexes).check(old, spec.newName(), spec.clonesIgnored(),
                 () -> replacedToo(inForce));
@@ -129,7 +130,7 @@ public final class Preparer {
         if (place.loadedAs(process.maps()).isEmpty()) {
             Check link = new LinkForecast(process.pid(), target.symbols().modules(), elfCache).check(patch, patchImage);
             FunctionRef far = unloaded(patch, patchImage).resolve(spec.newName(), null, Set.of());
-            SitePlan farPlan = withClones(OriginalVariable.withCopy(plan(old, far, existing, JumpChoice::hypotheticalSlot),
+            SitePlan farPlan = withClones(OriginalVariable.withCopy(resolved.noted(plan(old, far, existing, JumpChoice::hypotheticalSlot)),
                     spec.original(), variable, far.module().bias(), decoder, n -> OriginalVariable.hypotheticalPlace(old.address())),
                     clones);
             if (planOnly) {
@@ -151,9 +152,9 @@ public final class Preparer {
             referenceStep.bind(refs, patch, module, old.displayName(), loaded);
         }
         FunctionRef fresh = target.symbols().resolve(spec.newName(), module, Set.of());
-        SitePlan plan = plan(old, fresh, existing, near -> planOnly
+        SitePlan plan = resolved.noted(plan(old, fresh, existing, near -> planOnly
                 ? JumpChoice.hypotheticalSlot(near)
-                : TrampolineIslands.slotNear(near, target.book(), target.libc(), slotsTaken));
+                : TrampolineIslands.slotNear(near, target.book(), target.libc(), slotsTaken)));
         plan = withClones(OriginalVariable.withCopy(plan, spec.original(), variable, fresh.module().bias(), decoder, n -> planOnly
                 ? OriginalVariable.hypotheticalPlace(old.address())
                 : TrampolineIslands.roomNear(old.address(), n, target.book(), target.libc(), slotsTaken)), clones);

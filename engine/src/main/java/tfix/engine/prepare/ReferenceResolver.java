@@ -80,7 +80,7 @@ final class ReferenceResolver {
         String name = Printable.of(r.name());
         List<String> elsewhere = new ArrayList<>();
         for (LoadedModule m : scopes) {
-            List<Definition> defs = m.image().definitions().named(r.name());
+            List<Definition> defs = m.definitions().named(r.name());
             if (file != null) {
                 defs.stream().filter(d -> d.sourceFile() != null).forEach(d -> elsewhere.add(d.sourceFile()));
                 defs = defs.stream().filter(d -> d.sourceFile() != null && sameFile(d.sourceFile(), file)).toList();
@@ -120,7 +120,7 @@ final class ReferenceResolver {
                     + " .tfix.refs names it) but in %s: correct the file name", name, Printable.of(file),
                     elsewhere.stream().distinct().map(Printable::of).collect(Collectors.joining(", "))));
         }
-        String stripped = first.stream().filter(m -> m.image().definitions().stripped())
+        String stripped = first.stream().filter(m -> m.definitions().stripped())
                 .map(m -> Printable.of(m.fileName())).distinct().collect(Collectors.joining(", "));
         return new Unbound(Reason.NOT_FOUND, String.format("the patch's reference '%s'%s is found in no module's symbol table"
                 + " (%d files searched)%s: check the name (nm lists a file's symbols; C++ names are mangled) or define it"

@@ -50,7 +50,7 @@ public final class SiteSurvey {
         byte[] current = memory.read(old.address(), (int) Math.min(Math.min(WINDOW, file.length), mapEnd - old.address()));
 
         long end = link + size;
-        long limit = Math.min(m.image().nextSymbolAfter(link), (end + 15) & ~15L);
+        long limit = Math.min(m.nextSymbolAfter(link), (end + 15) & ~15L);
         List<Long> relocs = new ArrayList<>();
         for (long r : m.image().relocationOffsets()) {
             if (r >= link && r < link + WINDOW) {

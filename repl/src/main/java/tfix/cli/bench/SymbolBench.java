@@ -40,7 +40,7 @@ final class SymbolBench extends Bench {
                 """), "symhost", lib.toString(), "-Wl,-rpath," + lib.getParent());
         System.out.println("symbol look-up, " + SYMBOLS + " symbols in one library:");
         List<Double> attach = new ArrayList<>(), first = new ArrayList<>(), again = new ArrayList<>(), source = new ArrayList<>(),
-                viaGdb = new ArrayList<>(), retake = new ArrayList<>();
+                viaGdb = new ArrayList<>(), retake = new ArrayList<>(), debugFile = new ArrayList<>();
         try (BenchTarget t = BenchTarget.start(host)) {
             for (int r = 0; r < bench.runs(); r++) {
                 Engine cold = Engine.create(); // nothing parsed yet
@@ -48,6 +48,13 @@ final class SymbolBench extends Bench {
                 try (TfixSession s = TfixSession.attach(t.pid(), cold, Options.defaults())) {
                     attach.add((System.nanoTime() - t0) / 1e6);
                     ProcessSymbols syms = s.symbols();
+                    long t4 = System.nanoTime();
+                    try {
+                        syms.resolve("_int_malloc", "libc.so.6", List.of()); // static: only libc's debug file names it
+                        debugFile.add((System.nanoTime() - t4) / 1e6);
+                    } catch (TfixException notInstalled) {
+                        // no libc6-dbg: no figure
+                    }
                     long t1 = System.nanoTime();
                     syms.resolve("sym_099999", null, List.of());
                     first.add((System.nanoTime() - t1) / 1e6);
@@ -86,5 +93,8 @@ final class SymbolBench extends Bench {
         bench.row("later look-ups, each", String.format("%.4f ms", Stats.median(again)), "");
         bench.row("C++ source-name index of every module", Stats.ms(source), "");
         bench.row("REPL: attach again, status, detach (warm engine)", Stats.ms(retake), "");
+        if (!debugFile.isEmpty()) {
+            bench.row("first look-up in libc, of a static named by libc6-dbg (reads the debug file)", Stats.ms(debugFile), "");
+        }
     }
 }

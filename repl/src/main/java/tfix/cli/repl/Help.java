@@ -34,6 +34,8 @@ public final class Help {
                         + "entry and read back. Names can be plain, C++ source names, 'lib!name' or an address.\n"
                         + "original: 'var' sets a patch variable to a callable copy of the old function; in: 'lib.so'\n"
                         + "replaces only that module's import of it; clones: 'ignore' lets compiler clones keep their calls.\n"
+                        + "length: N names code no symbol describes by address and size; an IFUNC is replaced in the\n"
+                        + "implementation the process bound. Debug packages (/usr/lib/debug) name static functions too.\n"
                         + "Relative paths start from the current folder (or the folder of a :load-ed script).",
                 "replace 'compute' with 'compute_v2' from 'patch.so'",
                 "replace 'libscore.so!compute' with 'compute_v2' from 'build/patch.so'",
@@ -42,7 +44,8 @@ public final class Help {
                 "replace 'compute' with 'compute_v2' from 'patch.so', sha256: '9f86d081884c7d65...'",
                 "replace 'compute' with 'compute_v2' from 'patch.so', original: 'compute_orig'",
                 "replace 'strtol', in: 'libgreet.so' with 'strtol_v2' from 'patch.so'",
-                "replace 'f' with 'f_v2' from 'patch.so', clones: 'ignore'");
+                "replace 'f' with 'f_v2' from 'patch.so', clones: 'ignore'",
+                "replace '0x7f12345', length: 48 with 'f_v2' from 'patch.so'");
         add("apply", "apply 'fix.so'", "apply the replacements a patch lists in its own fix table",
                 "The patch lists them with tfix.h's TFIX_FIX(\"replace old with new ...\"); all of them go in as one\n"
                         + "transaction, and status says which entry each site came from.",

@@ -44,7 +44,7 @@ public final class SymbolIndex {
         List<String> all = new ArrayList<>();
         for (LoadedModule m : symbols.modules()) {
             if (!excluded.contains(m.path())) {
-                addFunctions(all, m.image().symbols(), symbols.demangler());
+                addFunctions(all, m.symbols(), symbols.demangler());
             }
         }
         return of(all);
