@@ -59,8 +59,10 @@ public final class ServiceProcess implements AutoCloseable {
         // Closing deletes it; this is for a JVM told to stop (Ctrl-C) before it could close.
         log.toFile().deleteOnExit();
         try {
+            // The shell notes its pid (the program's, after exec) beside the log: a program that never says it is
+            // ready is still stopped.
             List<String> cmd = new ArrayList<>(List.of("setsid", "-f", "sh", "-c",
-                    "exec \"$0\" \"$@\" >>\"" + log + "\" 2>&1 </dev/null", binary.toString()));
+                    "echo $$ >\"" + log + ".pid\"; exec \"$0\" \"$@\" >>\"" + log + "\" 2>&1 </dev/null", binary.toString()));
             cmd.addAll(List.of(args));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             p.getInputStream().readAllBytes();
@@ -69,8 +71,24 @@ public final class ServiceProcess implements AutoCloseable {
             }
             return new ServiceProcess(log, readyTimeout);
         } catch (IOException | InterruptedException | RuntimeException e) {
+            stopStarted(log);
             Files.deleteIfExists(log);
             throw e;
+        } finally {
+            Files.deleteIfExists(Path.of(log + ".pid"));
+        }
+    }
+
+    /** Stops the program a failed start left running, found by the pid its shell noted. */
+    private static void stopStarted(Path log) {
+        try {
+            long started = Long.parseLong(Files.readString(Path.of(log + ".pid")).trim());
+            ProcessHandle.of(started).ifPresent(p -> {
+                p.destroyForcibly();
+                p.onExit().completeOnTimeout(p, 5, java.util.concurrent.TimeUnit.SECONDS).join();
+            });
+        } catch (IOException | RuntimeException e) {
+            // Nothing noted: the shell never ran.
         }
     }
 
