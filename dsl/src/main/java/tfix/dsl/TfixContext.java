@@ -271,7 +271,9 @@ public final class TfixContext implements AutoCloseable {
      */
     public Object applyTable(String patchPath, String sha256) {
         FixTable table = session().fixTable(resolve(patchPath));
-        List<ReplaceSpec> specs = table.replacements().stream().map(e -> e.spec().fromFixTable(e.number(), sha256)).toList();
+        // The user's pin, if any, else the digest of the bytes the table was read from.
+        List<ReplaceSpec> specs = table.replacements().stream().map(e -> e.spec().fromFixTable(e.number(),
+                sha256 != null ? sha256 : e.spec().sha256())).toList();
         out.printf("%s carries %d replacement%s%s%n", Printable.of(patchPath), specs.size(), specs.size() == 1 ? "" : "s",
                 table.pins().isEmpty() ? "" : " (build-id pins checked: " + table.pins().size() + ")");
         if (collecting != null) {

@@ -8,6 +8,7 @@ import tfix.engine.elf.ProcessSymbols;
 import tfix.engine.elf.SectionStrings;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
+import tfix.engine.guard.FileDigest;
 import tfix.engine.guard.PatchFiles;
 import tfix.engine.patch.FixTable;
 
@@ -21,6 +22,9 @@ public final class FixTables {
 
     public static FixTable read(Path patchFile, ElfCache cache, ProcessSymbols symbols) {
         Path patch = PatchFiles.canonical(patchFile);
+        // The table is read from the file as it is now; every entry is pinned to these bytes, so a file rebuilt
+        // before it is loaded is refused rather than applied under a table that does not describe it.
+        String digest = FileDigest.sha256(patch);
         ElfImage image = cache.get(patch.toString(), patch, patch.toFile().lastModified()).orElseThrow(() ->
                 new TfixException(Reason.BAD_PATCH_FILE, "cannot read patch file " + patch + " as an ELF shared object"));
         FixTable table;
@@ -33,6 +37,7 @@ public final class FixTables {
             Pins.checkBuildId(symbols, pin.library(), pin.buildId(), "the fix table of " + patch.getFileName()
                     + " (entry " + pin.number() + ") was written for another build of it");
         }
-        return table;
+        return new FixTable(table.replacements().stream().map(e -> new FixTable.Entry(e.number(), e.text(),
+                e.spec().fromFixTable(e.number(), digest))).toList(), table.pins());
     }
 }
