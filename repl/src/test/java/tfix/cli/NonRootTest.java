@@ -85,7 +85,11 @@ class NonRootTest {
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
             pb.environment().put("HOME", home.toString());
             pb.environment().put("XDG_STATE_HOME", home.resolve("state").toString());
+            // The user's own journal, locks and patch store (under the temporary home), not the build's root-owned ones.
             pb.environment().remove("TFIX_JOURNAL");
+            pb.environment().remove("TFIX_PATCH_STORE");
+            pb.environment().remove("TFIX_LOCK_DIR");
+            pb.environment().remove("XDG_RUNTIME_DIR");
             Process p = pb.start();
             if (!p.waitFor(120, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
@@ -174,7 +178,10 @@ class NonRootTest {
         Path hide = Files.createDirectories(dir.resolve("box"));
         Path patch = Files.copy(dir.resolve("fix.so"), hide.resolve("boxed_fix.so"));
         new ProcessBuilder("chmod", "-R", "a+rX", hide.toString()).start().waitFor();
-        String inside = "mount -t tmpfs none " + hide + " && exec " + dir.resolve("scorer");
+        // The user's patch store (under XDG_STATE_HOME) is out of the process's sight too: it gets a memfd copy.
+        Path store = Files.createDirectories(home.resolve("state").resolve("tfix").resolve("patches"));
+        new ProcessBuilder("chown", "-R", NOBODY + ":" + NOBODY, home.resolve("state").toString()).start().waitFor();
+        String inside = "mount -t tmpfs none " + hide + " && mount -t tmpfs none " + store + " && exec " + dir.resolve("scorer");
         try (RunningTarget t = RunningTarget.start(Path.of("/usr/bin/unshare"), "-m", "--propagation", "private", "sh", "-c", inside)) {
             t.awaitLine("compute=40 static=16");
             String caps = "+sys_ptrace,+dac_override";
