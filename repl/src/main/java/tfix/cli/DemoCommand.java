@@ -33,6 +33,7 @@ final class DemoCommand implements Callable<Integer> {
     Main.Common common;
 
     /** A kill scored at a streak of 4 or more: where the bug shows. */
+    private static final String MVP_LINE = "tick=\\d+ .*mvp=bob$";
     private static final String STREAK_LINE = "tick=(\\d+) .*streak=([4-9]) points=(-?\\d+)";
 
     @Override
@@ -50,6 +51,9 @@ final class DemoCommand implements Callable<Integer> {
         try (ServiceProcess server = Services.start(samples.resolve("build/gameserver"), "0");
              Socket client = new Socket("127.0.0.1", port(server))) {
             int pid = server.pid();
+            // Ctrl-C ends the demo: its server goes with it (a script in progress lets the process go first).
+            Thread stopServer = new Thread(server::close, "demo-server-stop");
+            Runtime.getRuntime().addShutdownHook(stopServer);
             System.out.printf("  pid %d, listening on 127.0.0.1:%d, log in %s%n", pid, client.getPort(), server.log());
             BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
             PrintWriter send = new PrintWriter(client.getOutputStream(), true, StandardCharsets.UTF_8);
@@ -63,6 +67,7 @@ final class DemoCommand implements Callable<Integer> {
 
             step("Fixing it live: tfix run samples/gameserver/fix-score.tfix.groovy --pid " + pid);
             runScript(samples.resolve("gameserver/fix-score.tfix.groovy"), pid);
+            server.drain(); // lines printed while the script ran may come from before the fix
 
             step("The fix in effect: the same streak now earns a bonus");
             Matcher fixed = Services.await(server, STREAK_LINE, Duration.ofSeconds(20));
@@ -79,9 +84,21 @@ final class DemoCommand implements Callable<Integer> {
 
             step("Reverting: tfix run samples/gameserver/revert-score.tfix.groovy --pid " + pid);
             runScript(samples.resolve("gameserver/revert-score.tfix.groovy"), pid);
+            server.drain();
             Matcher back = Services.await(server, STREAK_LINE, Duration.ofSeconds(20));
             System.out.println("  the original code runs again: " + back.group(0));
+
+            step("A second bug: pick_mvp forgets the bench (bob is benched, yet named MVP)");
+            System.out.println("  " + Services.await(server, MVP_LINE, Duration.ofSeconds(20)).group(0));
+            step("Its fix uses the server's static benched[] and player_rating() and calls the original:"
+                    + " tfix run samples/gameserver/fix-mvp.tfix.groovy --pid " + pid);
+            runScript(samples.resolve("gameserver/fix-mvp.tfix.groovy"), pid);
+            server.drain();
+            Matcher mvp = Services.await(server, "tick=\\d+ .*mvp=(?!bob)(\\w+)$", Duration.ofSeconds(20));
+            System.out.println("  the best player off the bench: " + mvp.group(0));
+            runScript(samples.resolve("gameserver/revert-mvp.tfix.groovy"), pid);
             send.println("quit");
+            Runtime.getRuntime().removeShutdownHook(stopServer);
         }
         step("Done: the game server was patched and restored without a restart (it has now been stopped)");
     }

@@ -15,5 +15,7 @@ class DemoTest {
         assertTrue(r.out().contains("replaced score_for_kill with score_for_kill_v2"), r.out());
         assertTrue(r.out().contains("reverted score_for_kill"), r.out());
         assertTrue(r.out().contains("still running: true"), r.out());
+        assertTrue(r.out().contains("the best player off the bench: ") && r.out().contains("mvp=carol"), r.out());
+        assertTrue(r.out().contains("reverted pick_mvp"), r.out());
     }
 }
