@@ -39,7 +39,10 @@ class KeptStateTest extends EngineTest {
         Path exe = Targets.exe("int80_reader.c");
         Path patch = Targets.patch("scorer_patch.c");
         live(exe, "compute=40", (t, s) -> {
-            String tid = t.awaitLine("reading via int 0x80 tid=").replaceAll(".*tid=", "");
+            // The reader thread says so on its own, before or after the main thread's first result: look in all output.
+            Await.until(Duration.ofSeconds(10), () -> t.output().stream().anyMatch(l -> l.startsWith("reading via int 0x80 tid=")));
+            String tid = t.output().stream().filter(l -> l.startsWith("reading via int 0x80 tid=")).findFirst().orElseThrow()
+                    .replaceAll(".*tid=", "");
             Path syscall = Path.of("/proc", Integer.toString(t.pid()), "task", tid, "syscall");
             // Blocked in the kernel in ia32 read (3), not merely about to call it.
             Await.until(Duration.ofSeconds(10), () -> Files.readString(syscall).startsWith("3 "));
