@@ -15,7 +15,8 @@ class DebugSymbolsCliTest {
         try (RunningTarget t = RunningTarget.startPast("^sin=0\\.479$", Targets.exe("ifunc_sin.c", "-lm", "-Wl,-z,lazy"))) {
             CliTest.Result plain = CliTest.tfix("exec", "attach " + t.pid() + "; symbols ~/^_int_malloc$/");
             assertEquals(0, plain.exit(), plain.err());
-            assertTrue(plain.out().matches("(?s).*0x\\p{XDigit}+ +\\d+ l libc\\.so\\.6!_int_malloc\n.*"), plain.out());
+            assertTrue(plain.out().matches("(?s).*0x\\p{XDigit}+ +\\d+ +static function \\(malloc\\.c\\) +libc\\.so\\.6!_int_malloc\n.*"),
+                    plain.out());
             assertFalse(plain.err().contains("tfix debug:"), plain.err());
 
             CliTest.Result debug = CliTest.tfix("exec", "--debug", "attach " + t.pid() + "; symbols ~/^_int_malloc$/");
