@@ -55,7 +55,7 @@ final class ImportPreparer {
                     + Printable.of(spec.importer()) + "' with ... alone");
         }
         Path patch = sources.resolve(spec.patchFile(), spec.sha256());
-        PatchPlace place = PatchPlaces.of(process.pid(), patch);
+        PatchPlace place = sources.place(patch);
         ElfImage patchImage = elfCache.get(patch.toString(), patch, patch.toFile().lastModified()).orElseThrow(() ->
                 new TfixException(Reason.BAD_PATCH_FILE, "cannot read patch file " + patch + " as an ELF shared object"));
         Pins.checkCarried(target.symbols(), patchImage);

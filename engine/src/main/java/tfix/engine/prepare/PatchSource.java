@@ -9,6 +9,7 @@ import java.util.Map;
 import tfix.engine.guard.PatchFileGuard;
 import tfix.engine.guard.PatchFiles;
 import tfix.engine.guard.PatchStore;
+import tfix.engine.remote.PatchPlace;
 
 /**
  * The file a replace loads: the user's patch file checked (what it is, who may change it), then its copy in the
@@ -22,6 +23,12 @@ final class PatchSource {
     private final PatchStore store;
     /** Files stored in this session, by the user's file's path, inode, size and time: a rebuild is stored anew. */
     private final Map<String, Path> stored = new HashMap<>();
+    /**
+     * What one write has decided already, by the same identity: a transaction of a thousand replaces from one
+     * patch checks, hashes and places it once, not three times per replace.
+     */
+    private final Map<String, Path> resolved = new HashMap<>();
+    private final Map<String, PatchPlace> places = new HashMap<>();
 
     PatchSource(int pid, int euid, PatchStore store) {
         this.pid = pid;
@@ -29,9 +36,31 @@ final class PatchSource {
         this.store = store;
     }
 
+    /** A new write (or plan) begins: every file is checked again. */
+    void newWrite() {
+        resolved.clear();
+        places.clear();
+    }
+
+    /** Where the target will find {@code file} (its path, or a memfd copy), decided once a write. */
+    PatchPlace place(Path file) {
+        return places.computeIfAbsent(identity(file), k -> PatchPlaces.of(pid, file));
+    }
+
     /** The path to load {@code userPath}'s patch by, its pinned SHA-256 ({@code sha256}, may be null) checked. */
     Path resolve(Path userPath, String sha256) {
-        Path patch = PatchFiles.canonical(userPath);
+        Path canonical = PatchFiles.canonical(userPath);
+        String key = identity(canonical) + "#" + sha256;
+        Path done = resolved.get(key);
+        if (done != null) {
+            return done;
+        }
+        Path file = resolveOnce(canonical, sha256);
+        resolved.put(key, file);
+        return file;
+    }
+
+    private Path resolveOnce(Path patch, String sha256) {
         PatchFileGuard.check(patch, euid);
         Path file = stored.get(identity(patch));
         if (file == null || !Files.isRegularFile(file)) {

@@ -91,12 +91,14 @@ public final class Preparer {
      */
     public void startWrite(List<ReplaceSpec> specs) {
         slotsTaken.clear();
+        sources.newWrite();
         batch = List.copyOf(specs);
         replacedToo = null;
     }
 
     /** Plans every replacement of a plan block (each knowing the others), loading nothing. */
     public List<SitePlan> planAll(List<ReplaceSpec> specs) {
+        sources.newWrite();
         batch = List.copyOf(specs);
         replacedToo = null;
         return specs.stream().flatMap(spec -> prepareAll(spec, true).stream()).map(Prepared::plan).toList();
@@ -111,7 +113,7 @@ public final class Preparer {
      */
     public Prepared prepare(ReplaceSpec spec, boolean planOnly) {
         Path patch = sources.resolve(spec.patchFile(), spec.sha256()); // the store's copy: what is checked is what loads
-        PatchPlace place = PatchPlaces.of(process.pid(), patch);
+        PatchPlace place = sources.place(patch);
         ElfImage patchImage = elfCache.get(patch.toString(), patch, patch.toFile().lastModified()).orElseThrow(() ->
                 new TfixException(Reason.BAD_PATCH_FILE, "cannot read patch file " + patch + " as an ELF shared object"));
         if (pinsChecked.add(patch + "#" + patch.toFile().lastModified())) {
@@ -220,7 +222,7 @@ public final class Preparer {
             imports.preflight(spec);
             return Optional.empty();
         }
-        boolean loaded = PatchPlaces.of(process.pid(), sources.resolve(spec.patchFile(), spec.sha256()))
+        boolean loaded = sources.place(sources.resolve(spec.patchFile(), spec.sha256()))
                 .loadedAs(process.maps()).isPresent();
         SitePlan plan = prepare(spec, true).plan();
         references.refuseUnlessBound(plan.function(), "; no patch was loaded");
