@@ -68,6 +68,7 @@ class PatchStoreTest extends EngineTest {
             try (TfixSession s = attach(t)) {
                 assertTrue(s.replace("compute", null, "compute_v2", fix).libraryLoaded());
                 first = s.status().get(0).patchFile();
+                t.awaitLine("compute=1005"); // it ran: the target prints only when the result changes
                 s.revert("compute");
             }
             t.awaitLine("compute=40");
