@@ -19,7 +19,6 @@ import tfix.engine.patch.ReplaceSpec;
 import tfix.engine.patch.SitePlan;
 import tfix.engine.process.ProcMemory;
 import tfix.engine.process.TargetProcess;
-import tfix.engine.remote.PatchLoader;
 import tfix.engine.remote.PatchPlace;
 
 /**
@@ -34,13 +33,15 @@ final class ImportPreparer {
     private final ElfCache elfCache;
     private final PatchSource sources;
     private final ReferenceStep references;
+    private final PatchLoading loading;
     /** The references of the last replace prepared, for its preflight to refuse with their own reason. */
     private ReferencePlan lastReferences = ReferencePlan.NONE;
     private String lastWhat = "";
 
     ImportPreparer(TargetProcess process, ProcMemory memory, Attached target, ElfCache elfCache, PatchSource sources,
-                   ReferenceStep references) {
+                   ReferenceStep references, PatchLoading loading) {
         this.references = references;
+        this.loading = loading;
         this.process = process;
         this.memory = memory;
         this.target = target;
@@ -80,17 +81,10 @@ final class ImportPreparer {
             refs.refuseUnlessBound(what, "; no patch was loaded");
             refuseUnless(far, "; no patch was loaded");
         }
-        long loadStart = System.nanoTime();
-        boolean loaded = !planOnly && new PatchLoader(target.libc()).load(process.maps(), place);
-        double loadMillis = loaded ? (System.nanoTime() - loadStart) / 1e6 : 0;
-        if (loaded) {
-            target.reload();
-        }
-        String module = planOnly ? place.loadedAs(process.maps()).orElse(patch.toString())
-                : PatchPlaces.loadedModule(place, patchImage, process, target, elfCache); // its path, or its memfd copy
-        if (!planOnly) { // the patch's slots filled before any import slot can lead into it
-            references.bind(refs, patch, module, what, loaded);
-        }
+        PatchLoading.Loaded done = loading.load(place, patch, patchImage, refs, what, planOnly);
+        boolean loaded = done.loaded();
+        double loadMillis = done.millis();
+        String module = done.module();
         FunctionRef fresh = target.symbols().resolve(spec.newName(), module, Set.of());
         // Read again after loading: a lazy slot may have been bound meanwhile.
         List<ImportSurvey.Found> slots = new ImportSurvey(target.symbols(), memory)

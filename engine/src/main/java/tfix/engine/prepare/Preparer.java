@@ -31,7 +31,6 @@ import tfix.engine.process.MemoryMap;
 import tfix.engine.process.ProcMemory;
 import tfix.engine.process.TargetProcess;
 import tfix.engine.record.AppliedPatch;
-import tfix.engine.remote.PatchLoader;
 import tfix.engine.remote.PatchPlace;
 import tfix.engine.x86.X86Decoder;
 
@@ -63,6 +62,7 @@ public final class Preparer {
     /** The references of the last replace prepared, for its preflight to refuse with their own reason. */
     private ReferencePlan references = ReferencePlan.NONE;
     private final ReferenceStep referenceStep;
+    private final PatchLoading loading;
     /** Where each patch is loaded from: its copy in the patch store. */
     private final PatchSource sources;
 
@@ -77,7 +77,8 @@ public final class Preparer {
         this.branchIndexes = branchIndexes;
         this.referenceStep = new ReferenceStep(process, memory, target);
         this.sources = new PatchSource(process.pid(), euid, PatchStore.standard(euid));
-        this.imports = new ImportPreparer(process, memory, target, elfCache, sources, referenceStep);
+        this.loading = new PatchLoading(process, target, elfCache, referenceStep);
+        this.imports = new ImportPreparer(process, memory, target, elfCache, sources, referenceStep, loading);
     }
 
     /** Every site of one replacement: the function's entry, or each import slot of the module {@code in:} names. */
@@ -141,18 +142,10 @@ public final class Preparer {
             refs.refuseUnlessBound(old.displayName(), "; no patch was loaded");
             refuseUnless(farPlan.withCheck(link), old, "; no patch was loaded");
         }
-        long loadStart = System.nanoTime();
-        boolean loaded = !planOnly && new PatchLoader(target.libc()).load(process.maps(), place);
-        double loadMillis = loaded ? (System.nanoTime() - loadStart) / 1e6 : 0;
-        if (loaded) {
-            target.reload();
-        }
-        // The patch's module: its path, or its memfd copy; nothing is loaded when only planning.
-        String module = planOnly ? place.loadedAs(process.maps()).orElse(patch.toString())
-                : PatchPlaces.loadedModule(place, patchImage, process, target, elfCache);
-        if (!planOnly) { // the patch's slots filled before any jump can lead into it
-            referenceStep.bind(refs, patch, module, old.displayName(), loaded);
-        }
+        PatchLoading.Loaded done = loading.load(place, patch, patchImage, refs, old.displayName(), planOnly);
+        boolean loaded = done.loaded();
+        double loadMillis = done.millis();
+        String module = done.module();
         FunctionRef fresh = target.symbols().resolve(spec.newName(), module, Set.of());
         SitePlan plan = resolved.noted(plan(old, fresh, existing, near -> planOnly
                 ? JumpChoice.hypotheticalSlot(near)
