@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# A real Redis bug fix applied live: redis/redis commit 1c1bd618c ("fix hincrbyfloat not to create a key if
+# the new value is invalid (#11149)") patched into a redis-server built from its parent, under load.
+#
+#   samples/redis-fix/run.sh REDIS_SRC FIX_DIFF [WORK_DIR]
+#
+# REDIS_SRC  a Redis source tree at the parent commit f651708a19b4fc8137eec13180fcea39e68fb284
+#            (git archive f651708a1 | tar -x -C REDIS_SRC); it is built here (make MALLOC=libc).
+# FIX_DIFF   the commit's change: git diff f651708a1 1c1bd618c -- src/
+# WORK_DIR   where the patch, runbooks and logs go (default: ./redis-fix-work).
+#
+# Not part of CI: it needs Redis's source, which comes from the network. Needs gcc, make, redis-cli and
+# redis-benchmark (Debian: redis-tools), and the tfix jar (mvn -o -B -q -pl engine,dsl,repl -am package
+# -DskipTests); as root, or with ptrace allowed on the server.
+# Environment: PORT (default 16399), REQUESTS (default 200000), TFIX_JAR, HAND=1 to use the hand-written
+# patch even when `tfix build` is available, PATCH_C to build another patch source with a fix table for
+# hincrbyfloatCommand instead of fix_hincrbyfloat.c.
+set -euo pipefail
+
+here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
+tfix_home="$(cd "$here/../.." && pwd)"
+die() { echo "run.sh: $*" >&2; exit 1; }
+
+[ $# -ge 2 ] && [ $# -le 3 ] || die "usage: run.sh REDIS_SRC FIX_DIFF [WORK_DIR]"
+src="$(readlink -f "$1")"
+diff="$(readlink -f "$2")"
+work="$(readlink -m "${3:-redis-fix-work}")"
+port="${PORT:-16399}"
+requests="${REQUESTS:-200000}"
+jar="${TFIX_JAR:-$tfix_home/repl/target/tfix.jar}"
+
+[ -f "$src/src/server.h" ] || die "$src is not a Redis source tree (no src/server.h): give the parent commit's tree"
+[ -f "$diff" ] || die "no diff at $diff: make it with 'git diff f651708a1 1c1bd618c -- src/'"
+[ -f "$jar" ] || die "no tfix jar at $jar: build it with 'mvn -o -B -q -pl engine,dsl,repl -am package -DskipTests'"
+for tool in gcc make redis-cli redis-benchmark readelf nm patch; do
+  command -v "$tool" >/dev/null || die "$tool is missing (Debian: apt-get install -y gcc make redis-tools binutils patch)"
+done
+# The same JVM options as the tfix launcher (which would run mvn install: not here).
+tfix() { java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dtfix.home="$tfix_home" -jar "$jar" "$@"; }
+cli() { redis-cli -p "$port" "$@"; }
+step() { printf '\n== %s\n' "$*"; }
+
+mkdir -p "$work"
+server_pid="" ; bench_pids=()
+cleanup() {
+  for p in "${bench_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+step "the diff: applies to $src and changes hincrbyfloatCommand in src/t_hash.c only"
+patch -p1 --dry-run -s -d "$src" < "$diff" || die "$diff does not apply to $src: is the tree the parent commit f651708a1?"
+files="$(grep '^+++ ' "$diff" | sed 's|^+++ b/||' | sort -u | tr '\n' ' ')"
+[ "$files" = "src/t_hash.c " ] || die "the diff changes $files; the hand-written patch covers src/t_hash.c only"
+grep -q '^@@ .* hincrbyfloatCommand' "$diff" || die "the diff does not change hincrbyfloatCommand"
+cat "$diff"
+
+step "build redis-server from $src (log: $work/build.log)"
+make -C "$src" -j2 MALLOC=libc >"$work/build.log" 2>&1 || { tail -20 "$work/build.log"; die "the Redis build failed"; }
+server_bin="$src/src/redis-server"
+nm "$server_bin" | grep -E ' T hincrbyfloatCommand$' || die "hincrbyfloatCommand is not a function symbol of $server_bin"
+build_id="$(readelf -n "$server_bin" | sed -n 's/.*Build ID: \([0-9a-f]*\).*/\1/p')"
+[ -n "$build_id" ] || die "$server_bin has no build-id"
+echo "build-id $build_id"
+
+step "start redis-server on port $port"
+cli ping >/dev/null 2>&1 && die "something already answers on port $port: set PORT"
+"$server_bin" --port "$port" --save '' --appendonly no --daemonize no >"$work/redis.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 200); do
+  [ "$(cli ping 2>/dev/null)" = PONG ] && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$work/redis.log"; die "redis-server exited"; }
+  sleep 0.05
+done
+[ "$(cli ping 2>/dev/null)" = PONG ] || die "redis-server does not answer on port $port"
+echo "redis-server pid $server_pid"
+
+show() {  # the behaviour the commit fixes: an invalid increment on a missing key
+  cli del hfoo >/dev/null
+  echo "> HINCRBYFLOAT hfoo field +inf"; cli hincrbyfloat hfoo field +inf
+  echo "> EXISTS hfoo"; exists="$(cli exists hfoo)"; echo "$exists"
+  echo "> HINCRBYFLOAT hnum field 2.5 (twice)"; cli del hnum >/dev/null; cli hincrbyfloat hnum field 2.5 >/dev/null; cli hincrbyfloat hnum field 2.5
+}
+
+step "before: the bug (the failed HINCRBYFLOAT leaves an empty hash behind: EXISTS 1)"
+show; [ "$exists" = 1 ] || die "the bug does not show: EXISTS hfoo is $exists, expected 1"
+
+step "the patch"
+# `tfix build` (issue 16) is being written: use it when this tfix has it (its help names --diff).
+if [ -z "${HAND:-}" ] && tfix build --help 2>&1 | grep -q -- '--diff'; then
+  echo "tfix build: from the source tree and the diff"
+  tfix build --source "$src" --diff "$diff" --binary "$server_bin" --out "$work/built" >"$work/tfix-build.log" 2>&1 \
+    || { cat "$work/tfix-build.log"; die "tfix build failed"; }
+  runbook="$(ls "$work"/built/*.tfix.groovy | head -1)"
+else
+  patch_c="$(readlink -f "${PATCH_C:-$here/fix_hincrbyfloat.c}")"
+  echo "hand-written: $patch_c, built against $src/src headers, pinned to build-id $build_id"
+  gcc -shared -fPIC -O2 -g -Wall -I"$tfix_home/include" -I"$src/src" \
+    -I"$src/deps/hiredis" -I"$src/deps/linenoise" -I"$src/deps/lua/src" -I"$src/deps/hdr_histogram" -DREDIS_BUILD_ID="\"$build_id\"" \
+    -o "$work/libfix_hincrbyfloat.so" "$patch_c"
+  cp "$here/fix.tfix.groovy" "$here/revert.tfix.groovy" "$work/"
+  runbook="$work/fix.tfix.groovy"
+fi
+
+step "load: redis-benchmark -c 20 -n $requests -t ping,set,get, and HINCRBYFLOAT hload f 1.5 x $requests"
+cli del hload >/dev/null
+errors_before="$(cli info stats | sed -n 's/^total_error_replies:\([0-9]*\).*/\1/p')"
+redis-benchmark -p "$port" -c 20 -n "$requests" -t ping,set,get >"$work/bench.log" 2>&1 &
+bench_pids+=($!)
+redis-benchmark -p "$port" -c 20 -n "$requests" hincrbyfloat hload f 1.5 >"$work/bench-hincr.log" 2>&1 &
+bench_pids+=($!)
+# Apply once both benchmarks have their clients connected (41 with the one asking).
+for _ in $(seq 1 400); do
+  [ "$(cli info clients | sed -n 's/^connected_clients:\([0-9]*\).*/\1/p')" -ge 41 ] && break
+  sleep 0.05
+done
+
+step "apply under load: tfix run $(basename "$runbook") --pid $server_pid"
+tfix run "$runbook" --pid "$server_pid"
+# The claim is "applied under load": both benchmarks must still be running once the patch is in force.
+for p in "${bench_pids[@]}"; do
+  kill -0 "$p" 2>/dev/null || die "benchmark $p ended before the patch was in force: raise REQUESTS (now $requests)"
+  echo "benchmark $p still running after the apply"
+done
+
+step "wait for the benchmarks"
+status=0
+for p in "${bench_pids[@]}"; do wait "$p" || status=$?; done
+bench_pids=()
+[ "$status" = 0 ] || { cat "$work/bench.log" "$work/bench-hincr.log"; die "a benchmark failed (exit $status)"; }
+summary() { tr '\r' '\n' <"$1" | grep -E '^====|requests completed|throughput summary|requests per second' || true; }
+summary "$work/bench.log"; summary "$work/bench-hincr.log"
+completed="$(cat "$work/bench.log" "$work/bench-hincr.log" | tr '\r' '\n' | grep -c "  $requests requests completed")"
+errors_after="$(cli info stats | sed -n 's/^total_error_replies:\([0-9]*\).*/\1/p')"
+hload="$(cli hget hload f)"
+expected="$(awk -v n="$requests" 'BEGIN { printf "%d", n * 1.5 }')"
+echo "tests that completed all $requests requests: $completed (of 5)"
+echo "error replies during the load: $((errors_after - errors_before))"
+echo "HGET hload f = $hload (expected $expected: every HINCRBYFLOAT counted once, before, during and after the patch)"
+[ "$completed" = 5 ] || die "not every benchmark test completed its $requests requests"
+[ "$errors_after" = "$errors_before" ] || die "the server replied with errors during the load"
+[ "$hload" = "$expected" ] || die "HINCRBYFLOAT lost or doubled increments under the patch"
+kill -0 "$server_pid" || die "redis-server died"
+
+step "after: fixed (the error is the commit's, and no key is created: EXISTS 0)"
+show; [ "$exists" = 0 ] || die "the fix does not show: EXISTS hfoo is $exists, expected 0"
+tfix verify --pid "$server_pid"
+
+step "revert"
+if [ -f "$work/revert.tfix.groovy" ]; then tfix run "$work/revert.tfix.groovy" --pid "$server_pid"; else tfix revert --pid "$server_pid" hincrbyfloatCommand; fi
+
+step "after the revert: the bug is back"
+show; [ "$exists" = 1 ] || die "after the revert EXISTS hfoo is $exists, expected 1"
+
+step "stop redis-server"
+cli shutdown nosave >/dev/null 2>&1 || true
+wait "$server_pid" 2>/dev/null || true
+server_pid=""
+echo "done: same pid $(basename "$server_bin") patched and reverted live; logs in $work"
