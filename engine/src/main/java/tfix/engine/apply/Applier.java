@@ -21,6 +21,19 @@ import tfix.engine.x86.CodeWriter;
  * The only code that changes patch sites. Applies a set of writes in one stop of the
  * whole process, all or nothing, and reports how long the process was stopped. The
  * writes run on the tracer thread, whichever thread asks.
+ *
+ * <p>Why every thread is stopped, and not the kernel's text_poke_bp way (an int3 on the first byte, a
+ * membarrier SYNC_CORE, the tail, a barrier, the first byte, a barrier; threads that hit the int3 held by
+ * tfix): that way is sound in the kernel because the int3 handler cannot die. Here the handler is tfix, and tfix
+ * may be killed (SIGKILL) at any instant. The kernel then detaches every thread and, as TracerDeathTest shows:
+ * an int3 still in memory traps the next caller untraced (the default SIGTRAP action: a core dump of the whole
+ * process); a thread stopped at the int3 whose stop tfix has not yet collected gets the SIGTRAP delivered even
+ * when the int3 is already gone; one whose stop tfix collected but whose rip it has not yet moved back resumes
+ * at the int3's address plus one, inside an instruction. Each window can be made short (a stub in the target
+ * that finishes the writes on its own, rip moved back first thing), none can be closed while the only int3
+ * handler is a tracer that can die; that needs a SIGTRAP handler inside the target, which changes the program's
+ * own signal disposition. A stop, by contrast, ends harmlessly with the tracer: the threads go on where they were
+ * (only a signal tfix had collected and not yet passed on is lost, as the last case of that test shows).
  */
 public final class Applier {
     /** How long every thread may take to stop: a thread in uninterruptible sleep must not freeze the rest for long. */
