@@ -21,7 +21,9 @@ class OriginalDslTest {
             CliTest.Result plan = CliTest.tfix("exec", "attach " + t.pid() + "; plan { " + replace + " }");
             assertEquals(0, plan.exit(), plan.err());
             assertTrue(plan.out().contains("original copy at 0x") && plan.out().contains("endbr64; test edi, edi; js")
-                    && plan.out().contains("ok   original: compute_orig at 0x"), plan.out());
+                    && plan.out().contains("ok   original: compute_orig at 0x")
+                    && plan.out().contains("ok   placement: the trampoline and copy addresses shown are where they could go"),
+                    plan.out());
 
             CliTest.Result r = CliTest.tfix("exec", "attach " + t.pid() + "; " + replace + "; status; verify");
             assertEquals(0, r.exit(), r.err());

@@ -137,7 +137,7 @@ public final class Preparer {
                     spec.original(), variable, far.module().bias(), decoder, n -> OriginalVariable.hypotheticalPlace(old.address())),
                     clones);
             if (planOnly) {
-                return new Prepared(ReferenceStep.withChecks(farPlan.withCheck(link), refs), patch.toString(), false, 0, null);
+                return new Prepared(ReferenceStep.withChecks(provisional(farPlan).withCheck(link), refs), patch.toString(), false, 0, null);
             }
             refs.refuseUnlessBound(old.displayName(), "; no patch was loaded");
             refuseUnless(farPlan.withCheck(link), old, "; no patch was loaded");
@@ -154,7 +154,7 @@ public final class Preparer {
                 ? OriginalVariable.hypotheticalPlace(old.address())
                 : TrampolineIslands.roomNear(old.address(), n, target.book(), target.libc(), slotsTaken)), clones);
         if (planOnly) {
-            plan = ReferenceStep.withChecks(plan.withCheck(Check.pass("symbols", "the patch is loaded in the process already")), refs);
+            plan = ReferenceStep.withChecks(provisional(plan).withCheck(Check.pass("symbols", "the patch is loaded in the process already")), refs);
         } else {
             refuseUnless(plan, old, loaded ? "; the patch library " + patch + " stays loaded, unused (no code was changed)" : "");
         }
@@ -245,5 +245,14 @@ public final class Preparer {
         long base = 0x7e0000000000L;
         MemoryMap map = new MemoryMap(base, base + (1L << 32), "r-xp", 0, "00:00", 0, patch.toString());
         return new ProcessSymbols(process.pid(), List.of(new LoadedModule(patch.toString(), List.of(map), image)), demangler);
+    }
+
+    /** A plan that changes nothing shows room it did not take: say so, or its addresses read as real ones. */
+    private static SitePlan provisional(SitePlan plan) {
+        if (plan.trampoline() == 0 && plan.copy() == null) {
+            return plan;
+        }
+        return plan.withCheck(Check.pass("placement", "the trampoline and copy addresses shown are where they could go;"
+                + " applying takes free room near the function, at addresses chosen then"));
     }
 }
