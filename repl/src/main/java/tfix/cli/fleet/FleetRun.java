@@ -60,7 +60,7 @@ public final class FleetRun {
             return ExitCodes.USAGE;
         }
         try {
-            Engine engine = Engine.create();
+            Engine engine = tfix.cli.CommandScope.engine();
             boolean hostWide = request.pid() == null && fleet.all == null;
             boolean readStatus = request.command().equals("status") && request.pid() == null;
             IntFunction<ProcessResult> job = readStatus ? new StatusReadJob(engine, hostWide)::run
