@@ -176,6 +176,9 @@ int main(int argc, char **argv) {
         run_in_jvm();
     }
     if (off && !demanded) run_in_jvm();
+    /* `tfix service` starts one: never ask a running service (nor start one) for that. */
+    if (user_argc > 0 && strcmp(user_argv[0], "service") == 0 && (user_argc < 2 || strcmp(user_argv[1], "status") != 0))
+        run_in_jvm();
     int fd = connect_to(path);
     if (fd < 0 && (demanded || automatic)) fd = start_service(path);
     if (fd < 0) {

@@ -77,7 +77,7 @@ final class ClientCommand {
             if (user.equals(me) || user.equals("root")) {
                 return null;
             }
-            return "the tfix service at " + service.socket() + " runs commands for " + me + " (and root), not for "
+            return "the tfix service at " + service.socket() + " runs commands for " + (me.equals("root") ? "root only" : me + " and root") + ", not for "
                     + user + ": start your own with `tfix service` (your socket is under $XDG_RUNTIME_DIR), or run"
                     + " without the service";
         } catch (IOException | UnsupportedOperationException e) {
