@@ -217,6 +217,36 @@ class ServiceTest {
     }
 
     @Test
+    void tfixServiceAutoStartsAServiceDetachedAndTheNextCommandUsesIt(@TempDir Path dir) throws Exception {
+        Path socket = dir.resolve("auto").resolve("service.sock");
+        List<String> cmd = new ArrayList<>(List.of(CLIENT.toString()));
+        cmd.addAll(jvm());
+        cmd.addAll(List.of("--", "exec", "--debug", "1 + 1"));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(dir.resolve("o.txt").toFile())
+                .redirectError(dir.resolve("e.txt").toFile());
+        pb.environment().put("TFIX_SOCKET", socket.toString());
+        pb.environment().put("TFIX_SERVICE", "auto");
+        Process p = pb.start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        String err = Files.readString(dir.resolve("e.txt"));
+        assertEquals(0, p.exitValue(), err);
+        assertTrue(err.contains("tfix debug: run by the tfix service (pid "), err);
+        long pid = Long.parseLong(err.replaceAll("(?s).*run by the tfix service \\(pid (\\d+).*", "$1"));
+        ProcessHandle service = ProcessHandle.of(pid).orElseThrow();
+        try {
+            // Detached: not a child of the client, in a session of its own, its log beside the socket.
+            assertTrue(service.parent().map(pp -> pp.pid() != p.pid()).orElse(true));
+            assertTrue(Files.readString(Path.of(socket + ".log")).contains("ready pid=" + pid));
+            CliTest.Result again = client(socket, dir, "service", "status");
+            assertTrue(again.out().contains("running, pid " + pid), again.out());
+        } finally {
+            service.destroy();
+            service.onExit().get(60, TimeUnit.SECONDS);
+        }
+        assertFalse(Files.exists(socket));
+    }
+
+    @Test
     void aClientOfAnotherUserIsRefused(@TempDir Path dir) throws Exception {
         Path folder = dir.resolve("run");
         Path socket = folder.resolve("service.sock");
