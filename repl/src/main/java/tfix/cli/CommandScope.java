@@ -45,7 +45,8 @@ public final class CommandScope {
         return s == null ? Path.of("").toAbsolutePath() : s.cwd();
     }
 
-    static Path resolve(Path path) {
+    /** A path the user gave, against the client's folder in the service (the command line's own otherwise). */
+    public static Path resolve(Path path) {
         return inService() ? cwd().resolve(path) : path;
     }
 

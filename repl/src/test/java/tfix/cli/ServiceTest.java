@@ -118,6 +118,10 @@ class ServiceTest {
             CliTest.Result st = client(socket, dir, "--service", "status", "--pid", pid);
             assertEquals(0, st.exit(), st.err());
             assertTrue(st.out().contains("1 patch in force") && st.out().contains("compute -> compute_v2"), st.out());
+            // --all PATH, relative, names the program as the client's folder sees it.
+            CliTest.Result all = clientIn(dir, socket, "--service", "status", "--all", dir.relativize(exe).toString());
+            assertEquals(0, all.exit(), all.err());
+            assertTrue(all.out().contains("[" + pid + "] ") && all.out().contains("compute -> compute_v2"), all.out());
             // --json says who ran it; the same command in its own JVM says so too.
             CliTest.Result json = client(socket, dir, "--service", "status", "--pid", pid, "--json");
             assertTrue(json.out().contains("\"ranBy\":\"service\""), json.out());
