@@ -8,7 +8,6 @@ import java.util.Map;
 import tfix.dsl.ScriptError;
 import tfix.dsl.ScriptRunner;
 import tfix.dsl.TfixContext;
-import tfix.engine.Engine;
 import tfix.engine.failure.TfixException;
 
 /** Shared by the commands: the context, and turning failures into one line and an exit code. */
@@ -28,14 +27,18 @@ final class Cli {
     /** A command's own short script over one context, failures as one line and exit 1. */
     static int runScript(Main.Common common, String name, String text, Map<String, Object> vars) {
         return guard(common.debug, () -> {
-            try (TfixContext ctx = context(common, Path.of("").toAbsolutePath())) {
-                new ScriptRunner(ctx).runText(text, name, vars);
+            try (TfixContext ctx = context(common, CommandScope.cwd())) {
+                if (CommandScope.inService()) {
+                    new ScriptRunner(ctx).runCompiled(CommandScope.compile(text, name), vars);
+                } else {
+                    new ScriptRunner(ctx).runText(text, name, vars);
+                }
             }
         });
     }
 
     static TfixContext context(Main.Common common, Path baseDir) {
-        return new TfixContext(Engine.create(), common.options(), System.out, baseDir);
+        return new TfixContext(CommandScope.engine(), common.options(), System.out, baseDir);
     }
 
     interface Body {
@@ -45,6 +48,7 @@ final class Cli {
     static int guard(boolean debug, Body body) {
         if (debug) {
             DebugLog.enable();
+            System.err.println("tfix debug: " + CommandScope.ranByLine());
         }
         try {
             body.run();

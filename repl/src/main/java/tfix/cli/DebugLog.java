@@ -21,6 +21,7 @@ final class DebugLog {
         engine = Logger.getLogger("tfix.engine");
         ConsoleHandler h = new ConsoleHandler();
         h.setLevel(Level.FINE);
+        h.setFilter(r -> CommandScope.debugHere()); // in the service, only commands run with --debug see them
         h.setFormatter(new Formatter() {
             @Override
             public String format(LogRecord r) {

@@ -15,7 +15,6 @@ import tfix.dsl.ScriptRunner;
 import tfix.dsl.TfixContext;
 import tfix.cli.fleet.FleetOptions;
 import tfix.cli.fleet.FleetRun;
-import tfix.engine.Engine;
 import tfix.engine.Options;
 
 /** The tfix command line. */
@@ -23,7 +22,8 @@ import tfix.engine.Options;
         description = "Replace functions in running Linux processes, verify them, and undo them.",
         subcommands = {Main.Run.class, Main.Exec.class, Main.Status.class, Main.Revert.class, Main.Verify.class,
                 LogCommand.class, StoreCommand.class, DemoCommand.class, tfix.cli.watch.WatchCommand.class,
-                ReplCommand.class, tfix.cli.bench.BenchCommand.class})
+                ReplCommand.class, tfix.cli.bench.BenchCommand.class,
+                tfix.cli.service.ServiceCommand.class})
 public final class Main implements Callable<Integer> {
 
     static final class Common {
@@ -51,6 +51,10 @@ public final class Main implements Callable<Integer> {
                     java.time.Duration.ofSeconds(lockTimeout), command == null ? "tfix" : "tfix " + command.name());
         }
     }
+
+    @Option(names = "--service", description = "Run the command in the resident tfix service (tfix service), started if"
+            + " not running; without it the launcher uses a running service when it can (TFIX_SERVICE=auto starts one).")
+    boolean service; // handled in main(), before the command line is parsed
 
     @Option(names = "--include-dir", description = "Print the folder holding tfix.h, the header for patches that use the"
             + " program's own functions and variables: gcc -shared -fPIC -I\"$(tfix --include-dir)\" ...")
@@ -97,9 +101,15 @@ public final class Main implements Callable<Integer> {
                         Map.of(), this::compile), fleet);
             }
             return Cli.guard(common.debug, () -> {
-                try (TfixContext ctx = new TfixContext(Engine.create(), common.options(), System.out,
-                        Path.of("").toAbsolutePath(), dryRun)) {
-                    run(new ScriptRunner(ctx), Cli.pidBinding(pid));
+                try (TfixContext ctx = new TfixContext(CommandScope.engine(), common.options(), System.out,
+                        CommandScope.cwd(), dryRun)) {
+                    if (CommandScope.inService()) { // the compiled script is kept: a warm run does not compile
+                        ScriptRunner.Compiled compiled = compile();
+                        ctx.baseDir(baseDir());
+                        new ScriptRunner(ctx).runCompiled(compiled, Cli.pidBinding(pid));
+                    } else {
+                        run(new ScriptRunner(ctx), Cli.pidBinding(pid));
+                    }
                 }
             });
         }
@@ -117,12 +127,12 @@ public final class Main implements Callable<Integer> {
 
         @Override
         ScriptRunner.Compiled compile() {
-            return ScriptRunner.compile(ScriptRunner.readScript(script), script.getFileName().toString());
+            return CommandScope.compile(ScriptRunner.readScript(CommandScope.resolve(script)), script.getFileName().toString());
         }
 
         @Override
         Path baseDir() {
-            return script.toAbsolutePath().getParent();
+            return CommandScope.resolve(script).toAbsolutePath().getParent();
         }
     }
 
@@ -138,12 +148,12 @@ public final class Main implements Callable<Integer> {
 
         @Override
         ScriptRunner.Compiled compile() {
-            return ScriptRunner.compile(text, "exec");
+            return CommandScope.compile(text, "exec");
         }
 
         @Override
         Path baseDir() {
-            return Path.of("").toAbsolutePath();
+            return CommandScope.cwd();
         }
     }
 
@@ -173,7 +183,7 @@ public final class Main implements Callable<Integer> {
             String text = script(vars);
             if (fleet.active() || pid == null) {
                 return FleetRun.execute(new FleetRun.Request(name, pid, common.options(), common.debug, false,
-                        Path.of("").toAbsolutePath(), vars, () -> ScriptRunner.compile(text, name)), fleet);
+                        CommandScope.cwd(), vars, () -> CommandScope.compile(text, name)), fleet);
             }
             vars.put("pid", pid);
             return Cli.runScript(common, name, text, vars);
@@ -239,6 +249,16 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("--service")) {
+            System.exit(tfix.cli.service.ServiceClient.demanded(java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
+        int code = commandLine().execute(args);
+        System.out.flush();
+        System.exit(code);
+    }
+
+    /** The command line with tfix's handling of bad options; the service runs each client's command through one. */
+    public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setParameterExceptionHandler((ex, a) -> {
             String hint = "";
@@ -248,8 +268,6 @@ public final class Main implements Callable<Integer> {
             System.err.println("tfix: " + ex.getMessage().lines().findFirst().orElse("") + hint + " (see tfix --help)");
             return 2;
         });
-        int code = cl.execute(args);
-        System.out.flush();
-        System.exit(code);
+        return cl;
     }
 }

@@ -1,27 +1,35 @@
 package tfix.engine.elf;
 
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 import tfix.engine.failure.TfixException;
 
-/** Parsed ELF files, kept for a session: a library shared by many processes is read once. */
+/**
+ * Parsed ELF files, kept for a session or, in the resident service, across commands: a library shared by many
+ * processes is read once. An image is known by its path, inode and what stat says of the file it was read from
+ * (device, inode, modification time, size), so a file rebuilt in place is read again; at most {@link #IMAGES} are
+ * kept, the least recently used dropped first.
+ */
 public final class ElfCache {
-    private final Map<String, Optional<ElfImage>> images = new ConcurrentHashMap<>();
-    private final Map<String, DebugSymbols> debug = new ConcurrentHashMap<>();
+    static final int IMAGES = 256;
+    private final RecentlyUsed<Optional<ElfImage>> images = new RecentlyUsed<>(IMAGES);
+    private final RecentlyUsed<DebugSymbols> debug = new RecentlyUsed<>(IMAGES);
 
     /**
      * Gives the image of a file tfix read by other means, for a mapping it cannot open (a patch's memfd copy
      * without CAP_SYS_ADMIN for /proc/PID/map_files: its bytes are the patch file's, checked by digest).
      */
     public void offer(String path, long inode, ElfImage image) {
-        images.merge(path + "#" + inode, Optional.of(image), (was, now) -> was.isPresent() ? was : now);
+        images.merge(path + "#" + inode + "#offered", Optional.of(image), (was, now) -> was.isPresent() ? was : now);
     }
 
     public Optional<ElfImage> get(String path, Path openable, long inode) {
-        return images.computeIfAbsent(path + "#" + inode, k -> {
+        Optional<ElfImage> offered = images.get(path + "#" + inode + "#offered");
+        if (offered != null) {
+            return offered;
+        }
+        return images.computeIfAbsent(path + "#" + inode + "#" + stamp(openable), k -> {
             try {
                 return Optional.of(ElfImage.read(openable));
             } catch (TfixException e) {
@@ -45,6 +53,19 @@ public final class ElfCache {
             debug.putIfAbsent(key, found);
         }
         return found;
+    }
+
+    /** What stat says of the file now; a file that cannot be stat'ed gets no stamp (and is read as before). */
+    private static String stamp(Path openable) {
+        try {
+            return java.nio.file.Files.readAttributes(openable, "unix:dev,ino,lastModifiedTime,size").toString();
+        } catch (java.io.IOException | RuntimeException e) {
+            return "unstamped";
+        }
+    }
+
+    public int imagesKept() {
+        return images.size();
     }
 
     /** The root directory's device and inode: processes that share a root share their debug files (a fleet reads libc's once). */

@@ -60,7 +60,7 @@ public final class FleetRun {
             return ExitCodes.USAGE;
         }
         try {
-            Engine engine = Engine.create();
+            Engine engine = tfix.cli.CommandScope.engine();
             boolean hostWide = request.pid() == null && fleet.all == null;
             boolean readStatus = request.command().equals("status") && request.pid() == null;
             IntFunction<ProcessResult> job = readStatus ? new StatusReadJob(engine, hostWide)::run
@@ -72,7 +72,7 @@ public final class FleetRun {
                 return one.exitCode() == ExitCodes.OK ? ExitCodes.OK : ExitCodes.FAILED;
             }
             List<Integer> pids = hostWide ? new ProcessScan().mapping("/memfd:" + RecordStore.NAME)
-                    : new ProcessScan().using(FileIdentity.of(fleet.all).orElseThrow());
+                    : new ProcessScan().using(FileIdentity.of(tfix.cli.CommandScope.resolve(fleet.all)).orElseThrow());
             FleetSummary summary = runner.run(pids, job);
             if (summary.results().isEmpty()) {
                 (fleet.json ? err : out).println(hostWide ? "tfix status: no process on this host has tfix patches in force"
@@ -104,7 +104,8 @@ public final class FleetRun {
         if (fleet.parallel < 1) {
             return "--parallel takes a number of processes from 1 up, not " + fleet.parallel;
         }
-        if (fleet.all != null && (!Files.exists(fleet.all) || FileIdentity.of(fleet.all).isEmpty())) {
+        if (fleet.all != null && (!Files.exists(tfix.cli.CommandScope.resolve(fleet.all))
+                || FileIdentity.of(tfix.cli.CommandScope.resolve(fleet.all)).isEmpty())) {
             return "--all " + fleet.all + ": no such file: give the path of the program or library as it is on disk"
                     + " (for a library, the file /proc/PID/maps names)";
         }

@@ -61,6 +61,7 @@ record FleetSummary(String command, List<ProcessResult> results, double millis) 
         }
         m.put("millis", Math.round(millis * 1000) / 1000.0);
         m.put("exitCode", exitCode());
+        m.put("ranBy", tfix.cli.CommandScope.ranBy());
         return m;
     }
 }

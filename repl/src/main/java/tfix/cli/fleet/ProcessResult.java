@@ -30,6 +30,7 @@ record ProcessResult(String command, int pid, String program, String buildId, Ou
         m.put("message", message);
         m.put("freezeMillis", Math.round(freezeMillis * 1000) / 1000.0);
         m.put("sites", sites.stream().map(SiteResult::json).toList());
+        m.put("ranBy", tfix.cli.CommandScope.ranBy());
         return m;
     }
 }
