@@ -50,10 +50,11 @@ final class AttachedTarget implements Attached {
         this.callTimeout = callTimeout;
         this.cancelled = cancelled;
         this.warnings = warnings;
-        if (symbols == null) {
+        Maps maps = process.maps();
+        if (symbols == null || !symbols.current(maps)) {
             reload();
         } else {
-            use(symbols, process.maps());
+            use(symbols, maps);
         }
     }
 

@@ -58,6 +58,32 @@ class SharingTest extends EngineTest {
     }
 
     @Test
+    void aWaiterSeesWhatTheHolderLoadedAndFindsTheSameReplaceDone() throws Exception {
+        // The waiter read the process's files before its turn; the holder then loaded the patch. The waiter must
+        // read them again, or the patch it finds loaded is a library it does not know.
+        Path patch = Targets.patch("scorer_patch.c");
+        try (RunningTarget t = RunningTarget.start(Targets.exe("scorer.c"))) {
+            t.awaitLine("compute=40 static=16");
+            List<String> heard = new CopyOnWriteArrayList<>();
+            CompletableFuture<Results.Replaced> second;
+            try (TfixSession holder = TfixSession.attach(t.pid(), engine, Options.defaults().heldAs("tfix run"))) {
+                second = CompletableFuture.supplyAsync(() -> {
+                    try (TfixSession s = TfixSession.attach(t.pid(), engine, Options.defaults().heldAs("tfix exec"),
+                            heard::add)) {
+                        return s.replace("compute", null, "compute_v2", patch);
+                    }
+                });
+                Await.until(Duration.ofSeconds(20), () -> !heard.isEmpty());
+                holder.replace("compute", null, "compute_v2", patch);
+            }
+            Results.Replaced again = second.get(60, TimeUnit.SECONDS);
+            assertTrue(again.alreadyApplied(), again.toString());
+            t.awaitLine("compute=1005");
+            assertFalse(t.traced(), "left traced");
+        }
+    }
+
+    @Test
     void aTfixThatCannotGetTheProcessInTimeFailsNamingTheHolderAndTheLimit() throws Exception {
         try (RunningTarget t = RunningTarget.start(Targets.exe("scorer.c"))) {
             t.awaitLine("compute=40 static=16");

@@ -26,11 +26,31 @@ public final class ProcessSymbols {
     private final int pid;
     private final List<LoadedModule> modules;
     private final Demangler demangler;
+    /** What {@link #load} looked at: the first mapping of every file mapped executable; null when not loaded from maps. */
+    private final List<MemoryMap> scanned;
 
     public ProcessSymbols(int pid, List<LoadedModule> modules, Demangler demangler) {
+        this(pid, modules, demangler, null);
+    }
+
+    private ProcessSymbols(int pid, List<LoadedModule> modules, Demangler demangler, List<MemoryMap> scanned) {
         this.pid = pid;
         this.modules = List.copyOf(modules);
         this.demangler = demangler;
+        this.scanned = scanned;
+    }
+
+    /**
+     * Whether these symbols still describe the process whose maps are now {@code maps}: no file mapped executable
+     * came or went. Symbols read before waiting for another tfix (which may have loaded a patch) must be read again.
+     */
+    public boolean current(Maps maps) {
+        return scanned == null || scanned.equals(executableFiles(maps));
+    }
+
+    private static List<MemoryMap> executableFiles(Maps maps) {
+        return maps.files().values().stream().filter(ms -> ms.stream().anyMatch(MemoryMap::executable))
+                .map(ms -> ms.get(0)).toList();
     }
 
     /**
@@ -49,7 +69,7 @@ public final class ProcessSymbols {
             String path = e.getKey();
             img.ifPresent(i -> mods.add(new LoadedModule(path, ms, i, () -> cache.debugFor(i, deleted(path), root))));
         }
-        return new ProcessSymbols(pid, mods, demangler);
+        return new ProcessSymbols(pid, mods, demangler, executableFiles(maps));
     }
 
     /** The path a module had on disk: the kernel appends " (deleted)" once it is gone, and its debug file is kept by name. */
