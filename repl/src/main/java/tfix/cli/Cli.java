@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.Map;
 
 import tfix.dsl.ScriptError;
-import tfix.dsl.ScriptRunner;
 import tfix.dsl.TfixContext;
 import tfix.engine.Engine;
 import tfix.engine.failure.TfixException;
@@ -23,15 +22,6 @@ final class Cli {
             vars.put("pid", pid);
         }
         return vars;
-    }
-
-    /** A command's own short script over one context, failures as one line and exit 1. */
-    static int runScript(Main.Common common, String name, String text, Map<String, Object> vars) {
-        return guard(common.debug, () -> {
-            try (TfixContext ctx = context(common, Path.of("").toAbsolutePath())) {
-                new ScriptRunner(ctx).runText(text, name, vars);
-            }
-        });
     }
 
     static TfixContext context(Main.Common common, Path baseDir) {

@@ -167,6 +167,9 @@ public final class Main implements Callable<Integer> {
         /** The script; {@code vars} holds `pid` and takes what else it needs. */
         abstract String script(Map<String, Object> vars);
 
+        /** The same statements called directly, for one process: no Groovy to load or compile. */
+        abstract void direct(TfixContext ctx);
+
         @Override
         public Integer call() {
             Map<String, Object> vars = new HashMap<>();
@@ -175,8 +178,7 @@ public final class Main implements Callable<Integer> {
                 return FleetRun.execute(new FleetRun.Request(name, pid, common.options(), common.debug, false,
                         Path.of("").toAbsolutePath(), vars, () -> ScriptRunner.compile(text, name)), fleet);
             }
-            vars.put("pid", pid);
-            return Cli.runScript(common, name, text, vars);
+            return DirectRun.run(common, pid, this::direct);
         }
     }
 
@@ -210,6 +212,18 @@ public final class Main implements Callable<Integer> {
             }
             return script.append("status\ndetach\n").toString();
         }
+
+        @Override
+        void direct(TfixContext ctx) {
+            if (transaction != null) {
+                ctx.revertTransaction(transaction);
+            }
+            functions.forEach(ctx::revert);
+            if (transaction == null && functions.isEmpty()) {
+                ctx.revertAll();
+            }
+            ctx.status();
+        }
     }
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
@@ -222,6 +236,11 @@ public final class Main implements Callable<Integer> {
         @Override
         String script(Map<String, Object> vars) {
             return "attach pid; verify; detach";
+        }
+
+        @Override
+        void direct(TfixContext ctx) {
+            ctx.verify();
         }
     }
 
@@ -236,9 +255,16 @@ public final class Main implements Callable<Integer> {
         String script(Map<String, Object> vars) {
             return "attach pid; status; detach";
         }
+
+        @Override
+        void direct(TfixContext ctx) {
+            ctx.status();
+        }
     }
 
     public static void main(String[] args) {
+        // Else picocli loads and initialises Groovy's Closure (and its runtime) just to look for closures in annotations.
+        System.setProperty("picocli.disable.closures", "true");
         CommandLine cl = new CommandLine(new Main());
         cl.setParameterExceptionHandler((ex, a) -> {
             String hint = "";
