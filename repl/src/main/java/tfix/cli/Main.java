@@ -42,6 +42,10 @@ public final class Main implements Callable<Integer> {
                 + " statement) holds the process (default ${DEFAULT-VALUE}).", defaultValue = "30")
         long lockTimeout;
 
+        @Option(names = Priority.FLAG, description = "Keep the scheduling priority tfix was started with (also"
+                + " TFIX_NO_PRIORITY=1); by default, as root, tfix runs at nice " + Priority.NICE + " so a busy host does not slow it.")
+        boolean noPriority;
+
         /** The command using these options, named to a tfix that waits for this one. */
         @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
         CommandLine.Model.CommandSpec command;
@@ -274,6 +278,7 @@ public final class Main implements Callable<Integer> {
             System.err.println("tfix: " + ex.getMessage().lines().findFirst().orElse("") + hint + " (see tfix --help)");
             return 2;
         });
+        cl.setExecutionStrategy(Priority::execute);
         int code = cl.execute(args);
         System.out.flush();
         System.exit(code);
