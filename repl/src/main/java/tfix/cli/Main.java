@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine;
+import tfix.dsl.ScriptCache;
 import tfix.dsl.ScriptRunner;
 import tfix.dsl.TfixContext;
 import tfix.cli.fleet.FleetOptions;
@@ -103,7 +104,7 @@ public final class Main implements Callable<Integer> {
             return Cli.guard(common.debug, () -> {
                 try (TfixContext ctx = new TfixContext(Engine.create(), common.options(), System.out,
                         Path.of("").toAbsolutePath(), dryRun)) {
-                    run(new ScriptRunner(ctx), Cli.pidBinding(pid));
+                    run(new ScriptRunner(ctx).caching(ScriptCache.standard()), Cli.pidBinding(pid));
                 }
             });
         }
