@@ -35,7 +35,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-gdb", description = "Leave gdb out.")
     boolean noGdb;
 
-    @Option(names = "--only", description = "Run only these parts: freeze, command, call, transaction, symbols, fleet.", split = ",")
+    @Option(names = "--only", description = "Run only these parts: freeze, command, cold, call, transaction, symbols, fleet.", split = ",")
     List<String> only;
 
     @Option(names = "--processes", description = "Processes of the fleet benchmark (default ${DEFAULT-VALUE}).", defaultValue = "200")
@@ -51,6 +51,7 @@ public final class BenchCommand implements Callable<Integer> {
     static {
         PARTS.put("freeze", FreezeBench::new);
         PARTS.put("command", CommandBench::new);
+        PARTS.put("cold", ColdBench::new);
         PARTS.put("call", CallCostBench::new);
         PARTS.put("transaction", TransactionBench::new);
         PARTS.put("symbols", SymbolBench::new);
