@@ -38,6 +38,8 @@ import org.codehaus.groovy.tools.GroovyClass;
  */
 public final class ScriptCache {
     private static final String MAGIC = "tfix compiled script 1";
+    /** Entries kept: scripts naming a pid differ every run, so without a bound the folder would only grow. */
+    static final int KEPT = 256;
     private final Path dir;
 
     private ScriptCache(Path dir) {
@@ -168,6 +170,7 @@ public final class ScriptCache {
             Files.write(tmp, bytes.toByteArray());
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             tmp = null;
+            prune();
         } catch (IOException | RuntimeException e) {
             // Not cached: the next run compiles again.
         } finally {
@@ -178,6 +181,24 @@ public final class ScriptCache {
                     // nothing more to do
                 }
             }
+        }
+    }
+
+    /** Removes the oldest entries beyond {@link #KEPT}. */
+    private void prune() throws IOException {
+        List<Path> all = entries();
+        if (all.size() <= KEPT) {
+            return;
+        }
+        all.sort(java.util.Comparator.comparing(p -> {
+            try {
+                return Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS);
+            } catch (IOException e) {
+                return java.nio.file.attribute.FileTime.fromMillis(0);
+            }
+        }));
+        for (Path p : all.subList(0, all.size() - KEPT)) {
+            Files.deleteIfExists(p);
         }
     }
 

@@ -38,8 +38,11 @@ final class ColdBench extends Bench {
         // Its own journal and script cache: log reads what this bench wrote, exec's cache starts empty.
         env.put("TFIX_JOURNAL", tools().dir().resolve("journal.jsonl").toString());
         env.put("TFIX_SCRIPT_CACHE", tools().dir().resolve("scripts").toString());
-        Toolchain.run(List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:ArchiveClassesAtExit=" + cds,
-                "-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-jar", jar, "exec", "1 + 1"));
+        ProcessBuilder training = new ProcessBuilder(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-XX:ArchiveClassesAtExit=" + cds, "-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-jar", jar, "exec", "1 + 1")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        training.environment().putAll(env);
+        training.start().waitFor();
         Built freeze = build("freeze", "-pthread");
         System.out.println("cold commands (fresh JVM each, launcher's options and archive):");
         idle(freeze);
