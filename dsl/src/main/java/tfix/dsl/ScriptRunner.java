@@ -29,6 +29,8 @@ public final class ScriptRunner {
     private final GroovyShell shell;
     private final Binding binding;
     private final TfixContext context;
+    /** Where compiled scripts are kept between runs (the command line's); null: compile every time. */
+    private ScriptCache cache;
 
     public ScriptRunner(TfixContext context) {
         this.context = context;
@@ -84,6 +86,12 @@ public final class ScriptRunner {
         }
     }
 
+    /** Scripts run from now on are taken from (and kept in) {@code cache} instead of compiled each time. */
+    public ScriptRunner caching(ScriptCache cache) {
+        this.cache = cache;
+        return this;
+    }
+
     public Binding binding() {
         return binding;
     }
@@ -123,7 +131,8 @@ public final class ScriptRunner {
         String scriptName = className(name);
         Script script;
         try {
-            script = shell.parse(text, scriptName + ".groovy");
+            script = cache == null ? shell.parse(text, scriptName + ".groovy")
+                    : InvokerHelper.createScript(cache.load(text, scriptName, configuration(), ScriptRunner.class.getClassLoader()), binding);
         } catch (MultipleCompilationErrorsException e) {
             throw syntaxError(name, e);
         }

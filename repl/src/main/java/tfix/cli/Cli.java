@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.Map;
 
 import tfix.dsl.ScriptError;
-import tfix.dsl.ScriptRunner;
 import tfix.dsl.TfixContext;
 import tfix.engine.failure.TfixException;
 
@@ -22,19 +21,6 @@ final class Cli {
             vars.put("pid", pid);
         }
         return vars;
-    }
-
-    /** A command's own short script over one context, failures as one line and exit 1. */
-    static int runScript(Main.Common common, String name, String text, Map<String, Object> vars) {
-        return guard(common.debug, () -> {
-            try (TfixContext ctx = context(common, CommandScope.cwd())) {
-                if (CommandScope.inService()) {
-                    new ScriptRunner(ctx).runCompiled(CommandScope.compile(text, name), vars);
-                } else {
-                    new ScriptRunner(ctx).runText(text, name, vars);
-                }
-            }
-        });
     }
 
     static TfixContext context(Main.Common common, Path baseDir) {

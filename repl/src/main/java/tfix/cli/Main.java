@@ -11,10 +11,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine;
-import tfix.dsl.ScriptRunner;
-import tfix.dsl.TfixContext;
 import tfix.cli.fleet.FleetOptions;
 import tfix.cli.fleet.FleetRun;
+import tfix.dsl.ScriptCache;
+import tfix.dsl.ScriptRunner;
+import tfix.dsl.TfixContext;
 import tfix.engine.Options;
 
 /** The tfix command line. */
@@ -41,6 +42,10 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--lock-timeout", description = "Seconds to wait while another tfix (a REPL running a"
                 + " statement) holds the process (default ${DEFAULT-VALUE}).", defaultValue = "30")
         long lockTimeout;
+
+        @Option(names = Priority.FLAG, description = "Keep the scheduling priority tfix was started with (also"
+                + " TFIX_NO_PRIORITY=1); by default, as root, tfix runs at nice " + Priority.NICE + " so a busy host does not slow it.")
+        boolean noPriority;
 
         /** The command using these options, named to a tfix that waits for this one. */
         @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
@@ -108,7 +113,7 @@ public final class Main implements Callable<Integer> {
                         ctx.baseDir(baseDir());
                         new ScriptRunner(ctx).runCompiled(compiled, Cli.pidBinding(pid));
                     } else {
-                        run(new ScriptRunner(ctx), Cli.pidBinding(pid));
+                        run(new ScriptRunner(ctx).caching(ScriptCache.standard()), Cli.pidBinding(pid));
                     }
                 }
             });
@@ -177,6 +182,9 @@ public final class Main implements Callable<Integer> {
         /** The script; {@code vars} holds `pid` and takes what else it needs. */
         abstract String script(Map<String, Object> vars);
 
+        /** The same statements called directly, for one process: no Groovy to load or compile. */
+        abstract void direct(TfixContext ctx);
+
         @Override
         public Integer call() {
             Map<String, Object> vars = new HashMap<>();
@@ -185,8 +193,7 @@ public final class Main implements Callable<Integer> {
                 return FleetRun.execute(new FleetRun.Request(name, pid, common.options(), common.debug, false,
                         CommandScope.cwd(), vars, () -> CommandScope.compile(text, name)), fleet);
             }
-            vars.put("pid", pid);
-            return Cli.runScript(common, name, text, vars);
+            return DirectRun.run(common, pid, this::direct);
         }
     }
 
@@ -220,6 +227,18 @@ public final class Main implements Callable<Integer> {
             }
             return script.append("status\ndetach\n").toString();
         }
+
+        @Override
+        void direct(TfixContext ctx) {
+            if (transaction != null) {
+                ctx.revertTransaction(transaction);
+            }
+            functions.forEach(ctx::revert);
+            if (transaction == null && functions.isEmpty()) {
+                ctx.revertAll();
+            }
+            ctx.status();
+        }
     }
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
@@ -232,6 +251,11 @@ public final class Main implements Callable<Integer> {
         @Override
         String script(Map<String, Object> vars) {
             return "attach pid; verify; detach";
+        }
+
+        @Override
+        void direct(TfixContext ctx) {
+            ctx.verify();
         }
     }
 
@@ -246,13 +270,22 @@ public final class Main implements Callable<Integer> {
         String script(Map<String, Object> vars) {
             return "attach pid; status; detach";
         }
+
+        @Override
+        void direct(TfixContext ctx) {
+            ctx.status();
+        }
     }
 
     public static void main(String[] args) {
+        // Else picocli loads and initialises Groovy's Closure (and its runtime) just to look for closures in annotations.
+        System.setProperty("picocli.disable.closures", "true");
         if (args.length > 0 && args[0].equals("--service")) {
             System.exit(tfix.cli.service.ServiceClient.demanded(java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
-        int code = commandLine().execute(args);
+        CommandLine cl = commandLine();
+        cl.setExecutionStrategy(Priority::execute);
+        int code = cl.execute(args);
         System.out.flush();
         System.exit(code);
     }

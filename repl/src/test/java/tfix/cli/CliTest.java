@@ -37,6 +37,7 @@ class CliTest {
         Path err = Files.createTempFile("tfix-err", ".txt");
         try {
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+            pb.environment().put("TFIX_SCRIPT_CACHE", "off"); // no compiled scripts left in the user's cache
             pb.environment().putAll(env);
             Process p = pb.start();
             if (!p.waitFor(120, TimeUnit.SECONDS)) {

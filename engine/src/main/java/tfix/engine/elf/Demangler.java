@@ -20,33 +20,41 @@ public final class Demangler {
         void free(Pointer p);
     }
 
-    private final CxxAbi abi;
-    private final Free libc;
+    private CxxAbi abi;
+    private Free libc;
+    /** libstdc++ is bound on the first mangled name, not at start: most commands never meet one. */
+    private boolean bound;
     private final Map<String, String> cache = new ConcurrentHashMap<>();
 
-    private Demangler(CxxAbi abi, Free libc) {
-        this.abi = abi;
-        this.libc = libc;
+    private Demangler() {
     }
 
     /** A demangler, or one that returns names unchanged when libstdc++ is not installed. */
     public static Demangler load() {
-        try {
-            CxxAbi abi = LibraryLoader.create(CxxAbi.class).load("libstdc++.so.6");
-            Free free = LibraryLoader.create(Free.class).load("c");
-            return new Demangler(abi, free);
-        } catch (LinkageError | RuntimeException e) {
-            return new Demangler(null, null);
+        return new Demangler();
+    }
+
+    private synchronized boolean bind() {
+        if (!bound) {
+            bound = true;
+            try {
+                CxxAbi a = LibraryLoader.create(CxxAbi.class).load("libstdc++.so.6");
+                libc = LibraryLoader.create(Free.class).load("c");
+                abi = a;
+            } catch (LinkageError | RuntimeException e) {
+                abi = null;
+            }
         }
+        return abi != null;
     }
 
     public boolean available() {
-        return abi != null;
+        return bind();
     }
 
     /** The source form of a mangled C++ name; empty for names that are not mangled. */
     public Optional<String> demangle(String name) {
-        if (abi == null || !name.startsWith("_Z")) {
+        if (!name.startsWith("_Z") || !bind()) {
             return Optional.empty();
         }
         String cached = cache.get(name);

@@ -4,6 +4,7 @@ import jnr.ffi.Pointer;
 import tfix.engine.sys.Errno;
 import tfix.engine.sys.LibC;
 import tfix.engine.sys.Native;
+import tfix.engine.sys.ProcessPriority;
 import tfix.engine.sys.SyscallException;
 
 /**
@@ -58,9 +59,10 @@ public final class Ptrace {
         return nat.gettid();
     }
 
-    /** nice -15 for the calling (tracer) thread, or back to 0. */
+    /** nice -15 (or the process's own level if higher) for the calling (tracer) thread, or back to the process's level. */
     void boost(boolean on) {
-        libc.setpriority(PRIO_PROCESS, nat.gettid(), on ? -15 : 0);
+        int base = ProcessPriority.base();
+        libc.setpriority(PRIO_PROCESS, nat.gettid(), on ? Math.min(-15, base) : base);
     }
 
     public void seize(int tid) {

@@ -9,27 +9,40 @@ import capstone.Capstone;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 
-/** x86-64 decoding through Capstone (Debian's libcapstone4, via the JNA binding). */
+/**
+ * x86-64 decoding through Capstone (Debian's libcapstone4, via the JNA binding). Capstone is bound on the first
+ * decode, not when the engine is made: status, verify and revert never decode, and JNA with Capstone is a
+ * noticeable part of a cold command's start.
+ */
 public final class X86Decoder implements AutoCloseable {
     private static final Pattern ADDRESS = Pattern.compile("0x[0-9a-f]+");
-    private final Capstone cs;
+    private Capstone cs;
+    private boolean closed;
 
     public X86Decoder() {
-        Capstone c;
-        try {
-            c = new Capstone(Capstone.CS_ARCH_X86, Capstone.CS_MODE_64);
-        } catch (UnsatisfiedLinkError e) {
-            throw new TfixException(Reason.UNSUPPORTED, "cannot load the Capstone disassembler: install it with `apt-get install -y libcapstone4`");
+    }
+
+    /** Capstone, bound on first use; the caller holds this decoder's lock. */
+    private Capstone capstone() {
+        if (cs == null) {
+            if (closed) {
+                throw new IllegalStateException("decoder closed");
+            }
+            try {
+                cs = new Capstone(Capstone.CS_ARCH_X86, Capstone.CS_MODE_64);
+            } catch (UnsatisfiedLinkError e) {
+                throw new TfixException(Reason.UNSUPPORTED, "cannot load the Capstone disassembler: install it with `apt-get install -y libcapstone4`");
+            }
         }
-        this.cs = c;
+        return cs;
     }
 
     /** Decodes until the bytes end or an undecodable byte is met. */
     public List<Instruction> decode(byte[] code, long address) {
         List<Instruction> out = new ArrayList<>();
         Capstone.CsInsn[] insns;
-        synchronized (cs) {
-            insns = cs.disasm(code, address);
+        synchronized (this) {
+            insns = capstone().disasm(code, address);
         }
         if (insns == null) {
             return out;
@@ -60,9 +73,11 @@ public final class X86Decoder implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        synchronized (cs) {
+    public synchronized void close() {
+        closed = true;
+        if (cs != null) {
             cs.close();
+            cs = null;
         }
     }
 }

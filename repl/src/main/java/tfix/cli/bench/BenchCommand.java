@@ -35,7 +35,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-gdb", description = "Leave gdb out.")
     boolean noGdb;
 
-    @Option(names = "--only", description = "Run only these parts: freeze, command, service, call, transaction, symbols, fleet.", split = ",")
+    @Option(names = "--only", description = "Run only these parts: freeze, command, service, cold, call, transaction, symbols, fleet.", split = ",")
     List<String> only;
 
     @Option(names = "--processes", description = "Processes of the fleet benchmark (default ${DEFAULT-VALUE}).", defaultValue = "200")
@@ -52,6 +52,7 @@ public final class BenchCommand implements Callable<Integer> {
         PARTS.put("freeze", FreezeBench::new);
         PARTS.put("command", CommandBench::new);
         PARTS.put("service", ServiceBench::new);
+        PARTS.put("cold", ColdBench::new);
         PARTS.put("call", CallCostBench::new);
         PARTS.put("transaction", TransactionBench::new);
         PARTS.put("symbols", SymbolBench::new);

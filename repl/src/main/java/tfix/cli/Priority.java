@@ -1,0 +1,37 @@
+package tfix.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.ParseResult;
+import tfix.engine.sys.Native;
+import tfix.engine.sys.ProcessPriority;
+
+/**
+ * Commands that work on processes (those with --no-priority) run at nice -19 when tfix may raise itself (root):
+ * on a saturated host they otherwise wait tens of seconds for the CPU (issue 18, goal 3). --no-priority or
+ * TFIX_NO_PRIORITY=1 keeps the priority tfix was started with.
+ */
+final class Priority {
+    static final int NICE = -19;
+    static final String FLAG = "--no-priority";
+
+    private Priority() {
+    }
+
+    /** picocli's usual execution, after raising the priority if the command asks for it. */
+    static int execute(ParseResult parsed) {
+        ParseResult cmd = parsed;
+        while (cmd.hasSubcommand()) {
+            cmd = cmd.subcommand();
+        }
+        boolean help = cmd.isUsageHelpRequested() || cmd.isVersionHelpRequested();
+        if (!help && cmd.commandSpec().findOption(FLAG) != null && !cmd.hasMatchedOption(FLAG) && !offByEnvironment()) {
+            ProcessPriority.raise(new Native().libc(), NICE);
+        }
+        return new CommandLine.RunLast().execute(parsed);
+    }
+
+    private static boolean offByEnvironment() {
+        String v = System.getenv("TFIX_NO_PRIORITY");
+        return v != null && !v.isBlank() && !v.equals("0");
+    }
+}
