@@ -9,6 +9,7 @@ import tfix.engine.failure.Printable;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.guard.Journal;
+import tfix.engine.guard.JournalReader;
 import tfix.engine.sys.Native;
 
 /** `tfix log`: the journal of every write tfix made to a process. */
@@ -27,14 +28,10 @@ final class LogCommand implements Callable<Integer> {
     public Integer call() {
         return Cli.guard(debug, () -> {
             Journal journal = Journal.standard(new Native().libc().geteuid());
-            List<Journal.Entry> entries = Journal.unsettledIntentsKept(journal.read()).stream()
-                    .filter(e -> pid == null || e.pid() == pid).toList();
             if (last != null && last < 0) {
                 throw new TfixException(Reason.BAD_INPUT, "--last takes a number of writes, 0 or more");
             }
-            if (last != null && entries.size() > last) {
-                entries = entries.subList(entries.size() - last, entries.size());
-            }
+            List<Journal.Entry> entries = new JournalReader(journal).entries(pid, last);
             System.out.println("journal " + journal.file() + ": " + entries.size() + " write" + (entries.size() == 1 ? "" : "s"));
             for (Journal.Entry e : entries) {
                 String sha = e.patchSha256() == null ? "?" : e.patchSha256().substring(0, 12);
