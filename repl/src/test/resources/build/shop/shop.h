@@ -1,0 +1,14 @@
+#ifndef SHOP_H
+#define SHOP_H
+
+struct item {
+    int id;
+    int price;
+};
+
+void set_discount(int percent);
+int quote(int base);
+int shipping(int weight);
+int item_total(const struct item *items, int count);
+
+#endif
