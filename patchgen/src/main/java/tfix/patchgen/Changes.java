@@ -25,9 +25,10 @@ record Changes(List<FilePlan> files) {
      * @param carried  functions the patch defines under their own name: new ones, and changed statics the binary
      *                 only has inlined into its (also changed) callers
      * @param causes   per function, the hunks behind its change
+     * @param linesMoved functions left as they are: only line numbers the diff moved (__LINE__) differ
      */
     record FilePlan(FileChange change, Map<String, String> replaced, List<String> carried, List<String> newData,
-                    Map<String, List<DiffLines.Cause>> causes) {
+                    Map<String, List<DiffLines.Cause>> causes, List<String> linesMoved) {
     }
 
     static Changes of(List<FileChange> changes, DiffLines lines, Predicate<String> inBinary) {
@@ -40,11 +41,14 @@ record Changes(List<FilePlan> files) {
             Map<String, String> replaced = new LinkedHashMap<>();
             List<String> carried = new ArrayList<>(d.added());
             Map<String, List<DiffLines.Cause>> causes = new LinkedHashMap<>();
+            List<String> linesMoved = new ArrayList<>();
             d.added().forEach(f -> causes.put(f, lines.causes(fc, f)));
             for (String f : d.changed()) {
                 List<DiffLines.Cause> why = lines.causes(fc, f);
                 causes.put(f, why);
-                if (why.isEmpty()) {
+                if (why.isEmpty() && lines.onlyLinesMoved(fc.old().normalFunction(f), fc.fresh().normalFunction(f))) {
+                    linesMoved.add(f + " (" + fc.source() + ")");
+                } else if (why.isEmpty()) {
                     refusals.add(f + " (" + fc.source() + ") changed though no line of the diff is in it: the diff changes"
                             + " something it depends on (a struct layout, a macro, a type, a constant)");
                 } else if (inBinary.test(f)) {
@@ -57,7 +61,7 @@ record Changes(List<FilePlan> files) {
                 }
             }
             if (!replaced.isEmpty() || !carried.isEmpty() || !d.addedData().isEmpty()) {
-                plans.add(new FilePlan(fc, replaced, carried, d.addedData(), causes));
+                plans.add(new FilePlan(fc, replaced, carried, d.addedData(), causes, List.copyOf(linesMoved)));
             }
         }
         if (!refusals.isEmpty()) {

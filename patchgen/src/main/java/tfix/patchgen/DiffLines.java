@@ -49,6 +49,41 @@ final class DiffLines {
         return sorted;
     }
 
+    /**
+     * Whether two versions of a function differ only in numbers that are line numbers the diff moved (__LINE__ in an
+     * assert or a log call below a hunk): the old code then only reports the old line, and needs no patch.
+     */
+    boolean onlyLinesMoved(String oldText, String newText) {
+        String[] a = oldText.split("\n");
+        String[] b = newText.split("\n");
+        if (a.length != b.length) {
+            return false;
+        }
+        java.util.regex.Pattern number = java.util.regex.Pattern.compile("(?<![\\w.])\\d+(?![\\w.])");
+        boolean moved = false;
+        for (int i = 0; i < a.length; i++) {
+            if (a[i].equals(b[i])) {
+                continue;
+            }
+            if (!number.matcher(a[i]).replaceAll("#").equals(number.matcher(b[i]).replaceAll("#"))) {
+                return false;
+            }
+            java.util.regex.Matcher x = number.matcher(a[i]);
+            java.util.regex.Matcher y = number.matcher(b[i]);
+            while (x.find() && y.find()) {
+                int from = Integer.parseInt(x.group());
+                int to = Integer.parseInt(y.group());
+                if (from != to) {
+                    if (diff.files().stream().noneMatch(f -> f.newLine(from) == to)) {
+                        return false;
+                    }
+                    moved = true;
+                }
+            }
+        }
+        return moved;
+    }
+
     /** A file name from the assembler, relative to the patched tree (or as it is when outside it). */
     String relative(Path cwd, String file) {
         Path p = cwd.resolve(file).normalize();

@@ -15,7 +15,8 @@ final class Explain {
         for (Map.Entry<String, Set<String>> e : pa.uses.entrySet()) {
             String f = e.getKey();
             String what = renames.containsKey(f) ? "replaced by " + renames.get(f)
-                    : plan.carried().contains(f) ? "new (or only inlined in the binary): carried by the patch"
+                    : plan.change().diff().added().contains(f) ? "new: carried by the patch"
+                    : plan.carried().contains(f) ? "changed, and only inlined in the binary: carried by the patch"
                     : "unchanged, but the binary has it only inlined: the patch carries a copy";
             out.add(f + " (" + file + "): " + what);
             for (DiffLines.Cause c : plan.causes().getOrDefault(f, List.of())) {
@@ -34,6 +35,7 @@ final class Explain {
             }
             out.add("  uses: " + (uses.isEmpty() ? "nothing outside the patch" : String.join(", ", uses)));
         }
+        plan.linesMoved().forEach(f -> out.add(f + ": left as it is (only __LINE__ numbers the diff moved differ)"));
         return out;
     }
 }

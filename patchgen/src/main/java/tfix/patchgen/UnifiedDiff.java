@@ -30,6 +30,19 @@ public record UnifiedDiff(List<FileDiff> files) {
             return out.toString();
         }
 
+        /** Where a line of the old file is in the new one, if it lies outside every hunk (else -1). */
+        public int newLine(int oldLine) {
+            int shift = 0;
+            for (Hunk h : hunks) {
+                if (oldLine >= h.oldStart() + h.oldCount()) {
+                    shift = h.newStart() + h.newCount() - h.oldStart() - h.oldCount();
+                } else if (oldLine >= h.oldStart()) {
+                    return -1;
+                }
+            }
+            return oldLine + shift;
+        }
+
         /** Lines of the new file the diff adds, plus the lines either side of each removal. */
         public TreeSet<Integer> touchedLines() {
             TreeSet<Integer> out = new TreeSet<>();
@@ -55,6 +68,16 @@ public record UnifiedDiff(List<FileDiff> files) {
                 }
             }
             return out;
+        }
+
+        /** Lines of the old file it spans. */
+        int oldCount() {
+            return (int) body.stream().filter(b -> !b.startsWith("+") && !b.startsWith("\\")).count();
+        }
+
+        /** Lines of the new file it spans. */
+        int newCount() {
+            return (int) body.stream().filter(b -> !b.startsWith("-") && !b.startsWith("\\")).count();
         }
 
         /** The diff lines that add or remove, for --explain. */

@@ -63,7 +63,22 @@ class BuildCommandTest {
         CliTest.Result r = build(src, "newfunction", dir.resolve("fix-new"), "--explain");
         assertEquals(0, r.exit(), r.err() + r.out());
         assertTrue(r.out().contains("loyalty_bonus (pricing.c): new"), r.out());
+        // quote prints __LINE__, five lines further down now: that alone is no reason to patch it.
+        assertTrue(r.out().contains("quote (pricing.c): left as it is (only __LINE__ numbers the diff moved differ)"), r.out());
+        assertTrue(r.out().contains("replaces discounted\n"), r.out());
         applyAndRevert(src.resolve("shop"), dir.resolve("fix-new/fix-new.tfix.groovy"), "quote=85 shipping=13 total=350");
+    }
+
+    /** A static inline function of a header, inlined in two files: every function that inlined it is replaced. */
+    @Test
+    void aChangedInlineFunctionReplacesEveryFunctionThatInlinedIt() throws Exception {
+        Path src = builtTree("src");
+        CliTest.Result r = build(src, "inline", dir.resolve("fix-inline"), "--explain");
+        assertEquals(0, r.exit(), r.err() + r.out());
+        assertTrue(r.out().contains("replaces quote, shipping"), r.out());
+        assertTrue(r.out().contains("shipping (shipping.c): replaced by shipping__tfix_")
+                && r.out().contains("because of shop.h hunk #1"), r.out());
+        applyAndRevert(src.resolve("shop"), dir.resolve("fix-inline/fix-inline.tfix.groovy"), "quote=90 shipping=10 total=350");
     }
 
     /** A field added to a struct: item_total changes with no line of the diff in it, and main.c's items change size. */

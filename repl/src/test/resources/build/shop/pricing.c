@@ -23,6 +23,6 @@ static __attribute__((noinline)) int discounted(int base)
 int quote(int base)
 {
     if (base < 0)
-        fprintf(stderr, "negative base %d\n", base);
-    return discounted(base);
+        fprintf(stderr, "negative base %d (pricing.c:%d)\n", base, __LINE__);
+    return discounted(capped(base, 1000));
 }

@@ -6,8 +6,7 @@ static int shipments;
 int shipping(int weight)
 {
     shipments++;
-    if (weight > 5)
-        weight = 5;
+    weight = capped(weight, 5);
     return 5 + weight * per_kg[weight];
 }
 

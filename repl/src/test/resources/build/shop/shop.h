@@ -6,6 +6,12 @@ struct item {
     int price;
 };
 
+/* The smaller of value and cap. */
+static inline int capped(int value, int cap)
+{
+    return value > cap ? cap : value;
+}
+
 void set_discount(int percent);
 int quote(int base);
 int shipping(int weight);
