@@ -81,6 +81,30 @@ class BuildCommandTest {
         applyAndRevert(src.resolve("shop"), dir.resolve("fix-inline/fix-inline.tfix.groovy"), "quote=90 shipping=10 total=350");
     }
 
+    /** A shared library's function, whose new code uses a file static, a static helper, string constants and stderr. */
+    @Test
+    void aChangeInASharedLibraryIsPatchedInTheProcessThatMapsIt() throws Exception {
+        Path lib = builtTree("lib", "lib");
+        CliTest.Result r = CliTest.tfix("build", "--source", lib.toString(), "--diff", resource("diffs/library.diff").toString(),
+                "--binary", lib.resolve("libtally.so").toString(), "--out", dir.resolve("fix-lib").toString(), "--explain");
+        assertEquals(0, r.exit(), r.err() + r.out());
+        assertTrue(r.out().contains("tallies (static of tally.c, bound by tfix)") && r.out().contains("stderr (bound by the loader)"),
+                r.out());
+        String runbook = Files.readString(dir.resolve("fix-lib/fix-lib.tfix.groovy"));
+        assertTrue(runbook.contains("', lib: 'libtally.so'"), runbook);
+        try (RunningTarget t = RunningTarget.start(lib.resolve("host"))) {
+            t.awaitLine("tally=12");
+            CliTest.Result run = CliTest.tfix("run", dir.resolve("fix-lib/fix-lib.tfix.groovy").toString(), "--pid",
+                    Integer.toString(t.pid()));
+            assertEquals(0, run.exit(), run.err() + run.out());
+            t.awaitLine("tally=18");
+            CliTest.Result revert = CliTest.tfix("revert", "--pid", Integer.toString(t.pid()));
+            assertEquals(0, revert.exit(), revert.err() + revert.out());
+            t.awaitLine("tally=12");
+            assertFalse(t.traced());
+        }
+    }
+
     /** A field added to a struct: item_total changes with no line of the diff in it, and main.c's items change size. */
     @Test
     void aChangedStructIsRefusedNamingWhatDependsOnIt() throws Exception {
@@ -157,8 +181,12 @@ class BuildCommandTest {
 
     /** A copy of the shop's sources built with make, as the running binary was. */
     private Path builtTree(String name) throws Exception {
+        return builtTree(name, "shop");
+    }
+
+    private Path builtTree(String name, String resource) throws Exception {
         Path src = dir.resolve(name);
-        copy(resource("shop"), src);
+        copy(resource(resource), src);
         Process p = new ProcessBuilder("make", "-s").directory(src.toFile()).redirectErrorStream(true).start();
         String log = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, log);
