@@ -105,6 +105,29 @@ class BuildCommandTest {
         }
     }
 
+    /** A C++ member function using a static member and a variable of an anonymous namespace. */
+    @Test
+    void aCppMemberFunctionIsPatched() throws Exception {
+        Path src = builtTree("cpp", "cpp");
+        CliTest.Result r = CliTest.tfix("build", "--source", src.toString(), "--diff", resource("diffs/cpp.diff").toString(),
+                "--binary", src.resolve("meter").toString(), "--out", dir.resolve("fix-cpp").toString(), "--explain");
+        assertEquals(0, r.exit(), r.err() + r.out());
+        assertTrue(r.out().contains("_ZNK5Meter7readingEi (meter.cpp): replaced by _ZNK5Meter7readingEi__tfix_")
+                && r.out().contains("_ZN12_GLOBAL__N_15scaleE (static of meter.cpp, bound by tfix)"), r.out());
+        try (RunningTarget t = RunningTarget.start(src.resolve("meter"))) {
+            t.awaitLine("reading=22");
+            CliTest.Result run = CliTest.tfix("run", dir.resolve("fix-cpp/fix-cpp.tfix.groovy").toString(), "--pid",
+                    Integer.toString(t.pid()));
+            assertEquals(0, run.exit(), run.err() + run.out());
+            assertTrue(run.out().contains("replaced Meter::reading(int) const with"), run.out());
+            t.awaitLine("reading=23");
+            CliTest.Result revert = CliTest.tfix("revert", "--pid", Integer.toString(t.pid()));
+            assertEquals(0, revert.exit(), revert.err() + revert.out());
+            t.awaitLine("reading=22");
+            assertFalse(t.traced());
+        }
+    }
+
     /** A field added to a struct: item_total changes with no line of the diff in it, and main.c's items change size. */
     @Test
     void aChangedStructIsRefusedNamingWhatDependsOnIt() throws Exception {
