@@ -116,25 +116,57 @@ final class AsmUnits {
 
     /** The directives after a constant's label, up to the next label: what the code reads there. */
     String constantContent(String label) {
-        return constantText.computeIfAbsent(label, l -> {
-            AsmFile.Section s = asm.labelSection.get(l);
-            if (s == null) {
-                return "?" + l;
+        String known = constantText.get(label);
+        if (known != null) {
+            return known;
+        }
+        String text = contentOf(label);
+        constantText.put(label, text);
+        return text;
+    }
+
+    private String contentOf(String l) {
+        AsmFile.Section s = asm.labelSection.get(l);
+        if (s == null) {
+            return "?" + l;
+        }
+        StringBuilder text = new StringBuilder();
+        boolean in = false;
+        for (String line : s.lines) {
+            String t = line.trim();
+            if (t.equals(l + ":")) {
+                in = true;
+            } else if (in && !line.startsWith("\t") && t.endsWith(":")) {
+                break;
+            } else if (in && !debugOnly(t)) {
+                text.append(t).append(';');
             }
-            StringBuilder text = new StringBuilder();
-            boolean in = false;
-            for (String line : s.lines) {
-                String t = line.trim();
-                if (t.equals(l + ":")) {
-                    in = true;
-                } else if (in && !line.startsWith("\t") && t.endsWith(":")) {
-                    break;
-                } else if (in && !debugOnly(t)) {
-                    text.append(t).append(';');
-                }
-            }
-            return text.toString();
-        });
+        }
+        return expand(text.toString(), l);
+    }
+
+    /** A constant naming other constants (a table of string pointers) is compared by theirs, not by label numbers. */
+    private String expand(String text, String label) {
+        Matcher m = CONST_LABEL.matcher(text);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            String inner = m.group().equals(label) || depth > 4 ? m.group() : nested(m.group());
+            m.appendReplacement(sb, Matcher.quoteReplacement("{" + inner + "}"));
+        }
+        m.appendTail(sb);
+        return sb.toString();
+    }
+
+    private int depth;
+
+    private String nested(String label) {
+        depth++;
+        try {
+            String known = constantText.get(label);
+            return known != null ? known : constantContent(label);
+        } finally {
+            depth--;
+        }
     }
 
     static boolean debugOnly(String t) {

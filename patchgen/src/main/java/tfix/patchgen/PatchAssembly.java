@@ -21,7 +21,8 @@ import tfix.engine.failure.TfixException;
  * instruction on that address, restore. Only lea, mov, push, pop run in between: the flags pass through unchanged.
  */
 final class PatchAssembly {
-    private static final Pattern RIP = Pattern.compile("(?<![\\w.$@])([A-Za-z_.$][\\w.$]*)((?:[+-]\\d+)?)\\(%rip\\)");
+    /** sym(%rip), sym+8(%rip), and gcc's other spelling 8+sym(%rip): the symbol is group 2, the offsets 1 and 3. */
+    private static final Pattern RIP = Pattern.compile("(?<![\\w.$@])(?:(-?\\d+)\\+)?([A-Za-z_.$][\\w.$]*)((?:[+-]\\d+)?)\\(%rip\\)");
     private static final Pattern VIA = Pattern.compile("(?<![\\w.$@])([A-Za-z_.$][\\w.$]*)@(GOTPCREL|PLT|GOT)\\b");
     private static final Pattern BRANCH = Pattern.compile("^(\\s*)(call|jmp|j[a-z]{1,4})\\s+([A-Za-z_.$][\\w.$]*)\\s*$");
     private static final Pattern IMMEDIATE = Pattern.compile("\\$([A-Za-z_][\\w.$]*)");
@@ -39,6 +40,9 @@ final class PatchAssembly {
     /** Per kept function, what it references, for --explain. */
     final Map<String, Set<String>> uses = new LinkedHashMap<>();
     private final List<AsmFile.Section> copiedConstants = new ArrayList<>();
+    /** Local labels of sections not carried whole (a .LC table of pointers in .data): copied label by label. */
+    private final Set<String> copiedLabels = new LinkedHashSet<>();
+    private final java.util.Set<AsmFile.Section> whole = new java.util.HashSet<>();
 
     PatchAssembly(AsmUnits units) {
         this.units = units;
@@ -54,7 +58,10 @@ final class PatchAssembly {
                           java.util.function.Predicate<String> inBinary) {
         for (String f : kept) {
             units.functions.get(f).forEach(s -> s.symbols().forEach(sym -> defined.add(renames.getOrDefault(sym, sym))));
+            whole.addAll(units.functions.get(f));
         }
+        units.asm.sections.values().stream().filter(AsmFile.Section::pool).forEach(whole::add);
+        newData.forEach(d -> whole.add(units.data.get(d)));
         defined.addAll(newData);
         StringBuilder code = new StringBuilder();
         for (String f : kept) {
@@ -82,12 +89,46 @@ final class PatchAssembly {
             }
         }
         copiedConstants.forEach(s -> appendSection(out, s));
+        copyLabels(out);
         for (String d : newData) {
             appendSection(out, units.data.get(d));
         }
         out.append(code);
         out.append("\t.section\t.note.GNU-stack,\"\",@progbits\n");
         return out.toString();
+    }
+
+    /**
+     * Each copied label with the alignment before it and its data up to the next label, in its own section; the
+     * labels its data names are copied too.
+     */
+    private void copyLabels(StringBuilder out) {
+        List<String> todo = new ArrayList<>(copiedLabels);
+        Set<String> done = new LinkedHashSet<>();
+        while (!todo.isEmpty()) {
+            String label = todo.remove(0);
+            if (!done.add(label)) {
+                continue;
+            }
+            AsmFile.Section s = units.asm.labelSection.get(label);
+            int at = s.lines.indexOf(label + ":");
+            int from = at;
+            while (from > 0 && s.lines.get(from - 1).trim().matches("\\.(p2align|balign|align)\\b.*")) {
+                from--;
+            }
+            out.append(s.directive).append('\n');
+            out.append(String.join("\n", s.lines.subList(from, at + 1))).append('\n');
+            for (int i = at + 1; i < s.lines.size() && s.lines.get(i).startsWith("\t"); i++) {
+                out.append(s.lines.get(i)).append('\n');
+                Matcher m = AsmUnits.TOKEN.matcher(s.lines.get(i));
+                while (m.find()) {
+                    AsmFile.Section other = units.asm.labelSection.get(m.group());
+                    if (m.group().startsWith(".L") && other != null && !whole.contains(other)) {
+                        todo.add(m.group());
+                    }
+                }
+            }
+        }
     }
 
     private static void appendSection(StringBuilder out, AsmFile.Section s) {
@@ -103,8 +144,13 @@ final class PatchAssembly {
         }
         Matcher m = AsmUnits.TOKEN.matcher(line);
         StringBuilder sb = new StringBuilder();
+        boolean instruction = line.startsWith("\t") && !t.startsWith(".");
+        boolean first = true;
         while (m.find()) {
-            m.appendReplacement(sb, Matcher.quoteReplacement(renames.getOrDefault(m.group(), m.group())));
+            // An instruction's mnemonic and registers are never symbols (Redis has a function named call).
+            boolean keep = (instruction && first) || m.start() > 0 && line.charAt(m.start() - 1) == '%';
+            first = false;
+            m.appendReplacement(sb, Matcher.quoteReplacement(keep ? m.group() : renames.getOrDefault(m.group(), m.group())));
         }
         m.appendTail(sb);
         return sb.toString();
@@ -140,12 +186,13 @@ final class PatchAssembly {
             return b.group(1) + b.group(2) + "\t" + b.group(3) + "@PLT";
         }
         Matcher rip = RIP.matcher(t);
-        if (!rip.find() || !external(rip.group(1))) {
+        if (!rip.find() || !external(rip.group(2))) {
             return line;
         }
-        String sym = rip.group(1);
+        String sym = rip.group(2);
         note(sym, used, inBinary);
-        long offset = rip.group(2).isEmpty() ? 0 : Long.parseLong(rip.group(2));
+        long offset = (rip.group(1) == null ? 0 : Long.parseLong(rip.group(1)))
+                + (rip.group(3).isEmpty() ? 0 : Long.parseLong(rip.group(3)));
         if (t.matches("(call|jmp)q?\\s+\\*.*") && offset == 0) {
             // A call or tail call through a program's function pointer: r11 is the ABI's scratch across calls.
             return "\tmovq\t" + sym + "@GOTPCREL(%rip), %r11\n\t" + t.substring(0, rip.start()) + "(%r11)" + t.substring(rip.end());
@@ -169,7 +216,14 @@ final class PatchAssembly {
 
     /** Not the patch's own: a local label, a kept symbol, or a constant copied into the patch are its own. */
     private boolean external(String sym) {
-        if (sym.startsWith(".L") || defined.contains(sym)) {
+        if (sym.startsWith(".L")) {
+            AsmFile.Section s = units.asm.labelSection.get(sym);
+            if (s != null && !whole.contains(s)) {
+                copiedLabels.add(sym);
+            }
+            return false;
+        }
+        if (defined.contains(sym)) {
             return false;
         }
         if (units.constant(sym)) {
