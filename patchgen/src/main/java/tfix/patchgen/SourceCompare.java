@@ -34,6 +34,13 @@ final class SourceCompare {
                 bySource.putIfAbsent(scratch.old.relativize(src).toString(), c);
             }
         }
+        for (String path : lines.paths()) {
+            if (path.matches(".*\\.(c|cc|cpp|cxx|C)$") && !Files.exists(scratch.old.resolve(path))) {
+                throw new TfixException(Reason.UNSUPPORTED, "the diff adds the source file " + path + ", which the build"
+                        + " of the running binary does not compile: its functions cannot be reached by a function swap"
+                        + " unless changed functions call them; put them in an existing file, or restart with the new build");
+            }
+        }
         Set<String> wanted = new LinkedHashSet<>();
         boolean all = lines.touchesOtherThan(bySource.keySet());
         for (String rel : bySource.keySet()) {
