@@ -25,6 +25,8 @@ command -v python3 >/dev/null || need+=(python3)
 dpkg -s libc6-dbg >/dev/null 2>&1 || need+=(libc6-dbg)
 # Stripping and MiniDebugInfo are made by the tests as distributions make them.
 command -v objcopy >/dev/null || need+=(binutils)
+# tfix build applies diffs with GNU patch (BuildCommandTest).
+command -v patch >/dev/null || need+=(patch)
 command -v xz >/dev/null || need+=(xz-utils)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}" >&2
