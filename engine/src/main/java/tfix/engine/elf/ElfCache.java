@@ -21,13 +21,17 @@ public final class ElfCache {
     }
 
     public Optional<ElfImage> get(String path, Path openable, long inode) {
-        return images.computeIfAbsent(path + "#" + inode, k -> {
-            try {
-                return Optional.of(ElfImage.read(openable));
-            } catch (TfixException e) {
-                return Optional.empty();
-            }
-        });
+        Optional<ElfImage> known = images.get(path + "#" + inode);
+        if (known != null && known.isPresent()) {
+            return known;
+        }
+        // A file that could not be read is not remembered as unreadable: another route may open it (a process
+        // closed to ptrace, whose /proc links fail, is read by path when reached through its agent).
+        try {
+            return images.computeIfAbsent(path + "#" + inode, k -> Optional.of(ElfImage.read(openable)));
+        } catch (TfixException e) {
+            return Optional.empty();
+        }
     }
 
     /**
