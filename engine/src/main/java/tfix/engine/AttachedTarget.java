@@ -73,7 +73,7 @@ final class AttachedTarget implements Attached {
         symbols = fresh;
         caller = route.caller(symbols, memory, area, callTimeout, cancelled);
         if (book == null) {
-            book = new PatchBook(process.pid(), maps, memory, Journal.standard(engine.nat().libc().geteuid()), warnings);
+            book = new PatchBook(process.pid(), maps, memory, Journal.standard(engine.nat().libc().geteuid()).routed(route.name()), warnings);
         }
     }
 
