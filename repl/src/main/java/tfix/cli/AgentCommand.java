@@ -14,7 +14,7 @@ import tfix.engine.failure.TfixException;
 /** `tfix agent --path`: where libtfix-agent.so is, for LD_PRELOAD="$(tfix agent --path)". */
 @Command(name = "agent", mixinStandardHelpOptions = true, description = "The in-process agent, for processes tfix may"
         + " not trace: start them with LD_PRELOAD=\"$(tfix agent --path)\"; tfix then reaches them through it.")
-final class AgentCommand implements Callable<Integer> {
+public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--path", description = "Print the path of libtfix-agent.so.")
     boolean path;
 
@@ -30,7 +30,8 @@ final class AgentCommand implements Callable<Integer> {
         return Cli.guard(debug, () -> System.out.println(find()));
     }
 
-    static Path find() {
+    /** The built library of this installation, or a failure saying how to build it. */
+    public static Path find() {
         List<Path> homes = IncludeDir.homes();
         for (Path home : homes) {
             Path lib = home.resolve("agent/build/libtfix-agent.so").toAbsolutePath().normalize();

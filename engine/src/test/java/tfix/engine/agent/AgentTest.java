@@ -127,6 +127,27 @@ class AgentTest extends EngineTest {
     }
 
     @Test
+    void theAgentWaitsInAcceptOnOneThreadAndLeavesLdPreloadToNoChild() throws Exception {
+        try (RunningTarget t = AgentTargets.start("dumpable=1", EXE, List.of())) {
+            assertTrue(t.output().stream().anyMatch(l -> l.equals("dumpable=1 preload=(none)")), t.output().toString());
+            List<Path> agents = new java.util.ArrayList<>();
+            try (var tasks = java.nio.file.Files.list(Path.of("/proc", Integer.toString(t.pid()), "task"))) {
+                for (Path task : tasks.toList()) {
+                    if (java.nio.file.Files.readString(task.resolve("comm")).trim().equals("tfix-agent")) {
+                        agents.add(task);
+                    }
+                }
+            }
+            assertEquals(1, agents.size(), "one control thread");
+            // Blocked in accept4 (system call 288), not spinning: its state is read, no time is measured.
+            String syscall = java.nio.file.Files.readString(agents.get(0).resolve("syscall"));
+            assertTrue(syscall.startsWith("288 "), syscall);
+            String stat = java.nio.file.Files.readString(agents.get(0).resolve("stat"));
+            assertEquals('S', stat.charAt(stat.lastIndexOf(')') + 2), stat);
+        }
+    }
+
+    @Test
     void aProcessWithoutAnAgentIsNamedWithTheRemedy() throws Exception {
         try (RunningTarget t = RunningTarget.startPast("dumpable=1", EXE)) {
             TfixException e = assertThrows(TfixException.class, () -> attach(t, Via.AGENT).close());
