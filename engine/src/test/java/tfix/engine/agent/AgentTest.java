@@ -127,6 +127,32 @@ class AgentTest extends EngineTest {
     }
 
     @Test
+    void planTransactionAndTheInspectionVerbsThatReadMemoryRunThroughTheAgentBacktracesSayWhyNot()
+            throws Exception {
+        try (RunningTarget t = AgentTargets.start("dumpable=1", EXE, List.of())) {
+            try (TfixSession s = attach(t, Via.AGENT)) {
+                tfix.engine.patch.ReplaceSpec spec = tfix.engine.patch.ReplaceSpec.of("hot", "hot_v2", PATCH);
+                assertEquals(1, s.plan(List.of(spec)).size());
+                assertTrue(s.inspect(i -> i.disassemble("hot")).stream().anyMatch(l -> l.contains("ret")));
+                assertTrue(s.inspect(i -> i.maps()).stream().anyMatch(l -> l.contains("libtfix-agent.so")));
+                assertTrue(s.inspect(i -> i.symbols(java.util.regex.Pattern.compile("^hot$"))).stream()
+                        .anyMatch(l -> l.contains("hot")));
+                // Threads are listed from /proc; a backtrace needs registers, and the line says why there is none.
+                List<String> threads = s.inspect(i -> i.threads());
+                assertTrue(threads.stream().anyMatch(l -> l.contains("tfix-agent")), threads.toString());
+                assertTrue(threads.stream().anyMatch(l -> l.contains("needs ptrace: not available through the agent yet")),
+                        threads.toString());
+                assertEquals(1, s.transaction(List.of(spec)).size());
+                t.awaitLine("hot=3");
+                assertEquals(1, s.status().size());
+                assertEquals(1, s.revertAll().patches().size());
+                t.awaitLine("hot=2");
+            }
+            noneBad(t);
+        }
+    }
+
+    @Test
     void theAgentWaitsInAcceptOnOneThreadAndLeavesLdPreloadToNoChild() throws Exception {
         try (RunningTarget t = AgentTargets.start("dumpable=1", EXE, List.of())) {
             assertTrue(t.output().stream().anyMatch(l -> l.equals("dumpable=1 preload=(none)")), t.output().toString());
