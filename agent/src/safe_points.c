@@ -37,6 +37,10 @@ struct site {
 };
 
 static struct place parked_at[MAX_THREADS];
+/* The program's own action for the signal while the agent's handler is installed (left installed only when a
+ * signalled thread never arrived: putting the program's back then would meet that signal still pending). */
+static struct sigaction program_action;
+static int installed_signal;
 static _Atomic int slots_used, parked, inside, holding, release_word;
 
 static long futex(_Atomic int *word, int op, int value, const struct timespec *timeout) {
@@ -78,6 +82,9 @@ static void on_signal(int sig, siginfo_t *info, void *context) {
 static int pick_signal(struct tfix_reply *r) {
     const char *chosen = getenv("TFIX_AGENT_SIGNAL");
     struct sigaction now;
+    if (installed_signal != 0) {
+        return installed_signal;
+    }
     if (chosen != NULL) {
         int sig = atoi(chosen);
         if (sig < SIGRTMIN || sig > SIGRTMAX) {
@@ -261,11 +268,14 @@ void stop_and_write(const uint8_t *in, size_t n, struct tfix_reply *r) {
     memory_maps(&maps);
     reply_add(&maps, "", 1);
     uint8_t *stack = malloc(STACK_SCAN);
-    struct sigaction ours = {0}, theirs;
+    struct sigaction ours = {0};
     ours.sa_sigaction = on_signal;
     ours.sa_flags = SA_SIGINFO | SA_RESTART;
     sigfillset(&ours.sa_mask);
-    sigaction(sig, &ours, &theirs);
+    if (installed_signal != sig) {
+        sigaction(sig, &ours, &program_action);
+        installed_signal = sig;
+    }
     atomic_store(&slots_used, 0);
     atomic_store(&parked, 0);
     atomic_store(&holding, 1);
@@ -281,7 +291,13 @@ void stop_and_write(const uint8_t *in, size_t n, struct tfix_reply *r) {
         if (state == 'Z' || state == 'X') {
             continue;
         }
-        int running = state == 'R' ? 1 : blocked_place(tid, &blocked[nblocked]);
+        /* Signalled only when on a CPU ("running") or stopped in user code (syscall -1): a thread inside a system
+         * call, asleep or runnable on its way in or out, is not, since a handler would end a sleep with EINTR. The
+         * state letter alone would not do: a runnable thread may be entering nanosleep. */
+        int running = blocked_place(tid, &blocked[nblocked]);
+        if (running == 0 && blocked[nblocked].syscall < 0 && state != 'T' && state != 't') {
+            running = 1;
+        }
         if (running == 1) {
             if (syscall(SYS_tgkill, getpid(), tid, sig) == 0) {
                 signalled++;
@@ -314,7 +330,8 @@ void stop_and_write(const uint8_t *in, size_t n, struct tfix_reply *r) {
     /* A signal still pending would meet the program's own action: put it back only once every one arrived. */
     int all_in = await_count(&parked, signalled, 2000000000u) == 0 && await_count(&inside, 0, 2000000000u) == 0;
     if (all_in) {
-        sigaction(sig, &theirs, NULL);
+        sigaction(sig, &program_action, NULL);
+        installed_signal = 0;
     }
     free(stack);
     free(maps.data);
