@@ -16,6 +16,11 @@ public interface ResultListener {
     default void attached(int pid) {
     }
 
+    /** The same, with the route that reached the process ("ptrace" or "agent"). */
+    default void attached(int pid, String route) {
+        attached(pid);
+    }
+
     default void replaced(Results.Replaced replaced) {
     }
 

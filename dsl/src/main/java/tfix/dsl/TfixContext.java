@@ -16,6 +16,7 @@ import tfix.engine.Engine;
 import tfix.engine.Options;
 import tfix.engine.Results;
 import tfix.engine.TfixSession;
+import tfix.engine.Via;
 import tfix.engine.failure.Printable;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
@@ -46,6 +47,8 @@ public final class TfixContext implements AutoCloseable {
     private List<ReplaceSpec> collecting;
     /** Told every result as a value; prints nothing. */
     private ResultListener listener = ResultListener.NONE;
+    /** The route the script asked for, kept for a shared process attached again between statements. */
+    private Via via = Via.AUTO;
     /** Where a session's warnings go; null: the session's default (standard error). */
     private java.util.function.Consumer<String> warnings;
     /** The REPL's way: the process is let go between statements ({@link #release}) and taken again by the next one. */
@@ -185,7 +188,7 @@ public final class TfixContext implements AutoCloseable {
     private void retake() {
         int pid = released;
         try {
-            session = TfixSession.attach(pid, engine, options.heldAs("tfix repl"), out::println);
+            session = TfixSession.attach(pid, engine, options.heldAs("tfix repl"), out::println, via);
         } catch (TfixException e) {
             if (e.reason() == Reason.PROCESS_GONE) {
                 released = null; // nothing left to come back to
@@ -211,6 +214,11 @@ public final class TfixContext implements AutoCloseable {
     }
 
     public TfixSession attach(int pid) {
+        return attach(pid, Via.AUTO);
+    }
+
+    /** Attaches by the route asked for; the line printed says which route runs. */
+    public TfixSession attach(int pid, Via via) {
         if (attached()) {
             if (pid() == pid) {
                 out.println("already attached to process " + pid);
@@ -219,16 +227,17 @@ public final class TfixContext implements AutoCloseable {
             detach();
         }
         long t0 = System.nanoTime();
-        session = TfixSession.attach(pid, engine, shared ? options.heldAs("tfix repl") : options, out::println);
+        session = TfixSession.attach(pid, engine, shared ? options.heldAs("tfix repl") : options, out::println, via);
+        this.via = via;
         stackCheck = false;
         if (warnings != null) {
             session.onWarning(warnings);
         }
         int threads = session.threadCount();
-        out.printf("attached to process %d (%s), %d thread%s, in %.1f ms; the process keeps running%n", pid,
+        out.printf("attached to process %d (%s), %d thread%s, in %.1f ms via %s; the process keeps running%n", pid,
                 Printable.of(new TargetProcess(pid).commandName()), threads, threads == 1 ? "" : "s",
-                (System.nanoTime() - t0) / 1e6);
-        listener.attached(pid);
+                (System.nanoTime() - t0) / 1e6, session.route());
+        listener.attached(pid, session.route());
         return session;
     }
 

@@ -7,6 +7,7 @@ import java.util.regex.Pattern;
 import groovy.lang.Closure;
 import groovy.lang.Script;
 import tfix.engine.patch.ReplaceSpec;
+import tfix.engine.Via;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.inspect.SymbolQuery;
@@ -33,6 +34,17 @@ public abstract class TfixScript extends Script {
         Object session = tfix().attach(p);
         if (!getBinding().hasVariable("pid")) {
             getBinding().setVariable("pid", p); // so a runbook loaded later can say `attach pid`
+        }
+        return session;
+    }
+
+    /** {@code attach pid, via: 'agent'} (or {@code 'ptrace'}): force the route to the process. */
+    public Object attach(Map<String, Object> named, Object pid) {
+        NamedArguments.only("attach", named, "via");
+        int p = toPid(pid);
+        Object session = tfix().attach(p, Via.named(String.valueOf(named.get("via"))));
+        if (!getBinding().hasVariable("pid")) {
+            getBinding().setVariable("pid", p);
         }
         return session;
     }

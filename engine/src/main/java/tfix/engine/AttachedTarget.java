@@ -4,21 +4,17 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 import tfix.engine.elf.ProcessSymbols;
 import tfix.engine.guard.Journal;
 import tfix.engine.inspect.Inspector;
-import tfix.engine.inspect.ThreadStops;
 import tfix.engine.prepare.Attached;
 import tfix.engine.process.Maps;
 import tfix.engine.process.ProcMemory;
 import tfix.engine.process.TargetProcess;
-import tfix.engine.ptrace.Registers;
-import tfix.engine.ptrace.Tracee;
 import tfix.engine.record.PatchBook;
 import tfix.engine.remote.CallArea;
-import tfix.engine.remote.RemoteCaller;
+import tfix.engine.remote.FunctionCalls;
 import tfix.engine.remote.RemoteLibc;
 
 /**
@@ -28,23 +24,23 @@ import tfix.engine.remote.RemoteLibc;
  */
 final class AttachedTarget implements Attached {
     private final TargetProcess process;
-    private final Tracee tracee;
+    private final Route route;
     private final ProcMemory memory;
     private final Engine engine;
     private final Duration callTimeout;
     private final BooleanSupplier cancelled;
     private final Consumer<String> warnings;
     private ProcessSymbols symbols;
-    private RemoteCaller caller;
+    private FunctionCalls caller;
     private PatchBook book;
     /** Where remote calls run: one for the session, whichever caller the symbols of the moment make. */
     private final CallArea area = new CallArea();
 
     /** {@code symbols}: read before attaching, or null to read them now. */
-    AttachedTarget(TargetProcess process, Tracee tracee, ProcMemory memory, Engine engine, ProcessSymbols symbols,
+    AttachedTarget(TargetProcess process, Route route, ProcMemory memory, Engine engine, ProcessSymbols symbols,
                    Duration callTimeout, BooleanSupplier cancelled, Consumer<String> warnings) {
         this.process = process;
-        this.tracee = tracee;
+        this.route = route;
         this.memory = memory;
         this.engine = engine;
         this.callTimeout = callTimeout;
@@ -76,9 +72,9 @@ final class AttachedTarget implements Attached {
 
     private void use(ProcessSymbols fresh, Maps maps) {
         symbols = fresh;
-        caller = new RemoteCaller(tracee, memory, symbols, callTimeout, cancelled, area);
+        caller = route.caller(symbols, memory, area, callTimeout, cancelled);
         if (book == null) {
-            book = new PatchBook(process.pid(), maps, memory, Journal.standard(engine.nat().libc().geteuid()), warnings);
+            book = new PatchBook(process.pid(), maps, memory, Journal.standard(engine.nat().libc().geteuid()).routed(route.name()), warnings);
         }
     }
 
@@ -109,19 +105,6 @@ final class AttachedTarget implements Attached {
 
     /** A read-only view of the process; a thread is stopped only while its registers and stack are read. */
     Inspector inspector() {
-        return new Inspector(process, symbols(), memory, engine.decoder(), new ThreadStops() {
-            @Override
-            public <T> T whileStopped(int tid, Function<ThreadStops.Pointers, T> during) {
-                return tracee.onTracer(() -> {
-                    tracee.stopThread(tid, Duration.ofSeconds(1));
-                    try {
-                        Registers r = tracee.registers(tid);
-                        return during.apply(new ThreadStops.Pointers(r.rip(), r.rsp(), r.get(Registers.RBP)));
-                    } finally {
-                        tracee.resumeThread(tid);
-                    }
-                });
-            }
-        });
+        return new Inspector(process, symbols(), memory, engine.decoder(), route.stops());
     }
 }

@@ -43,7 +43,7 @@ public final class EntryAttach {
             EntryRun.Outcome outcome = thread.call(() -> EntryRun.toEntry(tracee, options.callTimeout()));
             Optional<ImageStamp> image = ImageStamp.read(pid);
             memory = new ProcMemory(pid);
-            TfixSession s = new TfixSession(process, options, thread, tracee, memory, engine, null, image);
+            TfixSession s = new TfixSession(process, options, new PtraceRoute(thread, tracee), memory, engine, null, image);
             thread.whileIdle(tracee::pump);
             return new Caught(s, outcome == EntryRun.Outcome.AT_ENTRY);
         } catch (RuntimeException e) {

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
-import tfix.engine.apply.Applier;
+import tfix.engine.apply.SiteWriter;
 import tfix.engine.apply.Write;
 import tfix.engine.failure.TfixException;
 import tfix.engine.patch.Planner;
@@ -20,9 +20,9 @@ import tfix.engine.prepare.Preparer;
 final class PreloadChecks {
     private final Preparer preparer;
     private final Planner planner;
-    private final Supplier<Applier> applier;
+    private final Supplier<SiteWriter> applier;
 
-    PreloadChecks(Preparer preparer, Planner planner, Supplier<Applier> applier) {
+    PreloadChecks(Preparer preparer, Planner planner, Supplier<SiteWriter> applier) {
         this.preparer = preparer;
         this.planner = planner;
         this.applier = applier;

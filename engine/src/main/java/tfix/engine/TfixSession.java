@@ -9,6 +9,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 import tfix.engine.apply.Applier;
+import tfix.engine.apply.SiteWriter;
 import tfix.engine.apply.Installer;
 import tfix.engine.elf.ProcessSymbols;
 import tfix.engine.failure.Reason;
@@ -28,9 +29,6 @@ import tfix.engine.process.ImageStamp;
 import tfix.engine.process.Maps;
 import tfix.engine.process.ProcMemory;
 import tfix.engine.process.TargetProcess;
-import tfix.engine.ptrace.Ptrace;
-import tfix.engine.ptrace.PtraceThread;
-import tfix.engine.ptrace.Tracee;
 import tfix.engine.record.AppliedPatch;
 import tfix.engine.record.PatchSelection;
 
@@ -42,8 +40,7 @@ import tfix.engine.record.PatchSelection;
 public final class TfixSession implements AutoCloseable {
     private final TargetProcess process;
     private final Options options;
-    private final PtraceThread thread;
-    private final Tracee tracee;
+    private final Route route;
     private final ProcMemory memory;
     private final Engine engine;
     private final Preparer preparer;
@@ -56,16 +53,15 @@ public final class TfixSession implements AutoCloseable {
     /** The program image attached to, read before /proc/PID/mem was opened (which stays bound to that image). */
     private final Optional<ImageStamp> image;
 
-    TfixSession(TargetProcess process, Options options, PtraceThread thread, Tracee tracee, ProcMemory memory,
+    TfixSession(TargetProcess process, Options options, Route route, ProcMemory memory,
                         Engine engine, ProcessSymbols symbols, Optional<ImageStamp> image) {
         this.image = image;
         this.process = process;
         this.options = options;
-        this.thread = thread;
-        this.tracee = tracee;
+        this.route = route;
         this.memory = memory;
         this.engine = engine;
-        this.target = new AttachedTarget(process, tracee, memory, engine, symbols, options.callTimeout(),
+        this.target = new AttachedTarget(process, route, memory, engine, symbols, options.callTimeout(),
                 () -> cancelRequested, w -> warnings.accept(w));
         this.preparer = new Preparer(process, memory, target, engine.elfCache(), engine.demangler(), engine.decoder(),
                 engine.branchIndexes(), engine.nat().libc().geteuid());
@@ -75,44 +71,14 @@ public final class TfixSession implements AutoCloseable {
         return attach(pid, engine, options, w -> System.err.println("tfix: " + w));
     }
 
-    /**
-     * Seizes every thread of the process (they keep running) and reads its symbols; while another tfix holds the
-     * process, waits its turn, {@code waiting} hearing for whom. The ELF files are read first, before any thread
-     * is traced: a traced thread's signals wait for tfix, so nothing slow happens while tfix holds the process.
-     */
+    /** Attaches by ptrace, or through the process's agent when ptrace is refused and it has one. */
     public static TfixSession attach(int pid, Engine engine, Options options, Consumer<String> waiting) {
-        TargetProcess process = new TargetProcess(pid);
-        boolean aliveAtStart = process.alive();
-        ProcessSymbols early = AttachedTarget.readSymbols(process, engine).orElse(null);
-        PtraceThread thread = new PtraceThread(pid, options.holder(), options.lockTimeout(), waiting);
-        Tracee tracee;
-        try {
-            tracee = thread.call(() -> Tracee.attach(process, new Ptrace(engine.nat()), thread));
-        } catch (RuntimeException e) {
-            thread.close();
-            throw e;
-        }
-        ProcMemory memory = null;
-        try {
-            Optional<ImageStamp> image = ImageStamp.read(pid); // before mem is opened: it stays bound to this image
-            memory = new ProcMemory(pid);
-            TfixSession s = new TfixSession(process, options, thread, tracee, memory, engine, early, image);
-            thread.whileIdle(tracee::pump);
-            return s;
-        } catch (RuntimeException e) {
-            try {
-                thread.run(tracee::detach);
-            } finally {
-                thread.close();
-                if (memory != null) {
-                    memory.close();
-                }
-            }
-            if (aliveAtStart && process.exitingOrGone()) {
-                throw new TfixException(Reason.PROCESS_GONE, "process " + pid + " exited while tfix was attaching", e);
-            }
-            throw e;
-        }
+        return attach(pid, engine, options, waiting, Via.AUTO);
+    }
+
+    /** Attaches by the route asked for ({@link SessionOpener} says how). */
+    public static TfixSession attach(int pid, Engine engine, Options options, Consumer<String> waiting, Via via) {
+        return SessionOpener.open(pid, engine, options, waiting, via);
     }
 
     /**
@@ -133,7 +99,7 @@ public final class TfixSession implements AutoCloseable {
         }
         synchronized (this) {
             cancelRequested = false;
-            if (tracee.exited()) {
+            if (route.exited()) {
                 throw new TfixException(Reason.PROCESS_GONE, "process " + process.pid() + " has exited");
             }
             ImageStamp.requireSame(process.pid(), image, null);
@@ -158,7 +124,7 @@ public final class TfixSession implements AutoCloseable {
     }
 
     public int threadCount() {
-        return exclusive(() -> tracee.onTracer(tracee::threadCount));
+        return exclusive(route::threadCount);
     }
 
     public ProcessSymbols symbols() {
@@ -233,8 +199,13 @@ public final class TfixSession implements AutoCloseable {
         return exclusive(() -> view.apply(target.inspector()));
     }
 
-    private Applier applier() {
-        return new Applier(tracee, memory, target.symbols(), options.threadTimeout(), stackCheck, () -> cancelRequested);
+    private SiteWriter applier() {
+        return route.writer(target.symbols(), memory, options.threadTimeout(), stackCheck, () -> cancelRequested);
+    }
+
+    /** "ptrace" or "agent": how this session reaches its process. */
+    public String route() {
+        return route.name();
     }
 
     private Installer installer() {
@@ -289,23 +260,9 @@ public final class TfixSession implements AutoCloseable {
         }
         closed = true;
         try {
-            thread.call(() -> {
-                thread.whileIdle(null);
-                try {
-                    try {
-                        if (!tracee.exited()) {
-                            target.releaseArea();
-                        }
-                    } finally {
-                        tracee.detach();
-                    }
-                } finally {
-                    memory.close();
-                }
-                return null;
-            });
+            route.release(target::releaseArea);
         } finally {
-            thread.close();
+            memory.close();
         }
     }
 

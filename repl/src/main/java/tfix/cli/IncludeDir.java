@@ -20,6 +20,20 @@ final class IncludeDir {
     }
 
     static Path find() {
+        List<Path> homes = homes();
+        for (Path home : homes) {
+            Path dir = home.resolve("include").toAbsolutePath().normalize();
+            if (Files.isRegularFile(dir.resolve("tfix.h"))) {
+                return dir;
+            }
+        }
+        throw new TfixException(Reason.NOT_FOUND, "tfix.h is not in an include/ folder of the installation (looked in "
+                + homes.stream().map(h -> h.resolve("include").toString()).limit(3).toList() + "): start tfix with its"
+                + " launcher, ./tfix, from a complete checkout");
+    }
+
+    /** Where the installation may be: tfix.home, then the folders above the code's place. */
+    static List<Path> homes() {
         List<Path> homes = new ArrayList<>();
         Optional.ofNullable(System.getProperty("tfix.home")).ifPresent(h -> homes.add(Path.of(h)));
         try {
@@ -30,14 +44,6 @@ final class IncludeDir {
         } catch (URISyntaxException | RuntimeException e) {
             // No code location (an unusual class loader): only tfix.home is looked at.
         }
-        for (Path home : homes) {
-            Path dir = home.resolve("include").toAbsolutePath().normalize();
-            if (Files.isRegularFile(dir.resolve("tfix.h"))) {
-                return dir;
-            }
-        }
-        throw new TfixException(Reason.NOT_FOUND, "tfix.h is not in an include/ folder of the installation (looked in "
-                + homes.stream().map(h -> h.resolve("include").toString()).limit(3).toList() + "): start tfix with its"
-                + " launcher, ./tfix, from a complete checkout");
+        return homes;
     }
 }

@@ -22,7 +22,7 @@ import tfix.engine.Options;
 @Command(name = "tfix", mixinStandardHelpOptions = true, version = "tfix 0.1.0",
         description = "Replace functions in running Linux processes, verify them, and undo them.",
         subcommands = {Main.Run.class, Main.Exec.class, Main.Status.class, Main.Revert.class, Main.Verify.class,
-                LogCommand.class, StoreCommand.class, DemoCommand.class, tfix.cli.watch.WatchCommand.class,
+                LogCommand.class, StoreCommand.class, AgentCommand.class, DemoCommand.class, tfix.cli.watch.WatchCommand.class,
                 ReplCommand.class, tfix.cli.bench.BenchCommand.class,
                 tfix.cli.service.ServiceCommand.class, BuildCommand.class})
 public final class Main implements Callable<Integer> {

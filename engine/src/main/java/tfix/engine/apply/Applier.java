@@ -35,7 +35,7 @@ import tfix.engine.x86.CodeWriter;
  * own signal disposition. A stop, by contrast, ends harmlessly with the tracer: the threads go on where they were
  * (only a signal tfix had collected and not yet passed on is lost, as the last case of that test shows).
  */
-public final class Applier {
+public final class Applier implements SiteWriter {
     /** How long every thread may take to stop: a thread in uninterruptible sleep must not freeze the rest for long. */
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(1);
     private final Tracee tracee;
@@ -78,6 +78,7 @@ public final class Applier {
      * the process run a moment and tries again, up to the time-out), writes, reads back,
      * and resumes. On any failure the sites already written are put back.
      */
+    @Override
     public Outcome apply(List<Write> writes) {
         return tracee.onTracer(() -> {
             tracee.boostWhileStopped(true);
@@ -95,6 +96,7 @@ public final class Applier {
      * before a patch is loaded, so a site that a thread never leaves is refused before the
      * patch's code runs; the write checks every thread again in its own stop.
      */
+    @Override
     public void awaitClear(List<Write> writes) {
         tracee.onTracer(() -> {
             long deadline = System.nanoTime() + threadTimeout.toNanos();

@@ -28,12 +28,12 @@ import tfix.engine.x86.Relocation;
  * tells what may have changed) and the journal after it.
  */
 public final class Installer {
-    private final Applier applier;
+    private final SiteWriter applier;
     private final ProcMemory memory;
     private final PatchBook book;
     private final RemoteLibc libc;
 
-    public Installer(Applier applier, ProcMemory memory, PatchBook book, RemoteLibc libc) {
+    public Installer(SiteWriter applier, ProcMemory memory, PatchBook book, RemoteLibc libc) {
         this.applier = applier;
         this.memory = memory;
         this.book = book;

@@ -29,13 +29,13 @@ public final class ElfCache {
         if (offered != null) {
             return offered;
         }
-        return images.computeIfAbsent(path + "#" + inode + "#" + stamp(openable), k -> {
-            try {
-                return Optional.of(ElfImage.read(openable));
-            } catch (TfixException e) {
-                return Optional.empty();
-            }
-        });
+        // A file that could not be read is not remembered as unreadable: another route may open it (a process
+        // closed to ptrace, whose /proc links fail, is read by path when reached through its agent).
+        try {
+            return images.computeIfAbsent(path + "#" + inode + "#" + stamp(openable), k -> Optional.of(ElfImage.read(openable)));
+        } catch (TfixException e) {
+            return Optional.empty();
+        }
     }
 
     /**

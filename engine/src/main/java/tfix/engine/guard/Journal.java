@@ -24,6 +24,8 @@ import java.util.Map;
  */
 public final class Journal {
     private final Path file;
+    /** How the writes reached the process, added to every line; null for none. */
+    private final String route;
 
     /** One write, as the journal keeps it. */
     public record Entry(String time, String user, int pid, String action, String function, long address,
@@ -86,7 +88,17 @@ public final class Journal {
     }
 
     public Journal(Path file) {
+        this(file, null);
+    }
+
+    private Journal(Path file, String route) {
         this.file = file;
+        this.route = route;
+    }
+
+    /** The same journal, its lines saying how tfix reached the process ("ptrace" or "agent"). */
+    public Journal routed(String how) {
+        return new Journal(file, how);
     }
 
     public static Journal standard(int euid) {
@@ -122,7 +134,8 @@ public final class Journal {
         }
         StringBuilder sb = new StringBuilder();
         for (Entry e : entries) {
-            sb.append(toJson(e)).append('\n');
+            String line = toJson(e);
+            sb.append(route == null ? line : line.substring(0, line.length() - 1) + ",\"route\":" + q(route) + "}").append('\n');
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND); FileLock lock = ch.lock()) {

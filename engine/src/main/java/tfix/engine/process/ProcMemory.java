@@ -17,16 +17,48 @@ import tfix.engine.failure.TfixException;
 /**
  * The target's memory through /proc/PID/mem. As root this also writes read-only
  * code pages (the kernel breaks copy-on-write), so code pages never become writable.
+ * Or, for a process reached through its agent, the same file read and written by the process itself.
  */
 public final class ProcMemory implements AutoCloseable {
     private final int pid;
-    private final FileChannel channel;
+    private final Access channel;
+
+    /** Where the bytes go: positional reads and writes, as FileChannel has them. */
+    public interface Access {
+        int read(ByteBuffer into, long address) throws IOException;
+
+        int write(ByteBuffer from, long address) throws IOException;
+
+        void close() throws IOException;
+    }
+
+    /** The memory of a process through another route (its agent). */
+    public ProcMemory(int pid, Access access) {
+        this.pid = pid;
+        this.channel = access;
+    }
 
     public ProcMemory(int pid) {
         this.pid = pid;
         try {
-            this.channel = FileChannel.open(Path.of("/proc", Integer.toString(pid), "mem"),
+            FileChannel mem = FileChannel.open(Path.of("/proc", Integer.toString(pid), "mem"),
                     StandardOpenOption.READ, StandardOpenOption.WRITE);
+            this.channel = new Access() {
+                @Override
+                public int read(ByteBuffer into, long address) throws IOException {
+                    return mem.read(into, address);
+                }
+
+                @Override
+                public int write(ByteBuffer from, long address) throws IOException {
+                    return mem.write(from, address);
+                }
+
+                @Override
+                public void close() throws IOException {
+                    mem.close();
+                }
+            };
         } catch (AccessDeniedException e) {
             throw deniedMem(pid);
         } catch (IOException e) {

@@ -6,10 +6,18 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
-/** A process on this machine, seen through /proc. Holds no state beyond its pid. */
-public record TargetProcess(int pid) {
+/**
+ * A process on this machine, seen through /proc. Holds no state beyond its pid, and, for a process tfix may not
+ * trace (whose /proc/PID/maps, mem and root are closed to it), where its maps are read instead: its agent.
+ */
+public record TargetProcess(int pid, Supplier<Maps> mapsFrom) {
+
+    public TargetProcess(int pid) {
+        this(pid, null);
+    }
 
     public Path proc() {
         return Path.of("/proc", Integer.toString(pid));
@@ -27,7 +35,7 @@ public record TargetProcess(int pid) {
     }
 
     public Maps maps() {
-        return Maps.read(pid);
+        return mapsFrom == null ? Maps.read(pid) : mapsFrom.get();
     }
 
     /** Whether any thread still runs: a process whose main thread ended (pthread_exit) lives on in the others. */
@@ -44,13 +52,27 @@ public record TargetProcess(int pid) {
         return false;
     }
 
-    /** Path of a mapped file as the target sees it: through map_files when possible, else root-relative. */
+    /**
+     * Path of a mapped file as the target sees it: through map_files when it opens, else root-relative. An open
+     * decides, not access(2): root's access check uses its permitted capabilities, so a tfix without
+     * CAP_SYS_PTRACE in effect (one that reaches an undumpable process through its agent) would be told yes.
+     * Reached through its agent, a process whose /proc links are closed to tfix: the path as this tfix sees it.
+     */
     public Path openableFile(MemoryMap mapping) {
         Path viaMapFiles = proc().resolve("map_files").resolve(mapping.mapFilesName());
-        if (Files.isReadable(viaMapFiles)) {
+        if (opens(viaMapFiles)) {
             return viaMapFiles;
         }
-        return proc().resolve("root").resolve(mapping.path().substring(1));
+        Path viaRoot = proc().resolve("root").resolve(mapping.path().substring(1));
+        return mapsFrom != null && !opens(viaRoot) ? Path.of(mapping.path()) : viaRoot;
+    }
+
+    private static boolean opens(Path file) {
+        try (var c = Files.newByteChannel(file)) {
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** Gone, or on its way out: an exit takes a moment to show in /proc (longer on a busy host), so look for a while. */

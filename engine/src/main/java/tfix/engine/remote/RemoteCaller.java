@@ -23,7 +23,7 @@ import tfix.engine.ptrace.Tracee;
  * stack, below its red zone). See {@link CallStub} for why this survives tfix dying.
  * Its calls run on the tracer thread, whichever thread asks.
  */
-public final class RemoteCaller {
+public final class RemoteCaller implements FunctionCalls {
     private static final long EFLAGS_TF = 0x100, EFLAGS_DF = 0x400;
 
     private final Tracee tracee;
@@ -82,15 +82,18 @@ public final class RemoteCaller {
         this(tracee, memory, symbols, timeout, () -> false, new CallArea());
     }
 
-    ProcessSymbols symbols() {
+    @Override
+    public ProcessSymbols symbols() {
         return symbols;
     }
 
-    ProcMemory memory() {
+    @Override
+    public ProcMemory memory() {
         return memory;
     }
 
-    int pid() {
+    @Override
+    public int pid() {
         return tracee.pid();
     }
 
@@ -99,11 +102,13 @@ public final class RemoteCaller {
      * thread. The callee may take libc's or the loader's locks, so no thread that may hold
      * one is borrowed.
      */
+    @Override
     public long call(String what, long function, Arg... args) {
         return tracee.onTracer(() -> callOnTracer(what, function, true, args));
     }
 
     /** The same for a callee that takes no lock (a system call's wrapper): any thread will do. */
+    @Override
     public long callLockFree(String what, long function, Arg... args) {
         return tracee.onTracer(() -> callOnTracer(what, function, false, args));
     }
@@ -202,6 +207,7 @@ public final class RemoteCaller {
      * last call has returned (no thread runs in the area then). Best effort: a process going
      * away takes the area with it.
      */
+    @Override
     public void releaseArea() {
         tracee.onTracer(() -> {
             if (!area.mapped() || site == null) {

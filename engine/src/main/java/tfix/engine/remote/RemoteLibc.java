@@ -10,11 +10,14 @@ import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.sys.Mman;
 
-/** The target's own libc, called by name through a {@link RemoteCaller}: one method per call tfix makes. */
+/**
+ * The target's own libc, called by name through a {@link RemoteCaller} (ptrace) or an {@link AgentCalls} (the
+ * agent's control thread): one method per call tfix makes.
+ */
 public final class RemoteLibc {
-    private final RemoteCaller caller;
+    private final FunctionCalls caller;
 
-    public RemoteLibc(RemoteCaller caller) {
+    public RemoteLibc(FunctionCalls caller) {
         this.caller = caller;
     }
 

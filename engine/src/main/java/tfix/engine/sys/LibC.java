@@ -24,6 +24,9 @@ public interface LibC {
 
     @SaveError int bind(int fd, jnr.ffi.Pointer address, int length);
 
+    // The in-process agent's control socket (an abstract Unix name, which java.nio cannot reach): AgentSocket.
+    @SaveError int connect(int fd, jnr.ffi.Pointer address, int length);
+
     @SaveError long send(int fd, jnr.ffi.Pointer buffer, long length, int flags);
 
     @SaveError long recv(int fd, jnr.ffi.Pointer buffer, long length, int flags);

@@ -35,7 +35,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-gdb", description = "Leave gdb out.")
     boolean noGdb;
 
-    @Option(names = "--only", description = "Run only these parts: freeze, command, service, cold, call, transaction, symbols, fleet, build.", split = ",")
+    @Option(names = "--only", description = "Run only these parts: freeze, command, service, cold, call, transaction, symbols, fleet, build, agent.", split = ",")
     List<String> only;
 
     @Option(names = "--processes", description = "Processes of the fleet benchmark (default ${DEFAULT-VALUE}).", defaultValue = "200")
@@ -58,6 +58,7 @@ public final class BenchCommand implements Callable<Integer> {
         PARTS.put("symbols", SymbolBench::new);
         PARTS.put("fleet", FleetBench::new);
         PARTS.put("build", BuildBench::new);
+        PARTS.put("agent", AgentIdleBench::new);
     }
 
     private final List<String[]> rows = new ArrayList<>();

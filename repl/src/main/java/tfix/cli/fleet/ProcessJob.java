@@ -59,7 +59,7 @@ final class ProcessJob {
         try {
             new ScriptRunner(ctx).runCompiled(script, vars);
             return new ProcessResult(command, pid, program.program(), program.buildId(), results.outcome(), null, null,
-                    results.freezeMillis(), results.sites(), text.toString(StandardCharsets.UTF_8));
+                    results.freezeMillis(), results.sites(), text.toString(StandardCharsets.UTF_8), results.route());
         } catch (ScriptError | TfixException e) {
             Reason reason = e instanceof ScriptError s ? s.reason() : ((TfixException) e).reason();
             return failed(pid, program, reason, e.getMessage(), results, text);
@@ -83,7 +83,7 @@ final class ProcessJob {
             outcome = Outcome.FAILED;
         }
         return new ProcessResult(command, pid, program.program(), program.buildId(), outcome, reason, message,
-                results.freezeMillis(), results.sites(), text.toString(StandardCharsets.UTF_8));
+                results.freezeMillis(), results.sites(), text.toString(StandardCharsets.UTF_8), results.route());
     }
 
     private ProcessResult gone(int pid, ProgramInfo program, String message) {

@@ -13,9 +13,15 @@ import tfix.engine.failure.Reason;
  * @param reason  why it was skipped, failed or gone (the engine's {@link Reason}); null otherwise
  * @param program the executable it runs (from /proc/PID/exe), or null once gone
  * @param buildId the executable's GNU build-id, or null when it has none or is gone
+ * @param route   how tfix reached the process ("ptrace" or "agent"), or null when it never attached
  */
 record ProcessResult(String command, int pid, String program, String buildId, Outcome outcome, Reason reason,
-                     String message, double freezeMillis, List<SiteResult> sites, String text) {
+                     String message, double freezeMillis, List<SiteResult> sites, String text, String route) {
+
+    ProcessResult(String command, int pid, String program, String buildId, Outcome outcome, Reason reason,
+                  String message, double freezeMillis, List<SiteResult> sites, String text) {
+        this(command, pid, program, buildId, outcome, reason, message, freezeMillis, sites, text, null);
+    }
 
     Map<String, Object> json() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -29,6 +35,7 @@ record ProcessResult(String command, int pid, String program, String buildId, Ou
         m.put("reason", reason == null ? null : reason.name());
         m.put("message", message);
         m.put("freezeMillis", Math.round(freezeMillis * 1000) / 1000.0);
+        m.put("route", route);
         m.put("sites", sites.stream().map(SiteResult::json).toList());
         m.put("ranBy", tfix.cli.CommandScope.ranBy());
         return m;

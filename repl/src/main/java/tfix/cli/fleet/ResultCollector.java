@@ -17,6 +17,17 @@ final class ResultCollector implements ResultListener {
     private boolean verified;
     private boolean listed;
     private double freezeMillis;
+    private String route;
+
+    @Override
+    public void attached(int pid, String route) {
+        this.route = route;
+    }
+
+    /** How the script reached the process: "ptrace", "agent", or null when it never attached. */
+    String route() {
+        return route;
+    }
 
     @Override
     public void replaced(Results.Replaced r) {

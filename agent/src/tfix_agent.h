@@ -1,0 +1,83 @@
+/*
+ * libtfix-agent.so: tfix's in-process agent, for processes tfix may not trace.
+ *
+ * Loaded with LD_PRELOAD (it then removes itself from LD_PRELOAD, so children do not inherit it) or linked in.
+ * Its constructor starts one control thread, blocked in accept(2) on the abstract Unix socket
+ * "\0tfix-agent-<pid>" of the process's network namespace. A peer must be the process's own user or root
+ * (SO_PEERCRED); anyone else is closed on at once.
+ *
+ * Protocol (all integers little-endian, one request then one response, repeated on one connection):
+ *   request:  u32 op, u32 length, then length bytes of payload
+ *   response: i32 status (0 = done, else an errno value or TFIX_AGENT_BUSY), u32 length, then the payload
+ *             (for a non-zero status other than BUSY, the payload is one line of text saying why)
+ *
+ *   HELLO       ()                                 -> "tfix-agent 1 pid=<pid> signal=<n|auto>"
+ *   READ        u64 address, u32 length            -> the bytes (pread of /proc/self/mem)
+ *   WRITE       u64 address, bytes                 -> ()  (pwrite of /proc/self/mem: writes read-only code pages
+ *                                                      without mprotect, as tfix does from outside)
+ *   MAPS        ()                                 -> the text of /proc/self/maps
+ *   CALL        u64 function, u32 count, count x (u8 kind: 0 value u64 | 1 buffer u32 length + bytes)
+ *                                                  -> u64 result, i32 errno; a buffer argument is passed as a
+ *                                                     pointer to a copy, freed after the call. Runs on the control
+ *                                                     thread (dlopen, dlerror, mmap, memfd_create, ftruncate, close...)
+ *   STOP_WRITE  u32 count, count x (u64 address, u32 length, before[length], after[length])
+ *                                                  -> u32 signalled, u32 blocked, u64 freeze nanoseconds; or BUSY with
+ *                                                     u32 tid, u32 why (0 executing inside, 1 returns into,
+ *                                                     2 system call restarts inside), u32 write index, u64 address
+ *       Threads running user code are brought to a safe point with a real-time signal the program leaves at its
+ *       default (TFIX_AGENT_SIGNAL=n to choose), installed only for the stop and the program's action put back
+ *       exactly; a thread blocked in a system call is not signalled (nanosleep, epoll_wait, poll, select would
+ *       return EINTR after any handler): its pc and sp are read from /proc/self/task/TID/syscall. No thread may
+ *       execute inside, or hold a return address into, the bytes to change; then every write is checked (the
+ *       bytes are still `before`, or already `after`), written, read back (rolled back on a difference), and the
+ *       threads released.
+ *   THREADS     ()                                 -> text, one line a thread: "tid state"
+ */
+#ifndef TFIX_AGENT_H
+#define TFIX_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum tfix_agent_op {
+    TFIX_AGENT_HELLO = 1,
+    TFIX_AGENT_READ = 2,
+    TFIX_AGENT_WRITE = 3,
+    TFIX_AGENT_MAPS = 4,
+    TFIX_AGENT_CALL = 5,
+    TFIX_AGENT_STOP_WRITE = 6,
+    TFIX_AGENT_THREADS = 7,
+};
+
+#define TFIX_AGENT_BUSY 100000
+#define TFIX_AGENT_MAX_PAYLOAD (64u << 20)
+
+/* A response being built: a growing buffer. */
+struct tfix_reply {
+    int32_t status;
+    uint8_t *data;
+    size_t length, capacity;
+};
+
+int reply_add(struct tfix_reply *r, const void *bytes, size_t n);
+int reply_fail(struct tfix_reply *r, int status, const char *fmt, ...);
+
+/* memory_ops.c */
+void memory_read(const uint8_t *in, size_t n, struct tfix_reply *r);
+void memory_write(const uint8_t *in, size_t n, struct tfix_reply *r);
+void memory_maps(struct tfix_reply *r);
+int memory_pread(uint64_t address, void *out, size_t n);
+int memory_pwrite(uint64_t address, const void *bytes, size_t n);
+void threads_list(struct tfix_reply *r);
+int read_small_file(const char *path, char *out, size_t size);
+
+/* calls.c */
+void call_function(const uint8_t *in, size_t n, struct tfix_reply *r);
+
+/* safe_points.c */
+void stop_and_write(const uint8_t *in, size_t n, struct tfix_reply *r);
+
+/* control_socket.c */
+int control_start(void);
+
+#endif

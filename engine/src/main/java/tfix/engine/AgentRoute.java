@@ -1,0 +1,78 @@
+package tfix.engine;
+
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+
+import tfix.engine.agent.AgentClient;
+import tfix.engine.apply.AgentApplier;
+import tfix.engine.apply.SiteWriter;
+import tfix.engine.elf.ProcessSymbols;
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
+import tfix.engine.inspect.ThreadStops;
+import tfix.engine.process.ProcMemory;
+import tfix.engine.process.TargetProcess;
+import tfix.engine.remote.AgentCalls;
+import tfix.engine.remote.CallArea;
+import tfix.engine.remote.FunctionCalls;
+
+/** The process reached through its agent: calls on the agent's thread, the agent's in-process stop for a write. */
+final class AgentRoute implements Route {
+    private final AgentClient agent;
+    private final TargetProcess process;
+
+    AgentRoute(AgentClient agent, TargetProcess process) {
+        this.agent = agent;
+        this.process = process;
+    }
+
+    @Override
+    public String name() {
+        return "agent";
+    }
+
+    @Override
+    public boolean exited() {
+        return !process.alive();
+    }
+
+    @Override
+    public int threadCount() {
+        return agent.threads().size();
+    }
+
+    @Override
+    public FunctionCalls caller(ProcessSymbols symbols, ProcMemory memory, CallArea area, Duration timeout,
+                                BooleanSupplier cancelled) {
+        return new AgentCalls(agent, memory, symbols);
+    }
+
+    @Override
+    public SiteWriter writer(ProcessSymbols symbols, ProcMemory memory, Duration threadTimeout, boolean stackCheck,
+                             BooleanSupplier cancelled) {
+        return new AgentApplier(agent, symbols, threadTimeout, stackCheck, cancelled);
+    }
+
+    @Override
+    public ThreadStops stops() {
+        return new ThreadStops() {
+            @Override
+            public <T> T whileStopped(int tid, Function<ThreadStops.Pointers, T> during) {
+                throw new TfixException(Reason.UNSUPPORTED, "reading a thread's registers (threads, where) needs ptrace:"
+                        + " not available through the agent yet; attach with via: 'ptrace' where ptrace is allowed");
+            }
+        };
+    }
+
+    @Override
+    public void release(Runnable last) {
+        try {
+            if (process.alive()) {
+                last.run();
+            }
+        } finally {
+            agent.close();
+        }
+    }
+}

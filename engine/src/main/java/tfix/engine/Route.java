@@ -1,0 +1,36 @@
+package tfix.engine;
+
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+
+import tfix.engine.apply.SiteWriter;
+import tfix.engine.elf.ProcessSymbols;
+import tfix.engine.inspect.ThreadStops;
+import tfix.engine.process.ProcMemory;
+import tfix.engine.remote.CallArea;
+import tfix.engine.remote.FunctionCalls;
+
+/**
+ * How a session touches its process, beyond what /proc shows: the calls it makes there, the stop around a write,
+ * the stop of one thread for a look, letting it go. Two routes: ptrace from outside ({@link PtraceRoute}) and the
+ * process's own agent ({@link AgentRoute}). The record, the plans and the checks are the same either way.
+ */
+interface Route {
+    /** "ptrace" or "agent", as results say it. */
+    String name();
+
+    boolean exited();
+
+    int threadCount();
+
+    FunctionCalls caller(ProcessSymbols symbols, ProcMemory memory, CallArea area, Duration timeout,
+                         BooleanSupplier cancelled);
+
+    SiteWriter writer(ProcessSymbols symbols, ProcMemory memory, Duration threadTimeout, boolean stackCheck,
+                      BooleanSupplier cancelled);
+
+    ThreadStops stops();
+
+    /** Lets the process go: {@code last} runs first while the route still reaches the process, then it is released. */
+    void release(Runnable last);
+}

@@ -1,0 +1,148 @@
+package tfix.engine.agent;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Optional;
+
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
+import tfix.engine.process.Maps;
+import tfix.engine.process.MemoryMap;
+import tfix.engine.sys.Native;
+
+/** The operations of a process's agent, one method each (see {@code agent/src/tfix_agent.h}). */
+public final class AgentClient implements AutoCloseable {
+    static final int HELLO = 1, READ = 2, WRITE = 3, MAPS = 4, CALL = 5, STOP_WRITE = 6, THREADS = 7;
+    static final int BUSY = 100000;
+    private final AgentSocket socket;
+    private final int pid;
+
+    private AgentClient(AgentSocket socket, int pid) {
+        this.socket = socket;
+        this.pid = pid;
+    }
+
+    /** The agent of {@code pid}, when it has one that lets this user in. */
+    public static Optional<AgentClient> connect(Native nat, int pid, int timeoutSeconds) {
+        AgentSocket s = AgentSocket.connect(nat, pid, timeoutSeconds);
+        if (s == null) {
+            return Optional.empty();
+        }
+        AgentClient c = new AgentClient(s, pid);
+        try {
+            String hello = c.done(HELLO, new byte[0], "hello").text();
+            if (!hello.startsWith("tfix-agent 1 ")) {
+                throw new TfixException(Reason.TARGET_REFUSED, "process " + pid + "'s agent speaks another protocol ("
+                        + hello + "): use the libtfix-agent.so of this tfix (tfix agent --path)");
+            }
+            return Optional.of(c);
+        } catch (TfixException e) {
+            c.close();
+            if (e.reason() == Reason.PROCESS_GONE) {
+                // An agent that closes on us at once did not accept this user (SO_PEERCRED).
+                throw new TfixException(Reason.PERMISSION, "process " + pid + "'s agent closed the connection: it accepts"
+                        + " only its own user and root; run tfix as one of them", e);
+            }
+            throw e;
+        }
+    }
+
+    public int pid() {
+        return pid;
+    }
+
+    private AgentSocket.Answer done(int op, byte[] payload, String what) {
+        AgentSocket.Answer a = socket.request(op, payload);
+        if (a.status() != 0) {
+            throw new TfixException(Reason.TARGET_REFUSED, "process " + pid + "'s agent refused " + what + ": " + a.text());
+        }
+        return a;
+    }
+
+    private static ByteBuffer le(int size) {
+        return ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    public byte[] read(long address, int length) {
+        return done(READ, le(12).putLong(address).putInt(length).array(), "a read").payload();
+    }
+
+    public void write(long address, byte[] bytes) {
+        done(WRITE, le(8 + bytes.length).putLong(address).put(bytes).array(), "a write");
+    }
+
+    public Maps maps() {
+        String text = done(MAPS, new byte[0], "its maps").text();
+        return new Maps(text.lines().filter(l -> !l.isBlank()).map(MemoryMap::parse).toList());
+    }
+
+    /** One argument of a call: a value, or bytes the function gets a pointer to (a copy, freed after the call). */
+    public record Arg(long value, byte[] bytes) {
+    }
+
+    /** The result of a call on the agent's control thread, and errno after it. */
+    public record Called(long result, int errno) {
+    }
+
+    public Called call(String what, long function, List<Arg> args) {
+        int size = 12;
+        for (Arg a : args) {
+            size += a.bytes() == null ? 9 : 5 + a.bytes().length;
+        }
+        ByteBuffer b = le(size).putLong(function).putInt(args.size());
+        for (Arg a : args) {
+            if (a.bytes() == null) {
+                b.put((byte) 0).putLong(a.value());
+            } else {
+                b.put((byte) 1).putInt(a.bytes().length).put(a.bytes());
+            }
+        }
+        ByteBuffer r = ByteBuffer.wrap(done(CALL, b.array(), what).payload()).order(ByteOrder.LITTLE_ENDIAN);
+        return new Called(r.getLong(), r.getInt());
+    }
+
+    /** A site to change in one stop: its bytes now and after. */
+    public record Change(long address, byte[] before, byte[] after) {
+    }
+
+    /** A thread in the way of a stop: {@code why} 0 executing inside, 1 returns into, 2 restarts a system call inside. */
+    public record Busy(int tid, int why, int change, long where) {
+    }
+
+    /** A stop that wrote: how many threads were signalled, how many were left in their system calls, the freeze. */
+    public record Stopped(int signalled, int blocked, long freezeNanos) {
+    }
+
+    /** Stops the world in-process, checks, writes, reads back, releases; a busy thread is returned, not thrown. */
+    public Object stopAndWrite(List<Change> changes) {
+        int size = 4;
+        for (Change c : changes) {
+            size += 12 + 2 * c.after().length;
+        }
+        ByteBuffer b = le(size).putInt(changes.size());
+        for (Change c : changes) {
+            b.putLong(c.address()).putInt(c.after().length).put(c.before()).put(c.after());
+        }
+        AgentSocket.Answer a = socket.request(STOP_WRITE, b.array());
+        ByteBuffer r = ByteBuffer.wrap(a.payload()).order(ByteOrder.LITTLE_ENDIAN);
+        if (a.status() == BUSY) {
+            return new Busy(r.getInt(), r.getInt(), r.getInt(), r.getLong());
+        }
+        if (a.status() != 0) {
+            throw new TfixException(a.status() == 110 ? Reason.THREAD_BUSY : Reason.UNSAFE_SITE,
+                    "process " + pid + "'s agent did not write: " + a.text());
+        }
+        return new Stopped(r.getInt(), r.getInt(), r.getLong());
+    }
+
+    /** One line a thread, "tid state", as the agent reads /proc/self/task. */
+    public List<String> threads() {
+        return done(THREADS, new byte[0], "its threads").text().lines().toList();
+    }
+
+    @Override
+    public void close() {
+        socket.close();
+    }
+}

@@ -1,0 +1,3 @@
+int hot_v2(int x) {
+    return x + 2;
+}
