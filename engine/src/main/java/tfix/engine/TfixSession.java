@@ -5,8 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.IntConsumer;
 
 import tfix.engine.apply.Applier;
 import tfix.engine.apply.Installer;
@@ -32,6 +34,7 @@ import tfix.engine.ptrace.PtraceThread;
 import tfix.engine.ptrace.Tracee;
 import tfix.engine.record.AppliedPatch;
 import tfix.engine.record.PatchSelection;
+import tfix.engine.remote.RemoteLibc;
 
 /**
  * One attached process. Attaches and detaches, runs every operation on the process's own
@@ -206,6 +209,18 @@ public final class TfixSession implements AutoCloseable {
 
     private Installer installer() {
         return new Installer(applier(), memory, target.book(), target.libc());
+    }
+
+    /**
+     * Calls in the process for {@code tfix restart}: its libc, and a kick that stops one thread and resumes it, so
+     * that a blocking call it waits in is issued again (as after any stop) and looks its descriptor up anew.
+     */
+    public <T> T remote(BiFunction<RemoteLibc, IntConsumer, T> work) {
+        return exclusive(() -> work.apply(target.libc(), tid -> tracee.onTracer(() -> {
+            tracee.stopThread(tid, options.threadTimeout());
+            tracee.resumeThread(tid);
+            return null;
+        })));
     }
 
     /** The patches in force, read from the process's own record. */
