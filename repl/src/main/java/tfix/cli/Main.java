@@ -23,7 +23,7 @@ import tfix.engine.Options;
         description = "Replace functions in running Linux processes, verify them, and undo them.",
         subcommands = {Main.Run.class, Main.Exec.class, Main.Status.class, Main.Revert.class, Main.Verify.class,
                 LogCommand.class, StoreCommand.class, DemoCommand.class, tfix.cli.watch.WatchCommand.class,
-                ReplCommand.class, tfix.cli.bench.BenchCommand.class})
+                ReplCommand.class, tfix.cli.bench.BenchCommand.class, RestartCommand.class})
 public final class Main implements Callable<Integer> {
 
     static final class Common {

@@ -30,6 +30,8 @@ import tfix.engine.sys.SocketAbi;
  * new one, or their clients would never see them end.
  */
 public final class RemoteSpawn {
+    /** More than glibc's struct __spawn_action takes (32 bytes in 2.36). */
+    private static final int ACTION_SIZE_BOUND = 64;
     private static final String WRAPPER = "LISTEN_PID=$$; export LISTEN_PID; exec \"$0\" \"$@\"";
     private final RemoteLibc libc;
     private final int pid;
@@ -44,76 +46,74 @@ public final class RemoteSpawn {
         int n = req.sockets().size();
         List<Long> high = new ArrayList<>();
         long area = Mman.MAP_FAILED;
-        long fa = 0, attr = 0, size = 0;
+        long attr = 0, size = 0;
         try {
             for (Listener l : req.sockets()) {
-                int fd = (int) libc.call("fcntl(F_DUPFD_CLOEXEC) of " + l, "fcntl", v(l.fd()), v(SocketAbi.F_DUPFD_CLOEXEC), v(3 + n));
+                int fd = (int) libc.callLockFree("fcntl(F_DUPFD_CLOEXEC) of " + l, "fcntl", v(l.fd()), v(SocketAbi.F_DUPFD_CLOEXEC), v(3 + n));
                 if (fd < 0) {
                     throw refused("could not duplicate " + l, fd);
                 }
                 high.add((long) fd);
             }
+            boolean closefrom = libc.symbol("posix_spawn_file_actions_addclosefrom_np").isPresent();
+            List<Integer> toClose = closefrom ? List.of() : OpenDescriptors.inheritable(pid).stream().filter(fd -> fd >= 3 + n).toList();
+            int capacity = n + 1 + toClose.size();
             Block strings = block(req, n);
-            size = (SocketAbi.FILE_ACTIONS_SIZE + SocketAbi.SPAWNATTR_SIZE + 16 + strings.bytes().length + Mman.PAGE - 1) & -Mman.PAGE;
+            long actionsSize = (long) capacity * ACTION_SIZE_BOUND;
+            size = (SocketAbi.FILE_ACTIONS_SIZE + SocketAbi.SPAWNATTR_SIZE + 16 + actionsSize + strings.bytes().length
+                    + Mman.PAGE - 1) & -Mman.PAGE;
             area = libc.mmapAnonymous("mmap for posix_spawn", 0, size, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_PRIVATE);
             if (area == Mman.MAP_FAILED || area < 0 && area > -4096) {
                 throw refused("no memory for posix_spawn's arguments", area);
             }
-            long pidSlot = area + SocketAbi.FILE_ACTIONS_SIZE + SocketAbi.SPAWNATTR_SIZE;
-            long blockAt = pidSlot + 16;
+            long fa = area;
+            attr = area + SocketAbi.FILE_ACTIONS_SIZE;
+            long pidSlot = attr + SocketAbi.SPAWNATTR_SIZE;
+            long actions = pidSlot + 16;
+            long blockAt = actions + actionsSize;
             try (ProcMemory mem = new ProcMemory(pid)) {
                 mem.write(blockAt, strings.relocated(blockAt));
+                // The public fields of posix_spawn_file_actions_t (int __allocated, int __used, __actions): room given
+                // here, so adding an action never reallocates, and no call below takes malloc's lock. Hence also no
+                // posix_spawn_file_actions_destroy, which would free() it: the area is unmapped instead.
+                mem.write(fa, ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putInt(capacity).putInt(0)
+                        .putLong(actions).array());
             }
-            fa = area;
-            check("posix_spawn_file_actions_init", libc.call("posix_spawn_file_actions_init", "posix_spawn_file_actions_init", v(fa)));
             for (int i = 0; i < n; i++) {
-                check("posix_spawn_file_actions_adddup2", libc.call("posix_spawn_file_actions_adddup2",
+                check("posix_spawn_file_actions_adddup2", libc.callLockFree("posix_spawn_file_actions_adddup2",
                         "posix_spawn_file_actions_adddup2", v(fa), v(high.get(i)), v(3 + i)));
             }
-            closeTheRest(fa, 3 + n);
-            attr = area + SocketAbi.FILE_ACTIONS_SIZE;
-            check("posix_spawnattr_init", libc.call("posix_spawnattr_init", "posix_spawnattr_init", v(attr)));
-            check("posix_spawnattr_setflags", libc.call("posix_spawnattr_setflags", "posix_spawnattr_setflags", v(attr),
+            if (closefrom) {
+                check("posix_spawn_file_actions_addclosefrom_np", libc.callLockFree("posix_spawn_file_actions_addclosefrom_np",
+                        "posix_spawn_file_actions_addclosefrom_np", v(fa), v(3 + n)));
+            }
+            for (int fd : toClose) {
+                check("posix_spawn_file_actions_addclose", libc.callLockFree("posix_spawn_file_actions_addclose",
+                        "posix_spawn_file_actions_addclose", v(fa), v(fd)));
+            }
+            check("posix_spawnattr_init", libc.callLockFree("posix_spawnattr_init", "posix_spawnattr_init", v(attr)));
+            check("posix_spawnattr_setflags", libc.callLockFree("posix_spawnattr_setflags", "posix_spawnattr_setflags", v(attr),
                     v(SocketAbi.POSIX_SPAWN_SETSIGMASK | SocketAbi.POSIX_SPAWN_SETSIGDEF)));
             // The borrowed thread's mask and the old program's handlers and ignored signals are not the new one's.
-            check("posix_spawnattr_setsigmask", libc.call("posix_spawnattr_setsigmask", "posix_spawnattr_setsigmask", v(attr),
-                    new RemoteCaller.Buffer(new byte[SocketAbi.SIGSET_SIZE])));
-            check("posix_spawnattr_setsigdefault", libc.call("posix_spawnattr_setsigdefault", "posix_spawnattr_setsigdefault",
-                    v(attr), new RemoteCaller.Buffer(everySignal())));
-            long argv = blockAt;
-            long envp = blockAt + 8L * strings.envIndex();
-            long rc = libc.call("posix_spawn of " + req.program(), "posix_spawn", v(pidSlot), RemoteCaller.string("/bin/sh"),
-                    v(fa), v(attr), v(argv), v(envp));
+            check("posix_spawnattr_setsigmask", libc.callLockFree("posix_spawnattr_setsigmask", "posix_spawnattr_setsigmask",
+                    v(attr), new RemoteCaller.Buffer(new byte[SocketAbi.SIGSET_SIZE])));
+            check("posix_spawnattr_setsigdefault", libc.callLockFree("posix_spawnattr_setsigdefault",
+                    "posix_spawnattr_setsigdefault", v(attr), new RemoteCaller.Buffer(everySignal())));
+            // glibc's posix_spawn maps the child's stack with mmap and clones: no lock of libc's is taken.
+            long rc = libc.callLockFree("posix_spawn of " + req.program(), "posix_spawn", v(pidSlot),
+                    RemoteCaller.string("/bin/sh"), v(fa), v(attr), v(blockAt), v(blockAt + 8L * strings.envIndex()));
             check("posix_spawn of /bin/sh (the wrapper that execs " + req.program() + ")", rc);
             try (ProcMemory mem = new ProcMemory(pid)) {
                 return ByteBuffer.wrap(mem.read(pidSlot, 4)).order(ByteOrder.LITTLE_ENDIAN).getInt();
             }
         } finally {
             if (attr != 0) {
-                libc.call("posix_spawnattr_destroy", "posix_spawnattr_destroy", v(attr));
-            }
-            if (fa != 0) {
-                libc.call("posix_spawn_file_actions_destroy", "posix_spawn_file_actions_destroy", v(fa));
+                libc.callLockFree("posix_spawnattr_destroy", "posix_spawnattr_destroy", v(attr));
             }
             if (area != Mman.MAP_FAILED && area > 0) {
                 libc.munmap(area, size);
             }
             high.forEach(libc::close);
-        }
-    }
-
-    /** Every descriptor from {@code from} up closed in the child: closefrom where glibc has it (2.34), else each open one. */
-    private void closeTheRest(long fa, int from) {
-        if (libc.symbol("posix_spawn_file_actions_addclosefrom_np").isPresent()) {
-            check("posix_spawn_file_actions_addclosefrom_np", libc.call("posix_spawn_file_actions_addclosefrom_np",
-                    "posix_spawn_file_actions_addclosefrom_np", v(fa), v(from)));
-            return;
-        }
-        for (int fd : OpenDescriptors.inheritable(pid)) {
-            if (fd >= from) {
-                check("posix_spawn_file_actions_addclose", libc.call("posix_spawn_file_actions_addclose",
-                        "posix_spawn_file_actions_addclose", v(fa), v(fd)));
-            }
         }
     }
 

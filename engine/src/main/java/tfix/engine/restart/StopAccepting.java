@@ -45,7 +45,7 @@ public final class StopAccepting {
             for (int tfd : EpollInterest.of(proc, ep)) {
                 if (fds.contains(tfd)) {
                     // ENOENT (registered under another file) is fine: then it is not this socket's entry.
-                    libc.call("epoll_ctl(DEL) of fd " + tfd, "epoll_ctl", v(ep), v(SocketAbi.EPOLL_CTL_DEL), v(tfd),
+                    libc.callLockFree("epoll_ctl(DEL) of fd " + tfd, "epoll_ctl", v(ep), v(SocketAbi.EPOLL_CTL_DEL), v(tfd),
                             new RemoteCaller.Buffer(new byte[16]));
                 }
             }
@@ -59,22 +59,22 @@ public final class StopAccepting {
     }
 
     private void standIn(Listener l) {
-        int status = (int) libc.call("fcntl(F_GETFL)", "fcntl", v(l.fd()), v(SocketAbi.F_GETFL), v(0));
-        int fdFlags = (int) libc.call("fcntl(F_GETFD)", "fcntl", v(l.fd()), v(SocketAbi.F_GETFD), v(0));
+        int status = (int) libc.callLockFree("fcntl(F_GETFL)", "fcntl", v(l.fd()), v(SocketAbi.F_GETFL), v(0));
+        int fdFlags = (int) libc.callLockFree("fcntl(F_GETFD)", "fcntl", v(l.fd()), v(SocketAbi.F_GETFD), v(0));
         if (status < 0 || fdFlags < 0) {
             throw new TfixException(Reason.TARGET_REFUSED, "the old program's " + l + " could not be read (fcntl)");
         }
         int type = l.socketType() | SocketAbi.SOCK_CLOEXEC | ((status & SocketAbi.O_NONBLOCK) != 0 ? SocketAbi.SOCK_NONBLOCK : 0);
-        int ph = (int) libc.call("socket(AF_UNIX)", "socket", v(SocketAbi.AF_UNIX), v(type), v(0));
+        int ph = (int) libc.callLockFree("socket(AF_UNIX)", "socket", v(SocketAbi.AF_UNIX), v(type), v(0));
         if (ph < 0) {
             throw new TfixException(Reason.TARGET_REFUSED, "the old program could not make a stand-in socket for " + l);
         }
         try {
             // An address of the family alone asks for an autobound abstract name.
-            int bound = (int) libc.call("bind (autobind)", "bind", v(ph), new RemoteCaller.Buffer(new byte[] {SocketAbi.AF_UNIX, 0}), v(2));
-            int listening = l.stream() ? (int) libc.call("listen", "listen", v(ph), v(1)) : 0;
+            int bound = (int) libc.callLockFree("bind (autobind)", "bind", v(ph), new RemoteCaller.Buffer(new byte[] {SocketAbi.AF_UNIX, 0}), v(2));
+            int listening = l.stream() ? (int) libc.callLockFree("listen", "listen", v(ph), v(1)) : 0;
             int flags = (fdFlags & SocketAbi.FD_CLOEXEC) != 0 ? SocketAbi.O_CLOEXEC : 0;
-            if (bound != 0 || listening != 0 || (int) libc.call("dup3 onto fd " + l.fd(), "dup3", v(ph), v(l.fd()), v(flags)) != l.fd()) {
+            if (bound != 0 || listening != 0 || (int) libc.callLockFree("dup3 onto fd " + l.fd(), "dup3", v(ph), v(l.fd()), v(flags)) != l.fd()) {
                 throw new TfixException(Reason.TARGET_REFUSED, "the old program could not put a stand-in in place of " + l);
             }
         } finally {

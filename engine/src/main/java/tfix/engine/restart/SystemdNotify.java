@@ -29,13 +29,13 @@ public final class SystemdNotify {
             addrLen = 2 + path.length;
         }
         byte[] msg = ("MAINPID=" + newPid + "\n").getBytes(StandardCharsets.UTF_8);
-        int s = (int) libc.call("socket(AF_UNIX, SOCK_DGRAM)", "socket", RemoteCaller.value(SocketAbi.AF_UNIX),
+        int s = (int) libc.callLockFree("socket(AF_UNIX, SOCK_DGRAM)", "socket", RemoteCaller.value(SocketAbi.AF_UNIX),
                 RemoteCaller.value(SocketAbi.SOCK_DGRAM | SocketAbi.SOCK_CLOEXEC), RemoteCaller.value(0));
         if (s < 0) {
             return false;
         }
         try {
-            long sent = libc.call("sendto NOTIFY_SOCKET", "sendto", RemoteCaller.value(s), new RemoteCaller.Buffer(msg),
+            long sent = libc.callLockFree("sendto NOTIFY_SOCKET", "sendto", RemoteCaller.value(s), new RemoteCaller.Buffer(msg),
                     RemoteCaller.value(msg.length), RemoteCaller.value(SocketAbi.MSG_NOSIGNAL), new RemoteCaller.Buffer(addr),
                     RemoteCaller.value(addrLen));
             return sent == msg.length;

@@ -1,0 +1,236 @@
+package tfix.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tfix.engine.service.ServiceProcess;
+import tfix.engine.testing.Await;
+import tfix.engine.testing.Targets;
+
+/** tfix restart on real servers: the new program gets the listening socket, no connect is refused, the old one drains. */
+class RestartTest {
+    private static final Pattern STARTED = Pattern.compile("started pid (\\d+)");
+    private static final Pattern PORT = Pattern.compile("port=(\\d+)");
+    /** Every server pid a test started or a restart made: all are killed after the test, whatever happened. */
+    private final List<Long> pids = Collections.synchronizedList(new ArrayList<>());
+    private final List<ServiceProcess> services = new ArrayList<>();
+
+    @AfterEach
+    void killEverything() {
+        pids.forEach(p -> ProcessHandle.of(p).ifPresent(ProcessHandle::destroyForcibly));
+        services.forEach(ServiceProcess::close);
+    }
+
+    private ServiceProcess start(Path binary, String... args) throws Exception {
+        ServiceProcess s = ServiceProcess.start(binary, Duration.ofSeconds(20), args);
+        services.add(s);
+        pids.add((long) s.pid());
+        return s;
+    }
+
+    private static int port(ServiceProcess s) {
+        Matcher m = PORT.matcher(s.readyLine());
+        assertTrue(m.find(), s.readyLine());
+        return Integer.parseInt(m.group(1));
+    }
+
+    /** One request on a fresh connection: the reply line, "VERSION PID". */
+    private static String ask(int port) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("hello\n".getBytes(StandardCharsets.US_ASCII));
+            return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+        }
+    }
+
+    private int restart(String... args) throws Exception {
+        CliTest.Result r = CliTest.tfix(args);
+        assertEquals(0, r.exit(), r.out() + r.err());
+        Matcher m = STARTED.matcher(r.out());
+        assertTrue(m.find(), r.out());
+        int pid = Integer.parseInt(m.group(1));
+        pids.add((long) pid);
+        return pid;
+    }
+
+    private static boolean gone(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state == 'Z' || state == 'X';
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /** Clients that each open a connection, send five requests on it (pausing between), check every reply, close. */
+    private static final class Load implements AutoCloseable {
+        final AtomicLong ok = new AtomicLong(), refused = new AtomicLong(), failed = new AtomicLong();
+        final List<String> problems = Collections.synchronizedList(new ArrayList<>());
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final List<Thread> threads = new ArrayList<>();
+
+        Load(int port, int clients) {
+            for (int i = 0; i < clients; i++) {
+                Thread t = new Thread(() -> {
+                    while (!stop.get()) {
+                        oneConnection(port);
+                    }
+                }, "load-" + i);
+                t.start();
+                threads.add(t);
+            }
+        }
+
+        private void oneConnection(int port) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+                s.setSoTimeout(10_000);
+                OutputStream out = s.getOutputStream();
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                for (int i = 0; i < 5; i++) {
+                    out.write(("request " + i + "\n").getBytes(StandardCharsets.US_ASCII));
+                    String reply = in.readLine();
+                    if (reply == null || !reply.matches("v\\d \\d+")) {
+                        failed.incrementAndGet();
+                        problems.add("reply " + reply);
+                        return;
+                    }
+                    ok.incrementAndGet();
+                    LockSupport.parkNanos(20_000_000); // pacing: a few hundred requests a second over all clients
+                }
+            } catch (ConnectException e) {
+                refused.incrementAndGet();
+                problems.add("refused: " + e.getMessage());
+            } catch (IOException e) {
+                failed.incrementAndGet();
+                problems.add(e.toString());
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join(30_000);
+            }
+        }
+    }
+
+    @Test
+    void twentyRestartsUnderLoadRefuseNothingAndLoseNoRequest() throws Exception {
+        ServiceProcess first = start(Targets.exe("restart_server.c"), "epoll");
+        int port = port(first);
+        List<Integer> olds = new ArrayList<>();
+        int current = first.pid();
+        long before;
+        try (Load load = new Load(port, 8)) {
+            Await.until(Duration.ofSeconds(10), () -> load.ok.get() > 50);
+            for (int i = 0; i < 20; i++) {
+                olds.add(current);
+                current = restart("restart", "--pid", Integer.toString(current), "--drain-timeout", "5s");
+                // The old one no longer accepts: every new connection is the new program's.
+                for (int k = 0; k < 3; k++) {
+                    assertEquals("v1 " + current, ask(port), "restart " + (i + 1));
+                }
+            }
+            before = load.ok.get();
+            Await.until(Duration.ofSeconds(10), () -> load.ok.get() > before + 50);
+            load.close();
+            assertEquals(0, load.refused.get(), "refused: " + load.problems);
+            assertEquals(0, load.failed.get(), "failed: " + load.problems);
+            System.out.println("RestartTest: 20 restarts, " + load.ok.get() + " requests answered, 0 refused, 0 failed");
+        }
+        for (int old : olds) {
+            Await.until(Duration.ofSeconds(20), () -> gone(old));
+        }
+    }
+
+    @Test
+    void blockingAcceptThreadsStopAcceptingAndWaitWaitsForTheOldToExit() throws Exception {
+        ServiceProcess old = start(Targets.exe("restart_server.c"), "threads");
+        int port = port(old);
+        assertEquals("v1 " + old.pid(), ask(port));
+        int fresh = restart("restart", "--pid", Integer.toString(old.pid()), "--wait", "--drain-timeout", "5s");
+        assertTrue(gone(old.pid()), "--wait returns once the old process has exited");
+        for (int k = 0; k < 10; k++) {
+            assertEquals("v1 " + fresh, ask(port));
+        }
+        assertTrue(old.await("ready pid=" + fresh + " port=" + port + " inherited=1", Duration.ofSeconds(5)).isPresent(),
+                "the new program took the socket from LISTEN_FDS (same log: it kept the old one's stdout)");
+    }
+
+    @Test
+    void aBrokenNewProgramIsStoppedAndTheOldServesOn() throws Exception {
+        ServiceProcess old = start(Targets.exe("restart_server.c"), "epoll");
+        int port = port(old);
+        CliTest.Result r = CliTest.tfix("restart", "--pid", Integer.toString(old.pid()), "--exec",
+                Targets.exe("restart_broken.c").toString());
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains("exited") && r.err().contains("serves on as before")
+                && r.err().contains("broken: cannot read /etc/game/config.toml"), r.err());
+        assertEquals("v1 " + old.pid(), ask(port));
+        assertEquals("", Files.readString(Path.of("/proc", Integer.toString(old.pid()), "task", Integer.toString(old.pid()),
+                "children")).trim(), "the failed program was reaped in the old one");
+        assertFalse(old.traced());
+    }
+
+    @Test
+    void execStartsTheNewVersion() throws Exception {
+        ServiceProcess old = start(Targets.exe("restart_server.c"), "epoll");
+        int port = port(old);
+        Path v2 = Targets.exe("restart_server.c", "-DVERSION=\"v2\"");
+        int fresh = restart("restart", "--pid", Integer.toString(old.pid()), "--exec", v2.toString(), "--drain-timeout", "2s");
+        assertEquals("v2 " + fresh, ask(port));
+        Await.until(Duration.ofSeconds(20), () -> gone(old.pid()));
+    }
+
+    @Test
+    void systemdHearsTheNewMainPid(@TempDir Path dir) throws Exception {
+        Path socket = dir.resolve("notify");
+        ServiceProcess sink = start(Targets.exe("notify_sink.c"), socket.toString());
+        ServiceProcess old = start(Path.of("/usr/bin/env"), "NOTIFY_SOCKET=" + socket, Targets.exe("restart_server.c").toString(), "epoll");
+        int fresh = restart("restart", "--pid", Integer.toString(old.pid()), "--drain-timeout", "2s");
+        assertTrue(sink.await("got MAINPID=" + fresh, Duration.ofSeconds(10)).isPresent(), sink.output().toString());
+        assertEquals("v1 " + fresh, ask(port(old)));
+    }
+
+    @Test
+    void badInputIsOneLine() throws Exception {
+        ServiceProcess quiet = start(Targets.exe("notify_sink.c"), "@tfix-restart-test-" + ProcessHandle.current().pid());
+        CliTest.Result none = CliTest.tfix("restart", "--pid", Integer.toString(quiet.pid()));
+        assertEquals(1, none.exit(), none.err());
+        assertTrue(none.err().startsWith("tfix: process " + quiet.pid() + " listens on no socket"), none.err());
+        CliTest.Result time = CliTest.tfix("restart", "--pid", Integer.toString(quiet.pid()), "--drain-timeout", "soon");
+        assertEquals(1, time.exit());
+        assertTrue(time.err().contains("--drain-timeout soon: not a time"), time.err());
+        CliTest.Result unknown = CliTest.tfix("restart", "--pid", Integer.toString(quiet.pid()), "--no-such-option");
+        assertEquals(2, unknown.exit(), unknown.err());
+    }
+}
