@@ -172,17 +172,27 @@ class RestartTest {
     }
 
     @Test
-    void blockingAcceptThreadsStopAcceptingAndWaitWaitsForTheOldToExit() throws Exception {
+    void blockingAcceptThreadsStopAcceptingAndTheOldServesItsOpenConnectionToItsEnd() throws Exception {
         ServiceProcess old = start(Targets.exe("restart_server.c"), "threads");
         int port = port(old);
-        assertEquals("v1 " + old.pid(), ask(port));
-        int fresh = restart("restart", "--pid", Integer.toString(old.pid()), "--wait", "--drain-timeout", "5s");
-        assertTrue(gone(old.pid()), "--wait returns once the old process has exited");
-        for (int k = 0; k < 10; k++) {
-            assertEquals("v1 " + fresh, ask(port));
+        try (Socket held = new Socket("127.0.0.1", port)) {
+            held.setSoTimeout(10_000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(held.getInputStream(), StandardCharsets.US_ASCII));
+            held.getOutputStream().write("one\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("v1 " + old.pid(), in.readLine());
+            int fresh = restart("restart", "--pid", Integer.toString(old.pid()), "--drain-timeout", "60s");
+            // Four threads of the old one were blocked in accept: none may take a connection now.
+            for (int k = 0; k < 20; k++) {
+                assertEquals("v1 " + fresh, ask(port));
+            }
+            assertTrue(old.await("ready pid=" + fresh + " port=" + port + " inherited=1", Duration.ofSeconds(5)).isPresent(),
+                    "the new program took the socket from LISTEN_FDS (same log: it kept the old one's stdout)");
+            held.getOutputStream().write("two\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("v1 " + old.pid(), in.readLine(), "the old process serves its open connection");
+            assertFalse(gone(old.pid()));
         }
-        assertTrue(old.await("ready pid=" + fresh + " port=" + port + " inherited=1", Duration.ofSeconds(5)).isPresent(),
-                "the new program took the socket from LISTEN_FDS (same log: it kept the old one's stdout)");
+        // Its last connection closed: SIGTERM, long before the 60 s drain time.
+        Await.until(Duration.ofSeconds(20), () -> gone(old.pid()));
     }
 
     @Test
@@ -206,9 +216,9 @@ class RestartTest {
         ServiceProcess old = start(Targets.exe("restart_server.c"), "epoll");
         int port = port(old);
         Path v2 = Targets.exe("restart_server.c", "-DVERSION=\"v2\"");
-        int fresh = restart("restart", "--pid", Integer.toString(old.pid()), "--exec", v2.toString(), "--drain-timeout", "2s");
+        int fresh = restart("restart", "--pid", Integer.toString(old.pid()), "--exec", v2.toString(), "--wait");
+        assertTrue(gone(old.pid()), "--wait returns once the old process has exited");
         assertEquals("v2 " + fresh, ask(port));
-        Await.until(Duration.ofSeconds(20), () -> gone(old.pid()));
     }
 
     @Test
