@@ -95,7 +95,30 @@ class RestartTest {
         private final AtomicBoolean stop = new AtomicBoolean();
         private final List<Thread> threads = new ArrayList<>();
 
+        /** What one client does on one connection; false: a wrong or missing reply. */
+        interface Exchange {
+            boolean run(OutputStream out, BufferedReader in) throws IOException;
+        }
+
+        private final Exchange exchange;
+
+        /** Five requests on each connection, every reply checked, paced: a few hundred requests a second over all clients. */
         Load(int port, int clients) {
+            this(port, clients, (out, in) -> {
+                for (int i = 0; i < 5; i++) {
+                    out.write(("request " + i + "\n").getBytes(StandardCharsets.US_ASCII));
+                    String reply = in.readLine();
+                    if (reply == null || !reply.matches("v\\d \\d+")) {
+                        return false;
+                    }
+                    LockSupport.parkNanos(20_000_000);
+                }
+                return true;
+            });
+        }
+
+        Load(int port, int clients, Exchange exchange) {
+            this.exchange = exchange;
             for (int i = 0; i < clients; i++) {
                 Thread t = new Thread(() -> {
                     while (!stop.get()) {
@@ -113,16 +136,11 @@ class RestartTest {
                 s.setSoTimeout(10_000);
                 OutputStream out = s.getOutputStream();
                 BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
-                for (int i = 0; i < 5; i++) {
-                    out.write(("request " + i + "\n").getBytes(StandardCharsets.US_ASCII));
-                    String reply = in.readLine();
-                    if (reply == null || !reply.matches("v\\d \\d+")) {
-                        failed.incrementAndGet();
-                        problems.add("reply " + reply);
-                        return;
-                    }
+                if (exchange.run(out, in)) {
                     ok.incrementAndGet();
-                    LockSupport.parkNanos(20_000_000); // pacing: a few hundred requests a second over all clients
+                } else {
+                    failed.incrementAndGet();
+                    problems.add("a wrong or missing reply");
                 }
             } catch (ConnectException e) {
                 refused.incrementAndGet();
@@ -150,7 +168,7 @@ class RestartTest {
         int current = first.pid();
         long before;
         try (Load load = new Load(port, 8)) {
-            Await.until(Duration.ofSeconds(10), () -> load.ok.get() > 50);
+            Await.until(Duration.ofSeconds(10), () -> load.ok.get() > 10);
             for (int i = 0; i < 20; i++) {
                 olds.add(current);
                 current = restart("restart", "--pid", Integer.toString(current), "--drain-timeout", "5s");
@@ -160,11 +178,11 @@ class RestartTest {
                 }
             }
             before = load.ok.get();
-            Await.until(Duration.ofSeconds(10), () -> load.ok.get() > before + 50);
+            Await.until(Duration.ofSeconds(10), () -> load.ok.get() > before + 10);
             load.close();
             assertEquals(0, load.refused.get(), "refused: " + load.problems);
             assertEquals(0, load.failed.get(), "failed: " + load.problems);
-            System.out.println("RestartTest: 20 restarts, " + load.ok.get() + " requests answered, 0 refused, 0 failed");
+            System.out.println("RestartTest: 20 restarts, " + load.ok.get() + " connections of 5 requests each answered, 0 refused, 0 failed");
         }
         for (int old : olds) {
             Await.until(Duration.ofSeconds(20), () -> gone(old));
@@ -229,6 +247,51 @@ class RestartTest {
         int fresh = restart("restart", "--pid", Integer.toString(old.pid()), "--drain-timeout", "2s");
         assertTrue(sink.await("got MAINPID=" + fresh, Duration.ofSeconds(10)).isPresent(), sink.output().toString());
         assertEquals("v1 " + fresh, ask(port(old)));
+    }
+
+    /** samples/README.md: the sample server restarted under client load, its fix applied again by --then. */
+    @Test
+    void theSampleGameserverRestartsUnderLoadAndGetsItsFixAgain() throws Exception {
+        Path samples = Path.of("..", "samples").toAbsolutePath().normalize();
+        ServiceProcess old = start(samples.resolve("build/gameserver"), "0");
+        int port = port(old);
+        Path fix = samples.resolve("gameserver/fix-score.tfix.groovy");
+        CliTest.Result applied = CliTest.tfix("run", fix.toString(), "--pid", Integer.toString(old.pid()));
+        assertEquals(0, applied.exit(), applied.out() + applied.err());
+        int fresh;
+        try (Load load = new Load(port, 4, (out, in) -> {
+            out.write("status\n".getBytes(StandardCharsets.US_ASCII));
+            String line;
+            int players = 0;
+            while ((line = in.readLine()) != null && !line.equals("end")) {
+                players += line.startsWith("player ") ? 1 : 0;
+            }
+            out.write("quit\n".getBytes(StandardCharsets.US_ASCII));
+            LockSupport.parkNanos(20_000_000);
+            return "end".equals(line) && players == 4;
+        })) {
+            Await.until(Duration.ofSeconds(10), () -> load.ok.get() > 10);
+            long t0 = System.nanoTime();
+            CliTest.Result r = CliTest.tfix("restart", "--pid", Integer.toString(old.pid()), "--wait", "--then", fix.toString());
+            System.out.println("RestartTest: sample restarted in " + (System.nanoTime() - t0) / 1_000_000 + " ms:\n" + r.out());
+            assertEquals(0, r.exit(), r.out() + r.err());
+            assertTrue(r.out().contains("1 patch(es) in force in pid " + old.pid() + " do not carry over")
+                    && r.out().contains("score_for_kill from libfix_score.so"), r.out());
+            Matcher m = STARTED.matcher(r.out());
+            assertTrue(m.find(), r.out());
+            fresh = Integer.parseInt(m.group(1));
+            pids.add((long) fresh);
+            assertTrue(gone(old.pid()));
+            long before = load.ok.get();
+            Await.until(Duration.ofSeconds(10), () -> load.ok.get() > before + 10);
+            load.close();
+            assertEquals(0, load.refused.get(), "refused: " + load.problems);
+            assertEquals(0, load.failed.get(), "failed: " + load.problems);
+        }
+        CliTest.Result status = CliTest.tfix("status", "--pid", Integer.toString(fresh));
+        assertEquals(0, status.exit(), status.err());
+        assertTrue(status.out().contains("score_for_kill"), "--then applied the fix to the new process: " + status.out());
+        assertTrue(old.await("ready pid=" + fresh + " port=" + port, Duration.ofSeconds(5)).isPresent());
     }
 
     @Test

@@ -99,6 +99,7 @@ public final class Restarter {
         }
         out.println("pid " + req.pid() + " stopped accepting; it serves its " + open.size() + " open connection(s) to"
                 + " their end, then gets SIGTERM (at the latest in " + seconds(req.drain()) + "), SIGKILL 10 s later");
+        long stoppedAt = System.nanoTime();
         String start = Drain.startTime(req.pid());
         Drain drain = new Drain(req.pid(), start == null ? "" : start, open);
         if (!req.await()) {
@@ -111,7 +112,8 @@ public final class Restarter {
         } finally {
             if (req.await()) {
                 drain.run(req.drain().toMillis());
-                out.println("pid " + req.pid() + " has exited");
+                out.println("pid " + req.pid() + " has exited, " + (System.nanoTime() - stoppedAt) / 1_000_000
+                        + " ms after it stopped accepting");
             }
         }
     }
