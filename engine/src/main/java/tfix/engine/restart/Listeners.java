@@ -20,7 +20,8 @@ public final class Listeners {
         SocketTable.socketFds(pid).forEach((fd, inode) -> {
             SocketTable.Entry e = table.get(inode);
             if (e != null && e.listening()) {
-                found.add(new Listener(fd, inode, e.kind(), e.socketType(), e.address(), e.port()));
+                found.add(new Listener(fd, inode, e.kind(), e.socketType(), e.address(), e.port(),
+                        OpenDescriptors.statusFlags(pid, fd)));
             }
         });
         found.sort(Comparator.comparingInt(Listener::fd));

@@ -13,6 +13,20 @@ final class OpenDescriptors {
     private OpenDescriptors() {
     }
 
+    /** The descriptor's file status flags (fdinfo "flags:", octal) without O_CLOEXEC, 0 if unreadable. */
+    static int statusFlags(int pid, int fd) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(pid), "fdinfo", Integer.toString(fd)))) {
+                if (line.startsWith("flags:")) {
+                    return Integer.parseInt(line.substring(6).trim(), 8) & ~O_CLOEXEC_OCTAL;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // closed meanwhile
+        }
+        return 0;
+    }
+
     static List<Integer> inheritable(int pid) {
         List<Integer> fds = new ArrayList<>();
         try (var s = Files.list(Path.of("/proc", Integer.toString(pid), "fdinfo"))) {

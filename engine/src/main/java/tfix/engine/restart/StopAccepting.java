@@ -59,9 +59,11 @@ public final class StopAccepting {
     }
 
     private void standIn(Listener l) {
-        int status = (int) libc.callLockFree("fcntl(F_GETFL)", "fcntl", v(l.fd()), v(SocketAbi.F_GETFL), v(0));
+        // The blocking mode the old program chose, read before the spawn: the socket's own flag is shared, and the
+        // new program may have changed it since.
+        int status = l.statusFlags();
         int fdFlags = (int) libc.callLockFree("fcntl(F_GETFD)", "fcntl", v(l.fd()), v(SocketAbi.F_GETFD), v(0));
-        if (status < 0 || fdFlags < 0) {
+        if (fdFlags < 0) {
             throw new TfixException(Reason.TARGET_REFUSED, "the old program's " + l + " could not be read (fcntl)");
         }
         int type = l.socketType() | SocketAbi.SOCK_CLOEXEC | ((status & SocketAbi.O_NONBLOCK) != 0 ? SocketAbi.SOCK_NONBLOCK : 0);
