@@ -1,7 +1,7 @@
 /* A small TCP server for tfix restart tests. Each request line gets "VERSION PID\n" back.
- * usage: restart_server epoll|threads
- * It takes its listening socket from LISTEN_FDS when LISTEN_PID is its own pid (a restart), else it binds
- * 127.0.0.1 on a free port. Prints "ready pid=N port=P inherited=0|1". No fork anywhere. */
+ * usage: restart_server epoll|threads [PORT [own]]
+ * It takes its listening socket from LISTEN_FDS when LISTEN_PID is its own pid (a restart) unless "own" is
+ * given, else it binds 127.0.0.1 on PORT (default: a free port). Prints "ready pid=N port=P inherited=0|1". No fork anywhere. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,11 +29,11 @@ static int inherited_listener(void) {
     return 3;
 }
 
-static int own_listener(void) {
+static int own_listener(int port) {
     int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK), .sin_port = htons(port)};
     if (bind(s, (struct sockaddr *) &a, sizeof a) != 0 || listen(s, 512) != 0) {
         perror("bind/listen");
         exit(1);
@@ -139,10 +139,11 @@ static void run_epoll(int ls) {
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     snprintf(reply, sizeof reply, "%s %d\n", VERSION, getpid());
-    int ls = inherited_listener();
+    int own = argc > 3 && strcmp(argv[3], "own") == 0;
+    int ls = own ? -1 : inherited_listener();
     int inherited = ls >= 0;
     if (!inherited) {
-        ls = own_listener();
+        ls = own_listener(argc > 2 ? atoi(argv[2]) : 0);
     }
     struct sockaddr_in a;
     socklen_t al = sizeof a;

@@ -43,6 +43,10 @@ final class RestartCommand implements Callable<Integer> {
             + " (`pid` bound to it): patches in force in the old one do not carry over.")
     Path then;
 
+    @Option(names = "--no-hook", description = "Do not preload libtfix-restart.so, which hands a program that binds its own"
+            + " socket the inherited one with that address (programs that read LISTEN_FDS do not need it).")
+    boolean noHook;
+
     @CommandLine.Mixin
     Main.Common common;
 
@@ -50,7 +54,7 @@ final class RestartCommand implements Callable<Integer> {
     public Integer call() {
         return Cli.guard(common.debug, () -> new Restarter(Engine.create(), common.options(), System.out)
                 .run(new Restarter.Request(pid, exec, duration("--drain-timeout", drain), duration("--ready-timeout", ready),
-                        await, then)));
+                        await, then, !noHook)));
     }
 
     static Duration duration(String option, String text) {

@@ -249,6 +249,30 @@ class RestartTest {
         assertEquals("v1 " + fresh, ask(port(old)));
     }
 
+    @Test
+    void aProgramThatBindsItsOwnSocketIsHandedTheInheritedOne() throws Exception {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        Path server = Targets.exe("restart_server.c");
+        ServiceProcess old = start(server, "epoll", Integer.toString(port), "own");
+        assertEquals("v1 " + old.pid(), ask(port));
+
+        CliTest.Result without = CliTest.tfix("restart", "--pid", Integer.toString(old.pid()), "--no-hook");
+        assertEquals(1, without.exit(), without.out() + without.err());
+        assertTrue(without.err().contains("Address already in use"), "its own bind fails: " + without.err());
+        assertEquals("v1 " + old.pid(), ask(port));
+
+        int fresh = restart("restart", "--pid", Integer.toString(old.pid()), "--drain-timeout", "2s");
+        for (int k = 0; k < 10; k++) {
+            assertEquals("v1 " + fresh, ask(port), "its bind took the inherited socket (libtfix-restart.so)");
+        }
+        String env = new String(Files.readAllBytes(Path.of("/proc", Integer.toString(fresh), "environ")), StandardCharsets.UTF_8);
+        assertTrue(env.contains("LD_PRELOAD=") && env.contains("libtfix-restart.so"), "preloaded: " + env);
+        Await.until(Duration.ofSeconds(20), () -> gone(old.pid()));
+    }
+
     /** samples/README.md: the sample server restarted under client load, its fix applied again by --then. */
     @Test
     void theSampleGameserverRestartsUnderLoadAndGetsItsFixAgain() throws Exception {

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
@@ -36,7 +37,7 @@ import tfix.engine.sys.SocketAbi;
  */
 public final class Restarter {
     /** What tfix restart was asked; {@code exec} and {@code then} may be null. */
-    public record Request(int pid, Path exec, Duration drain, Duration ready, boolean await, Path then) {
+    public record Request(int pid, Path exec, Duration drain, Duration ready, boolean await, Path then, boolean hook) {
     }
 
     private final Engine engine;
@@ -61,13 +62,19 @@ public final class Restarter {
         out.println("restart of pid " + req.pid() + " (" + old.executable() + "), listening on "
                 + sockets.stream().map(Listener::toString).collect(Collectors.joining(", ")));
         Set<Long> inodes = sockets.stream().map(Listener::inode).collect(Collectors.toSet());
+        Optional<Path> hook = req.hook() ? SocketHook.find() : Optional.empty();
+        if (req.hook() && hook.isEmpty()) {
+            out.println("note: no libtfix-restart.so (make -C restart): a program that binds its own socket instead of"
+                    + " reading LISTEN_FDS will find its address in use");
+        }
+        List<String> environment = SocketHook.preloaded(old.environment(), hook);
         int newPid;
         Set<Long> open;
         try (TfixSession session = TfixSession.attach(req.pid(), engine, options)) {
             listPatches(req.pid(), session.status());
             ErrorTail errors = ErrorTail.mark(req.pid());
             newPid = session.remote((libc, kick) -> new RemoteSpawn(libc, req.pid())
-                    .spawn(new SpawnRequest(program, old.argv(), old.environment(), sockets)));
+                    .spawn(new SpawnRequest(program, old.argv(), environment, sockets)));
             out.println("started pid " + newPid + ": " + program);
             long started = System.nanoTime();
             Readiness.State state = awaitReady(newPid, inodes, req.ready());
