@@ -1,5 +1,5 @@
 /* A small TCP server for tfix restart tests. Each request line gets "VERSION PID\n" back.
- * usage: restart_server epoll|threads [PORT [own]]
+ * usage: restart_server epoll|threads [PORT|/unix/path [own]]
  * It takes its listening socket from LISTEN_FDS when LISTEN_PID is its own pid (a restart) unless "own" is
  * given, else it binds 127.0.0.1 on PORT (default: a free port). Prints "ready pid=N port=P inherited=0|1". No fork anywhere. */
 #define _GNU_SOURCE
@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <fcntl.h>
 
@@ -27,6 +28,18 @@ static int inherited_listener(void) {
         return -1;
     }
     return 3;
+}
+
+static int unix_listener(const char *path) {
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    strncpy(a.sun_path, path, sizeof a.sun_path - 1);
+    unlink(path);
+    if (bind(s, (struct sockaddr *) &a, sizeof a) != 0 || listen(s, 512) != 0) {
+        perror("bind/listen");
+        exit(1);
+    }
+    return s;
 }
 
 static int own_listener(int port) {
@@ -143,12 +156,13 @@ int main(int argc, char **argv) {
     int ls = own ? -1 : inherited_listener();
     int inherited = ls >= 0;
     if (!inherited) {
-        ls = own_listener(argc > 2 ? atoi(argv[2]) : 0);
+        ls = argc > 2 && argv[2][0] == '/' ? unix_listener(argv[2]) : own_listener(argc > 2 ? atoi(argv[2]) : 0);
     }
-    struct sockaddr_in a;
+    struct sockaddr_in a = {0};
     socklen_t al = sizeof a;
-    getsockname(ls, (struct sockaddr *) &a, &al);
-    printf("ready pid=%d port=%d inherited=%d version=%s\n", getpid(), ntohs(a.sin_port), inherited, VERSION);
+    getsockname(ls, (struct sockaddr *) &a, &al); /* a Unix socket: port 0 */
+    printf("ready pid=%d port=%d inherited=%d version=%s\n", getpid(), a.sin_family == AF_INET ? ntohs(a.sin_port) : 0,
+           inherited, VERSION);
     if (argc > 1 && strcmp(argv[1], "threads") == 0) {
         pthread_t t[3];
         for (int i = 0; i < 3; i++) {

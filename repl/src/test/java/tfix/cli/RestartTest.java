@@ -214,6 +214,35 @@ class RestartTest {
     }
 
     @Test
+    void aUnixStreamListenerIsHandedOverAndItsOpenConnectionDrains(@TempDir Path dir) throws Exception {
+        Path path = dir.resolve("game.sock");
+        ServiceProcess old = start(Targets.exe("restart_server.c"), "epoll", path.toString());
+        try (java.nio.channels.SocketChannel held = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(path))) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(java.nio.channels.Channels.newInputStream(held),
+                    StandardCharsets.US_ASCII));
+            held.write(java.nio.ByteBuffer.wrap("one\n".getBytes(StandardCharsets.US_ASCII)));
+            assertEquals("v1 " + old.pid(), in.readLine());
+            CliTest.Result r = CliTest.tfix("restart", "--pid", Integer.toString(old.pid()), "--drain-timeout", "60s");
+            assertEquals(0, r.exit(), r.out() + r.err());
+            assertTrue(r.out().contains("listening on unix " + path) && r.out().contains("its 1 open connection(s)"), r.out());
+            Matcher m = STARTED.matcher(r.out());
+            assertTrue(m.find(), r.out());
+            int fresh = Integer.parseInt(m.group(1));
+            pids.add((long) fresh);
+            for (int k = 0; k < 5; k++) {
+                try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(path))) {
+                    c.write(java.nio.ByteBuffer.wrap("hi\n".getBytes(StandardCharsets.US_ASCII)));
+                    assertEquals("v1 " + fresh, new BufferedReader(new InputStreamReader(java.nio.channels.Channels.newInputStream(c),
+                            StandardCharsets.US_ASCII)).readLine());
+                }
+            }
+            held.write(java.nio.ByteBuffer.wrap("two\n".getBytes(StandardCharsets.US_ASCII)));
+            assertEquals("v1 " + old.pid(), in.readLine(), "the old process serves its open connection");
+        }
+        Await.until(Duration.ofSeconds(20), () -> gone(old.pid()));
+    }
+
+    @Test
     void aBrokenNewProgramIsStoppedAndTheOldServesOn() throws Exception {
         ServiceProcess old = start(Targets.exe("restart_server.c"), "epoll");
         int port = port(old);
