@@ -109,7 +109,16 @@ public final class Restarter {
         long stoppedAt = System.nanoTime();
         String start = Drain.startTime(req.pid());
         Drain drain = new Drain(req.pid(), start == null ? "" : start, open);
-        if (!req.await()) {
+        // The drain runs beside the --then runbook: the old program need not wait for the new one's patches.
+        Thread draining = null;
+        long[] exitedAt = {0};
+        if (req.await()) {
+            draining = new Thread(() -> {
+                drain.run(req.drain().toMillis());
+                exitedAt[0] = System.nanoTime();
+            }, "tfix-drain-" + req.pid());
+            draining.start();
+        } else {
             detachedDrain(req, start, open);
         }
         try {
@@ -117,9 +126,13 @@ public final class Restarter {
                 runbook(req.then(), newPid);
             }
         } finally {
-            if (req.await()) {
-                drain.run(req.drain().toMillis());
-                out.println("pid " + req.pid() + " has exited, " + (System.nanoTime() - stoppedAt) / 1_000_000
+            if (draining != null) {
+                try {
+                    draining.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                out.println("pid " + req.pid() + " has exited, " + (exitedAt[0] - stoppedAt) / 1_000_000
                         + " ms after it stopped accepting");
             }
         }
