@@ -2,6 +2,7 @@
  * gameserver - a small, stateful toy game server used to demonstrate tfix.
  *
  * Usage: gameserver [port]      (port 0 or no argument: pick a free port)
+ *        A listening socket handed over as LISTEN_FDS (tfix restart) is taken instead.
  *
  * The main thread runs a tick loop (one tick every 100 ms).  Every tick one
  * player kills another, and score_for_kill() decides how many points the kill
@@ -34,6 +35,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -426,6 +428,28 @@ static int open_listener(int port, int *actual_port)
     return fd;
 }
 
+/*
+ * The listening socket handed over by `tfix restart` (or systemd socket activation): fd 3 when LISTEN_PID
+ * names this process. The variables are removed so that nothing this server starts takes them as its own.
+ */
+static int inherited_listener(int *actual_port)
+{
+    const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+    struct sockaddr_in addr;
+    socklen_t alen = sizeof addr;
+
+    if (pid == NULL || fds == NULL || atoi(pid) != (int)getpid() || atoi(fds) < 1)
+        return -1;
+    unsetenv("LISTEN_PID");
+    unsetenv("LISTEN_FDS");
+    unsetenv("LISTEN_FDNAMES");
+    if (getsockname(3, (struct sockaddr *)&addr, &alen) < 0 || addr.sin_family != AF_INET)
+        return -1;
+    fcntl(3, F_SETFD, FD_CLOEXEC);
+    *actual_port = ntohs(addr.sin_port);
+    return 3;
+}
+
 int main(int argc, char **argv)
 {
     pthread_t tid;
@@ -451,7 +475,9 @@ int main(int argc, char **argv)
         port = (int)v;
     }
 
-    lfd = open_listener(port, &actual_port);
+    lfd = inherited_listener(&actual_port);
+    if (lfd < 0)
+        lfd = open_listener(port, &actual_port);
     if (lfd < 0)
         return 1;
     if (pthread_create(&tid, NULL, accept_thread, (void *)(long)lfd) != 0) {

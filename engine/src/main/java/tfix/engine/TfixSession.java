@@ -5,12 +5,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.IntConsumer;
 
 import tfix.engine.apply.Applier;
-import tfix.engine.apply.SiteWriter;
 import tfix.engine.apply.Installer;
+import tfix.engine.apply.SiteWriter;
 import tfix.engine.elf.ProcessSymbols;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
@@ -31,6 +33,7 @@ import tfix.engine.process.ProcMemory;
 import tfix.engine.process.TargetProcess;
 import tfix.engine.record.AppliedPatch;
 import tfix.engine.record.PatchSelection;
+import tfix.engine.remote.RemoteLibc;
 
 /**
  * One attached process. Attaches and detaches, runs every operation on the process's own
@@ -210,6 +213,14 @@ public final class TfixSession implements AutoCloseable {
 
     private Installer installer() {
         return new Installer(applier(), memory, target.book(), target.libc());
+    }
+
+    /**
+     * Calls in the process for {@code tfix restart}: its libc, and a kick that stops one thread and resumes it, so
+     * that a blocking call it waits in is issued again (as after any stop) and looks its descriptor up anew.
+     */
+    public <T> T remote(BiFunction<RemoteLibc, IntConsumer, T> work) {
+        return exclusive(() -> work.apply(target.libc(), tid -> route.stops().whileStopped(tid, stopped -> null)));
     }
 
     /** The patches in force, read from the process's own record. */

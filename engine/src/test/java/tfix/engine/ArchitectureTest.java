@@ -24,7 +24,7 @@ class ArchitectureTest {
     private static final Pattern USE = Pattern.compile("tfix\\.engine\\.([a-z0-9]+)\\.[A-Z]");
     /** Lowest first; a package may use only packages listed before it. */
     private static final List<String> LAYERS = List.of("failure", "service", "sys", "process", "agent", "ptrace", "elf", "x86", "patch",
-            "remote", "guard", "record", "prepare", "apply", "inspect", "engine");
+            "remote", "guard", "record", "prepare", "apply", "inspect", "restart", "engine");
     /** The pure planning layer may not touch a process. */
     private static final Set<String> PURE = Set.of("x86", "patch");
 

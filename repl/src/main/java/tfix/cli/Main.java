@@ -24,7 +24,7 @@ import tfix.engine.Options;
         subcommands = {Main.Run.class, Main.Exec.class, Main.Status.class, Main.Revert.class, Main.Verify.class,
                 LogCommand.class, StoreCommand.class, AgentCommand.class, DemoCommand.class, tfix.cli.watch.WatchCommand.class,
                 ReplCommand.class, tfix.cli.bench.BenchCommand.class,
-                tfix.cli.service.ServiceCommand.class, BuildCommand.class})
+                tfix.cli.service.ServiceCommand.class, BuildCommand.class, RestartCommand.class})
 public final class Main implements Callable<Integer> {
 
     static final class Common {

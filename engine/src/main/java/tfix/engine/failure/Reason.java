@@ -39,5 +39,7 @@ public enum Reason {
     /** The user's input: a script, an argument, a number. */
     BAD_INPUT,
     /** A file on this machine could not be read or written. */
-    IO
+    IO,
+    /** tfix restart: the new program exited or was not ready in time; it was stopped and the old one serves on. */
+    RESTART_FAILED
 }

@@ -51,6 +51,11 @@ public final class RemoteLibc {
         return caller.call(what, function(function), args);
     }
 
+    /** The same for a call that takes none of libc's locks (a system call's wrapper): any thread may run it. */
+    public long callLockFree(String what, String function, RemoteCaller.Arg... args) {
+        return syscallWrapper(what, function, args);
+    }
+
     /** The same for a system call's wrapper, which takes no lock. */
     private long syscallWrapper(String what, String function, RemoteCaller.Arg... args) {
         return caller.callLockFree(what, function(function), args);

@@ -1,0 +1,53 @@
+package tfix.cli.restart;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
+
+/**
+ * What the old program was started as, from /proc: its executable, argv and initial environment (the one it was
+ * given; variables it set itself later are not seen). The LISTEN_ variables of an earlier restart are dropped.
+ */
+record OldProgram(String executable, List<String> argv, List<String> environment) {
+    static OldProgram read(int pid) {
+        Path proc = Path.of("/proc", Integer.toString(pid));
+        try {
+            String exe = Files.readSymbolicLink(proc.resolve("exe")).toString();
+            // An executable replaced on disk since it started: the new file at that path is the one to run.
+            exe = exe.endsWith(" (deleted)") ? exe.substring(0, exe.length() - " (deleted)".length()) : exe;
+            List<String> env = new ArrayList<>(split(Files.readAllBytes(proc.resolve("environ"))));
+            env.removeIf(e -> e.startsWith("LISTEN_PID=") || e.startsWith("LISTEN_FDS=") || e.startsWith("LISTEN_FDNAMES="));
+            return new OldProgram(exe, split(Files.readAllBytes(proc.resolve("cmdline"))), env);
+        } catch (IOException e) {
+            throw new TfixException(Reason.PROCESS_GONE, "cannot read process " + pid + " in /proc (" + e.getMessage()
+                    + "): is it running, and yours (or run tfix as root)?");
+        }
+    }
+
+    /** The value of an environment variable, or null. */
+    String env(String name) {
+        return environment.stream().filter(e -> e.startsWith(name + "=")).map(e -> e.substring(name.length() + 1))
+                .findFirst().orElse(null);
+    }
+
+    private static List<String> split(byte[] nulSeparated) {
+        List<String> out = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < nulSeparated.length; i++) {
+            if (nulSeparated[i] == 0) {
+                out.add(new String(nulSeparated, start, i - start, StandardCharsets.UTF_8));
+                start = i + 1;
+            }
+        }
+        if (start < nulSeparated.length) {
+            out.add(new String(nulSeparated, start, nulSeparated.length - start, StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+}
