@@ -1,6 +1,7 @@
 package tfix.engine.ptrace;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
@@ -29,6 +30,20 @@ final class StopWait {
 
     private boolean done(TracedThread t) {
         return !tracee.threads.containsKey(t.tid) || (t.stopped && (!trapOnly || t.interruptStop || t.groupStop));
+    }
+
+    /** See {@link Tracee#stopAll}: every thread asked first, then all waited for. */
+    static long stopAll(Tracee tracee, Duration timeout) {
+        tracee.frozen = true;
+        long started = System.nanoTime();
+        for (TracedThread t : tracee.threads.values()) {
+            t.wantRunning = false;
+        }
+        for (TracedThread t : new ArrayList<>(tracee.threads.values())) {
+            requestStop(tracee.ptrace(), t, false);
+        }
+        new StopWait(tracee, null, false).await(timeout);
+        return started;
     }
 
     /**
