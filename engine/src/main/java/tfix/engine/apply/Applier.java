@@ -137,6 +137,7 @@ public final class Applier {
         int attempt = 0;
         while (true) {
             attempt++;
+            threads.prepare(); // the stacks' buffer, made and touched while the target runs
             long stopped = tracee.stopAll(STOP_TIMEOUT);
             try {
                 long allStopped = System.nanoTime();
