@@ -25,12 +25,35 @@ public final class StackCheck {
     private final ProcMemory memory;
     private final Supplier<Maps> reread;
     private Maps maps;
+    /** The maps by start address, for a binary search per thread (hundreds of threads have hundreds of stacks). */
+    private MemoryMap[] byStart;
 
     /** {@code maps}: read before the stop, to keep that work out of it; re-read if a stack is not in it. */
     public StackCheck(ProcMemory memory, Maps maps, Supplier<Maps> reread) {
         this.memory = memory;
-        this.maps = maps;
         this.reread = reread;
+        index(maps);
+    }
+
+    private void index(Maps m) {
+        maps = m;
+        byStart = m.entries().toArray(new MemoryMap[0]);
+        Arrays.sort(byStart, (a, b) -> Long.compareUnsigned(a.start(), b.start()));
+    }
+
+    private MemoryMap find(long address) {
+        int lo = 0, hi = byStart.length - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (Long.compareUnsigned(byStart[mid].start(), address) > 0) {
+                hi = mid - 1;
+            } else if (Long.compareUnsigned(address, byStart[mid].end()) >= 0) {
+                lo = mid + 1;
+            } else {
+                return byStart[mid];
+            }
+        }
+        return null;
     }
 
     /** The part of a thread's stack that is scanned: from its stack pointer, at most {@code scanBytes}. */
@@ -40,10 +63,10 @@ public final class StackCheck {
 
     /** Where the thread's scanned window lies (re-reading the maps for a stack born since they were read). */
     public Window window(Registers regs, int scanBytes) {
-        MemoryMap stack = maps.find(regs.rsp()).orElse(null);
+        MemoryMap stack = find(regs.rsp());
         if (stack == null) {
-            maps = reread.get(); // a thread born since the maps were read
-            stack = maps.find(regs.rsp()).orElse(null);
+            index(reread.get()); // a thread born since the maps were read
+            stack = find(regs.rsp());
         }
         if (stack == null) {
             return Window.NONE;

@@ -23,6 +23,7 @@ final class ThreadCheck {
     /** Stacks read in one batch at most this large in all (256 threads with safety 'stack' take 16 MiB). */
     private static final long MAX_BATCH = 32L << 20;
     private StackReads reads;
+    private StackCheck stacks;
 
     ThreadCheck(Tracee tracee, ProcMemory memory, ProcessSymbols symbols, boolean stackCheck) {
         this.tracee = tracee;
@@ -36,10 +37,12 @@ final class ThreadCheck {
     }
 
     /**
-     * Before the stop: the buffer every stack is read into inside it, with room for threads born meanwhile
+     * Before the stop: the maps indexed for finding each stack, and the buffer every stack is read into inside
+     * the stop, with room for threads born meanwhile
      * (a process too large for one buffer has its stacks read one by one).
      */
-    void prepare() {
+    void prepare(Maps maps) {
+        stacks = new StackCheck(memory, maps, () -> tracee.process().maps());
         int room = tracee.threadCount() + tracee.threadCount() / 4 + 8;
         if ((long) room * scanBytes() <= MAX_BATCH && (reads == null || !reads.fits(room, scanBytes()))) {
             reads = new StackReads(tracee, memory, room, scanBytes());
@@ -47,8 +50,7 @@ final class ThreadCheck {
     }
 
     /** The first thread in the way, in words, or null when every thread is clear. Threads must be stopped. */
-    String busyThread(List<Write> writes, Maps maps) {
-        StackCheck stacks = new StackCheck(memory, maps, () -> tracee.process().maps());
+    String busyThread(List<Write> writes) {
         List<Integer> tids = tracee.threadIds();
         int n = tids.size();
         Registers[] regs = new Registers[n];
