@@ -33,7 +33,8 @@ import tfix.engine.x86.CodeWriter;
  * that finishes the writes on its own, rip moved back first thing), none can be closed while the only int3
  * handler is a tracer that can die; that needs a SIGTRAP handler inside the target, which changes the program's
  * own signal disposition. A stop, by contrast, ends harmlessly with the tracer: the threads go on where they were
- * (only a signal tfix had collected and not yet passed on is lost, as the last case of that test shows).
+ * (a signal that a thread stopped for on its way to the stop is passed on at once, never held through the
+ * freeze: a collected one would be dropped with the tracer, as the last case of that test shows).
  */
 public final class Applier implements SiteWriter {
     /** How long every thread may take to stop: a thread in uninterruptible sleep must not freeze the rest for long. */
@@ -139,10 +140,11 @@ public final class Applier implements SiteWriter {
         int attempt = 0;
         while (true) {
             attempt++;
+            threads.prepare(maps); // the stacks' index and buffer, made while the target runs
             long stopped = tracee.stopAll(STOP_TIMEOUT);
             try {
                 long allStopped = System.nanoTime();
-                String busy = threads.busyThread(writes, maps);
+                String busy = threads.busyThread(writes);
                 if (busy == null) {
                     long checked = System.nanoTime();
                     writeAll(writes);

@@ -25,40 +25,83 @@ public final class StackCheck {
     private final ProcMemory memory;
     private final Supplier<Maps> reread;
     private Maps maps;
+    /** The maps by start address, for a binary search per thread (hundreds of threads have hundreds of stacks). */
+    private MemoryMap[] byStart;
 
     /** {@code maps}: read before the stop, to keep that work out of it; re-read if a stack is not in it. */
     public StackCheck(ProcMemory memory, Maps maps, Supplier<Maps> reread) {
         this.memory = memory;
-        this.maps = maps;
         this.reread = reread;
+        index(maps);
+    }
+
+    private void index(Maps m) {
+        maps = m;
+        byStart = m.entries().toArray(new MemoryMap[0]);
+        Arrays.sort(byStart, (a, b) -> Long.compareUnsigned(a.start(), b.start()));
+    }
+
+    private MemoryMap find(long address) {
+        int lo = 0, hi = byStart.length - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (Long.compareUnsigned(byStart[mid].start(), address) > 0) {
+                hi = mid - 1;
+            } else if (Long.compareUnsigned(address, byStart[mid].end()) >= 0) {
+                lo = mid + 1;
+            } else {
+                return byStart[mid];
+            }
+        }
+        return null;
+    }
+
+    /** The part of a thread's stack that is scanned: from its stack pointer, at most {@code scanBytes}. */
+    public record Window(long from, int length, long stackEnd) {
+        static final Window NONE = new Window(0, 0, 0);
+    }
+
+    /** Where the thread's scanned window lies (re-reading the maps for a stack born since they were read). */
+    public Window window(Registers regs, int scanBytes) {
+        MemoryMap stack = find(regs.rsp());
+        if (stack == null) {
+            index(reread.get()); // a thread born since the maps were read
+            stack = find(regs.rsp());
+        }
+        if (stack == null) {
+            return Window.NONE;
+        }
+        long from = regs.rsp() & ~7L;
+        return new Window(from, (int) Math.min(scanBytes, stack.end() - from) & ~7, stack.end());
     }
 
     /** The addresses the thread may return to, with where each was found; sorted by address. */
     public Words words(Registers regs, int scanBytes) {
-        MemoryMap stack = maps.find(regs.rsp()).orElse(null);
-        if (stack == null) {
-            maps = reread.get(); // a thread born since the maps were read
-            stack = maps.find(regs.rsp()).orElse(null);
-        }
-        if (stack == null) {
-            return new Words(new long[0], 0, 0, new long[0]);
-        }
-        long from = regs.rsp() & ~7L;
-        int len = (int) Math.min(scanBytes, stack.end() - from) & ~7;
-        ByteBuffer window = ByteBuffer.wrap(memory.read(from, len)).order(ByteOrder.LITTLE_ENDIAN);
-        long[] values = new long[len / 8 + MAX_FRAMES];
-        window.asLongBuffer().get(values, 0, len / 8); // one bulk copy: this runs while the target is stopped
+        Window w = window(regs, scanBytes);
+        long[] values = new long[w.length() / 8 + MAX_FRAMES];
+        ByteBuffer.wrap(memory.read(w.from(), w.length())).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer()
+                .get(values, 0, w.length() / 8);
+        return words(regs, w, values);
+    }
+
+    /**
+     * The same from the window's words already read into {@code values} (which has room for
+     * {@link #MAX_FRAMES} more): only frames deeper than the window are read here.
+     */
+    public Words words(Registers regs, Window w, long[] values) {
+        long from = w.from();
+        int len = w.length();
         int n = len / 8;
         long[] deeper = new long[MAX_FRAMES];
         int d = 0;
         // Deeper frames, through the frame-pointer chain (where the code keeps one).
         long rbp = regs.get(Registers.RBP);
-        for (int i = 0; i < MAX_FRAMES && rbp >= from && rbp + 16 <= stack.end(); i++) {
+        for (int i = 0; i < MAX_FRAMES && rbp >= from && rbp + 16 <= w.stackEnd(); i++) {
             long next;
             long ret;
-            if (rbp + 16 <= from + len) {
-                next = window.getLong((int) (rbp - from));
-                ret = window.getLong((int) (rbp - from) + 8);
+            if (rbp + 16 <= from + len && ((rbp - from) & 7) == 0) {
+                next = values[(int) (rbp - from) / 8];
+                ret = values[(int) (rbp - from) / 8 + 1];
             } else {
                 next = memory.readLong(rbp);
                 ret = memory.readLong(rbp + 8);

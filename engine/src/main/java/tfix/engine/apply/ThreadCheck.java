@@ -6,6 +6,7 @@ import tfix.engine.elf.ProcessSymbols;
 import tfix.engine.process.Maps;
 import tfix.engine.process.ProcMemory;
 import tfix.engine.ptrace.Registers;
+import tfix.engine.ptrace.StackReads;
 import tfix.engine.ptrace.Tracee;
 
 /**
@@ -19,6 +20,10 @@ final class ThreadCheck {
     private final ProcMemory memory;
     private final ProcessSymbols symbols;
     private final boolean stackCheck;
+    /** Stacks read in one batch at most this large in all (256 threads with safety 'stack' take 16 MiB). */
+    private static final long MAX_BATCH = 32L << 20;
+    private StackReads reads;
+    private StackCheck stacks;
 
     ThreadCheck(Tracee tracee, ProcMemory memory, ProcessSymbols symbols, boolean stackCheck) {
         this.tracee = tracee;
@@ -27,15 +32,53 @@ final class ThreadCheck {
         this.stackCheck = stackCheck;
     }
 
+    private int scanBytes() {
+        return stackCheck ? StackCheck.FUNCTION_SCAN : StackCheck.SITE_SCAN;
+    }
+
+    /**
+     * Before the stop: the maps indexed for finding each stack, and the buffer every stack is read into inside
+     * the stop, with room for threads born meanwhile
+     * (a process too large for one buffer has its stacks read one by one).
+     */
+    void prepare(Maps maps) {
+        stacks = new StackCheck(memory, maps, () -> tracee.process().maps());
+        int room = tracee.threadCount() + tracee.threadCount() / 4 + 8;
+        if ((long) room * scanBytes() <= MAX_BATCH && (reads == null || !reads.fits(room, scanBytes()))) {
+            reads = new StackReads(tracee, memory, room, scanBytes());
+        }
+    }
+
     /** The first thread in the way, in words, or null when every thread is clear. Threads must be stopped. */
-    String busyThread(List<Write> writes, Maps maps) {
-        StackCheck stacks = new StackCheck(memory, maps, () -> tracee.process().maps());
-        for (int tid : tracee.threadIds()) {
-            Registers regs = tracee.registers(tid);
+    String busyThread(List<Write> writes) {
+        List<Integer> tids = tracee.threadIds();
+        int n = tids.size();
+        Registers[] regs = new Registers[n];
+        StackCheck.Window[] windows = new StackCheck.Window[n];
+        long[] from = new long[n];
+        int[] length = new int[n];
+        for (int i = 0; i < n; i++) {
+            regs[i] = tracee.registers(tids.get(i));
+            windows[i] = stacks.window(regs[i], scanBytes());
+            from[i] = windows[i].from();
+            length[i] = windows[i].length();
+        }
+        boolean batched = reads != null && reads.fits(n, scanBytes());
+        if (batched) {
+            reads.read(from, length); // every stack with one call
+        }
+        long[] values = new long[scanBytes() / 8 + StackCheck.MAX_FRAMES];
+        for (int i = 0; i < n; i++) {
             // One read of the thread's stack serves every site of the write.
-            StackCheck.Words words = stacks.words(regs, stackCheck ? StackCheck.FUNCTION_SCAN : StackCheck.SITE_SCAN);
+            StackCheck.Words words;
+            if (batched) {
+                reads.words(i, values);
+                words = stacks.words(regs[i], windows[i], values);
+            } else {
+                words = stacks.words(regs[i], scanBytes());
+            }
             for (Write w : writes) {
-                String busy = busy(tid, regs, words, w);
+                String busy = busy(tids.get(i), regs[i], words, w);
                 if (busy != null) {
                     return busy;
                 }
@@ -48,7 +91,7 @@ final class ThreadCheck {
     String busy(int tid, List<Write> writes, Maps maps) {
         Registers regs = tracee.registers(tid);
         StackCheck.Words words = new StackCheck(memory, maps, () -> tracee.process().maps())
-                .words(regs, stackCheck ? StackCheck.FUNCTION_SCAN : StackCheck.SITE_SCAN);
+                .words(regs, scanBytes());
         for (Write w : writes) {
             String busy = busy(tid, regs, words, w);
             if (busy != null) {

@@ -54,6 +54,10 @@ public final class Ptrace {
         return r;
     }
 
+    Native nat() {
+        return nat;
+    }
+
     /** The tracer thread's own id (call on the tracer thread). */
     public int tracerTid() {
         return nat.gettid();

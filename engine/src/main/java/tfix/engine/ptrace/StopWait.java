@@ -1,6 +1,7 @@
 package tfix.engine.ptrace;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
@@ -29,6 +30,36 @@ final class StopWait {
 
     private boolean done(TracedThread t) {
         return !tracee.threads.containsKey(t.tid) || (t.stopped && (!trapOnly || t.interruptStop || t.groupStop));
+    }
+
+    /**
+     * See {@link Tracee#stopAll}: every thread asked first, then all waited for. A thread that stops for a signal
+     * on the way has it passed on at once and is asked again (its interrupt stop follows, before its handler
+     * runs): tfix never holds a signal through a freeze, so one is not lost if tfix is killed meanwhile (the
+     * kernel detaches a killed tracer's threads and drops a signal the tracer had collected but not passed on).
+     */
+    static long stopAll(Tracee tracee, Duration timeout) {
+        tracee.frozen = true;
+        long started = System.nanoTime();
+        List<TracedThread> asked = new ArrayList<>();
+        for (TracedThread t : tracee.threads.values()) {
+            t.wantRunning = false;
+            if (!t.stopped) {
+                t.awaitingTrap = true;
+                asked.add(t);
+            }
+        }
+        try {
+            for (TracedThread t : asked) {
+                requestStop(tracee.ptrace(), t, false);
+            }
+            new StopWait(tracee, null, false).await(timeout);
+        } finally {
+            for (TracedThread t : asked) {
+                t.awaitingTrap = false;
+            }
+        }
+        return started;
     }
 
     /**

@@ -2,7 +2,6 @@ package tfix.engine.ptrace;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -191,16 +190,7 @@ public final class Tracee {
      */
     public long stopAll(Duration timeout) {
         requireTracerThread();
-        frozen = true;
-        long started = System.nanoTime();
-        for (TracedThread t : threads.values()) {
-            t.wantRunning = false;
-        }
-        for (TracedThread t : new ArrayList<>(threads.values())) {
-            StopWait.requestStop(ptrace, t, false);
-        }
-        awaitStopped(threads.values(), timeout);
-        return started;
+        return StopWait.stopAll(this, timeout);
     }
 
     /**
@@ -248,10 +238,6 @@ public final class Tracee {
     public boolean inGroupStop(int tid) {
         TracedThread t = thread(tid);
         return t.stopped && t.groupStop;
-    }
-
-    private void awaitStopped(Collection<TracedThread> which, Duration timeout) {
-        new StopWait(this, which == threads.values() ? null : which, false).await(timeout);
     }
 
     public void resumeAll() {

@@ -11,6 +11,9 @@ public interface LibC {
 
     @SaveError long syscall(long number, long a1, long a2, long a3);
 
+    /** Many ranges of a traced process's memory in one call: the freeze reads every thread's stack with it. */
+    @SaveError long process_vm_readv(int pid, long localIov, long localCount, long remoteIov, long remoteCount, long flags);
+
     @SaveError int kill(int pid, int signal);
 
     int geteuid();

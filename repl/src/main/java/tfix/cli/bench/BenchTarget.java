@@ -30,6 +30,11 @@ final class BenchTarget implements AutoCloseable {
         return process.pid();
     }
 
+    /** The line the target printed when ready. */
+    String readyLine() {
+        return process.readyLine();
+    }
+
     Matcher await(String regex, Duration timeout) {
         return Services.await(process, regex, timeout);
     }
