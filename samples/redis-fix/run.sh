@@ -4,14 +4,16 @@
 #
 #   samples/redis-fix/run.sh REDIS_SRC FIX_DIFF [WORK_DIR]
 #
-# REDIS_SRC  a Redis source tree at the parent commit f651708a19b4fc8137eec13180fcea39e68fb284
-#            (git archive f651708a1 | tar -x -C REDIS_SRC); it is built here (make MALLOC=libc).
+# REDIS_SRC  a clean Redis source tree at the parent commit f651708a19b4fc8137eec13180fcea39e68fb284
+#            (git archive f651708a1 | tar -x -C REDIS_SRC). It is not written: redis-server is built in a copy
+#            (WORK_DIR/redis-build, make -j2 MALLOC=libc), and `tfix build` builds its own copies the same way.
 # FIX_DIFF   the commit's change: git diff f651708a1 1c1bd618c -- src/
-# WORK_DIR   where the patch, runbooks and logs go (default: ./redis-fix-work).
+# WORK_DIR   where the Redis build, the patch, runbooks and logs go (default: ./redis-fix-work).
 #
 # Not part of CI: it needs Redis's source, which comes from the network. Needs gcc, make, redis-cli and
 # redis-benchmark (Debian: redis-tools), and the tfix jar (mvn -o -B -q -pl engine,dsl,repl -am package
-# -DskipTests); as root, or with ptrace allowed on the server.
+# -DskipTests; with patchgen for `tfix build`: -pl engine,dsl,patchgen,repl); as root, or with ptrace allowed on
+# the server.
 # Environment: PORT (default 16399), REQUESTS (default 200000), HINCR_REQUESTS (default 3 x REQUESTS), TFIX_JAR, HAND=1 to use the hand-written
 # patch even when `tfix build` is available, PATCH_C to build another patch source with a fix table for
 # hincrbyfloatCommand instead of fix_hincrbyfloat.c.
@@ -30,10 +32,14 @@ requests="${REQUESTS:-200000}"
 # The HINCRBYFLOAT load runs 3 times as long, so that it still runs when the patch goes in.
 hincr_requests="${HINCR_REQUESTS:-$((requests * 3))}"
 jar="${TFIX_JAR:-$tfix_home/repl/target/tfix.jar}"
+# How redis-server is built, here and by `tfix build` (its copies must compile exactly as the running binary was).
+# MALLOC=libc: no jemalloc build. Redis 7.0 builds with -O2 and no LTO (which `tfix build` refuses).
+redis_make="make -j2 MALLOC=libc"
 
 [ -f "$src/src/server.h" ] || die "$src is not a Redis source tree (no src/server.h): give the parent commit's tree"
+if [ -e "$src/src/redis-server" ] || ls "$src"/src/*.o >/dev/null 2>&1; then die "$src has build outputs: give a clean tree (git archive f651708a1 | tar -x -C DIR), or run 'make distclean' in it"; fi
 [ -f "$diff" ] || die "no diff at $diff: make it with 'git diff f651708a1 1c1bd618c -- src/'"
-[ -f "$jar" ] || die "no tfix jar at $jar: build it with 'mvn -o -B -q -pl engine,dsl,repl -am package -DskipTests'"
+[ -f "$jar" ] || die "no tfix jar at $jar: build it with 'mvn -o -B -q -pl engine,dsl,patchgen,repl -am package -DskipTests'"
 for tool in gcc make redis-cli redis-benchmark readelf nm patch; do
   command -v "$tool" >/dev/null || die "$tool is missing (Debian: apt-get install -y gcc make redis-tools binutils patch)"
 done
@@ -53,13 +59,17 @@ trap cleanup EXIT
 step "the diff: applies to $src and changes hincrbyfloatCommand in src/t_hash.c only"
 patch -p1 --dry-run -s -d "$src" < "$diff" || die "$diff does not apply to $src: is the tree the parent commit f651708a1?"
 files="$(grep '^+++ ' "$diff" | sed 's|^+++ b/||' | sort -u | tr '\n' ' ')"
-[ "$files" = "src/t_hash.c " ] || die "the diff changes $files; the hand-written patch covers src/t_hash.c only"
+[ "$files" = "src/t_hash.c " ] || die "the diff changes $files; this demo (and its hand-written patch) covers src/t_hash.c only"
 grep -q '^@@ .* hincrbyfloatCommand' "$diff" || die "the diff does not change hincrbyfloatCommand"
 cat "$diff"
 
-step "build redis-server from $src (log: $work/build.log)"
-make -C "$src" -j2 MALLOC=libc >"$work/build.log" 2>&1 || { tail -20 "$work/build.log"; die "the Redis build failed"; }
-server_bin="$src/src/redis-server"
+build="$work/redis-build"
+step "build redis-server from a copy of $src in $build ($redis_make, log: $work/build.log)"
+rm -rf "$build" && cp -a "$src" "$build"
+started=$SECONDS
+(cd "$build" && $redis_make) >"$work/build.log" 2>&1 || { tail -20 "$work/build.log"; die "the Redis build failed"; }
+echo "built in $((SECONDS - started)) s"
+server_bin="$build/src/redis-server"
 nm "$server_bin" | grep -E ' T hincrbyfloatCommand$' || die "hincrbyfloatCommand is not a function symbol of $server_bin"
 build_id="$(readelf -n "$server_bin" | sed -n 's/.*Build ID: \([0-9a-f]*\).*/\1/p')"
 [ -n "$build_id" ] || die "$server_bin has no build-id"
@@ -88,12 +98,16 @@ step "before: the bug (the failed HINCRBYFLOAT leaves an empty hash behind: EXIS
 show; [ "$exists" = 1 ] || die "the bug does not show: EXISTS hfoo is $exists, expected 1"
 
 step "the patch"
-# `tfix build` (issue 16) is being written: use it when this tfix has it (its help names --diff).
+# `tfix build` (issue 16) makes the patch from the source tree and the diff when this tfix has it (its help names
+# --diff); otherwise, or with HAND=1, the hand-written fix_hincrbyfloat.c.
 if [ -z "${HAND:-}" ] && tfix build --help 2>&1 | grep -q -- '--diff'; then
-  echo "tfix build: from the source tree and the diff"
-  tfix build --source "$src" --diff "$diff" --binary "$server_bin" --out "$work/built" >"$work/tfix-build.log" 2>&1 \
-    || { cat "$work/tfix-build.log"; die "tfix build failed"; }
-  runbook="$(ls "$work"/built/*.tfix.groovy | head -1)"
+  echo "tfix build --source $src --diff $diff --binary $server_bin --build '$redis_make' --out $work/fix-hincrbyfloat --explain"
+  tfix build --source "$src" --diff "$diff" --binary "$server_bin" --build "$redis_make" --out "$work/fix-hincrbyfloat" \
+    --explain >"$work/tfix-build.log" 2>&1 || { cat "$work/tfix-build.log"; die "tfix build failed"; }
+  cat "$work/tfix-build.log"
+  runbook="$work/fix-hincrbyfloat/fix-hincrbyfloat.tfix.groovy"
+  [ -f "$runbook" ] || die "tfix build made no runbook $runbook"
+  revert_runbook=""  # tfix build writes no revert runbook: tfix revert does it
 else
   patch_c="$(readlink -f "${PATCH_C:-$here/fix_hincrbyfloat.c}")"
   echo "hand-written: $patch_c, built against $src/src headers, pinned to build-id $build_id"
@@ -102,6 +116,7 @@ else
     -o "$work/libfix_hincrbyfloat.so" "$patch_c"
   cp "$here/fix.tfix.groovy" "$here/revert.tfix.groovy" "$work/"
   runbook="$work/fix.tfix.groovy"
+  revert_runbook="$work/revert.tfix.groovy"
 fi
 
 step "load: redis-benchmark -c 20 -n $requests -t ping,set,get, and HINCRBYFLOAT hload f 1.5 x $hincr_requests"
@@ -151,7 +166,7 @@ show; [ "$exists" = 0 ] || die "the fix does not show: EXISTS hfoo is $exists, e
 tfix verify --pid "$server_pid"
 
 step "revert"
-if [ -f "$work/revert.tfix.groovy" ]; then tfix run "$work/revert.tfix.groovy" --pid "$server_pid"; else tfix revert --pid "$server_pid" hincrbyfloatCommand; fi
+if [ -n "$revert_runbook" ]; then tfix run "$revert_runbook" --pid "$server_pid"; else tfix revert --pid "$server_pid" hincrbyfloatCommand; fi
 
 step "after the revert: the bug is back"
 show; [ "$exists" = 1 ] || die "after the revert EXISTS hfoo is $exists, expected 1"
