@@ -371,13 +371,45 @@ class RestartTest {
     }
 
     @Test
+    void aSocketTheHookDidNotHandOverIsClosedToo() throws Exception {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        ServiceProcess old = start(Path.of("/usr/bin/env"), "RESTART_SPARE=1", Targets.exe("restart_server.c").toString(),
+                "epoll", Integer.toString(port), "own");
+        Matcher sm = Pattern.compile("spare=(\\d+)").matcher(old.readyLine());
+        assertTrue(sm.find() && !sm.group(1).equals("0"), old.readyLine());
+        int spare = Integer.parseInt(sm.group(1));
+        CliTest.Result r = CliTest.tfix("restart", "--pid", Integer.toString(old.pid()), "--drain-timeout", "2s");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        Matcher m = STARTED.matcher(r.out());
+        assertTrue(m.find(), r.out());
+        int fresh = Integer.parseInt(m.group(1));
+        pids.add((long) fresh);
+        // It bound its own socket (the hook gave it the inherited one) and ignores LISTEN_FDS: fd 4 it never took.
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("closed in pid " + fresh + " the handed-over socket(s) it did not take: ")
+                && l.endsWith(":" + spare + " (fd 4)")), r.out());
+        assertEquals("v1 " + fresh, ask(port));
+        assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", spare).close());
+    }
+
+    @Test
     void pollAndSelectServersAreReadyWhenTheyWaitOnTheInheritedSocket() throws Exception {
         for (String mode : List.of("poll", "select")) {
             ServiceProcess old = start(Targets.exe("restart_server.c"), mode);
             int port = port(old);
             assertEquals("v1 " + old.pid(), ask(port));
-            CliTest.Result r = CliTest.tfix("restart", "--pid", Integer.toString(old.pid()), "--ready-timeout", "5s",
-                    "--drain-timeout", "2s");
+            CliTest.Result r;
+            try (Load load = new Load(port, 4)) {
+                Await.until(Duration.ofSeconds(10), () -> load.ok.get() > 5);
+                r = CliTest.tfix("restart", "--pid", Integer.toString(old.pid()), "--ready-timeout", "5s", "--drain-timeout", "2s");
+                long before = load.ok.get();
+                Await.until(Duration.ofSeconds(10), () -> load.ok.get() > before + 5);
+                load.close();
+                assertEquals(0, load.refused.get(), mode + " refused: " + load.problems);
+                assertEquals(0, load.failed.get(), mode + " failed: " + load.problems);
+            }
             assertEquals(0, r.exit(), mode + ": " + r.out() + r.err());
             assertTrue(r.out().contains("(it waits for clients on a handed-over socket)"), r.out());
             Matcher m = STARTED.matcher(r.out());
@@ -396,12 +428,20 @@ class RestartTest {
         ServiceProcess old = start(Targets.exe("restart_server.c"), "notify");
         int port = port(old);
         // It naps between non-blocking accepts, which /proc does not show as waiting for clients: only READY=1 tells.
-        CliTest.Result early = CliTest.tfix("restart", "--pid", Integer.toString(old.pid()), "--ready-timeout", "300ms");
+        CliTest.Result early, r;
+        try (Load load = new Load(port, 4)) {
+            Await.until(Duration.ofSeconds(10), () -> load.ok.get() > 5);
+            early = CliTest.tfix("restart", "--pid", Integer.toString(old.pid()), "--ready-timeout", "300ms");
+            assertEquals("v1 " + old.pid(), ask(port));
+            r = CliTest.tfix("restart", "--pid", Integer.toString(old.pid()), "--drain-timeout", "2s");
+            long before = load.ok.get();
+            Await.until(Duration.ofSeconds(10), () -> load.ok.get() > before + 5);
+            load.close();
+            assertEquals(0, load.refused.get(), "refused: " + load.problems);
+            assertEquals(0, load.failed.get(), "failed: " + load.problems);
+        }
         assertEquals(1, early.exit(), early.out() + early.err());
         assertTrue(early.err().contains("within 300 ms") && early.err().contains("serves on as before"), early.err());
-        assertEquals("v1 " + old.pid(), ask(port));
-
-        CliTest.Result r = CliTest.tfix("restart", "--pid", Integer.toString(old.pid()), "--drain-timeout", "2s");
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("(it sent READY=1)"), r.out());
         Matcher m = STARTED.matcher(r.out());
