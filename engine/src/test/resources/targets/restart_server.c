@@ -1,5 +1,10 @@
 /* A small TCP server for tfix restart tests. Each request line gets "VERSION PID\n" back.
- * usage: restart_server epoll|threads [PORT|/unix/path [own]]
+ * usage: restart_server epoll|threads|poll|select|notify [PORT|/unix/path [own]]
+ * poll/select wait for clients in poll/select (a thread per connection); notify says READY=1 on NOTIFY_SOCKET only
+ * after a second and then accepts without blocking, napping between tries: /proc never shows it waiting for clients.
+ * With RESTART_SPARE set and no inherited socket, it also listens on a second port it never accepts on (spare=P).
+ * After start it sets RESTART_SET_BY=<its pid> in its environment (what a restart must carry over).
+ * Built with -DFORCE_MODE="epoll", the mode argument is ignored.
  * It takes its listening socket from LISTEN_FDS when LISTEN_PID is its own pid (a restart) unless "own" is
  * given, else it binds 127.0.0.1 on PORT (default: a free port). Prints "ready pid=N port=P inherited=0|1". No fork anywhere. */
 #define _GNU_SOURCE
@@ -7,10 +12,14 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <poll.h>
+#include <sys/select.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -86,6 +95,12 @@ static void *serve(void *arg) {
     return NULL;
 }
 
+static void spawn_server(int c) {
+    pthread_t t;
+    pthread_create(&t, NULL, serve, (void *) (long) c);
+    pthread_detach(t);
+}
+
 static void *acceptor(void *arg) {
     int ls = (int) (long) arg;
     for (;;) {
@@ -97,11 +112,68 @@ static void *acceptor(void *arg) {
             perror("accept");
             exit(2);
         }
-        pthread_t t;
-        pthread_create(&t, NULL, serve, (void *) (long) c);
-        pthread_detach(t);
+        spawn_server(c);
     }
     return NULL;
+}
+
+static void run_poll(int ls, int use_select) {
+    fcntl(ls, F_SETFL, fcntl(ls, F_GETFL) | O_NONBLOCK); /* woken for a client another took: no blocking accept */
+    for (;;) {
+        int n;
+        if (use_select) {
+            fd_set r;
+            FD_ZERO(&r);
+            FD_SET(ls, &r);
+            n = select(ls + 1, &r, NULL, NULL, NULL);
+        } else {
+            struct pollfd p = {.fd = ls, .events = POLLIN};
+            n = poll(&p, 1, -1);
+        }
+        if (n <= 0) {
+            continue;
+        }
+        int c = accept4(ls, NULL, NULL, SOCK_CLOEXEC); /* a blocking connection: accept4 does not pass O_NONBLOCK on */
+        if (c >= 0) {
+            spawn_server(c);
+        }
+    }
+}
+
+/* sd_notify by hand: one datagram to NOTIFY_SOCKET ('@' = abstract). */
+static void notify_ready(void) {
+    const char *path = getenv("NOTIFY_SOCKET");
+    if (path == NULL || path[0] == 0) {
+        return;
+    }
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    size_t n = strlen(path);
+    if (n >= sizeof a.sun_path) {
+        return;
+    }
+    memcpy(a.sun_path, path, n);
+    if (path[0] == '@') {
+        a.sun_path[0] = 0;
+    }
+    int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sendto(s, "READY=1\n", 8, 0, (struct sockaddr *) &a, (socklen_t) (offsetof(struct sockaddr_un, sun_path) + n));
+    close(s);
+    printf("sent READY=1 pid=%d\n", getpid());
+}
+
+static void run_notify(int ls) {
+    struct timespec late = {.tv_sec = 1}, nap = {.tv_nsec = 1000000};
+    nanosleep(&late, NULL);
+    notify_ready();
+    fcntl(ls, F_SETFL, fcntl(ls, F_GETFL) | O_NONBLOCK);
+    for (;;) {
+        int c = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+        if (c >= 0) {
+            spawn_server(c);
+        } else {
+            nanosleep(&nap, NULL);
+        }
+    }
 }
 
 static void run_epoll(int ls) {
@@ -158,12 +230,30 @@ int main(int argc, char **argv) {
     if (!inherited) {
         ls = argc > 2 && argv[2][0] == '/' ? unix_listener(argv[2]) : own_listener(argc > 2 ? atoi(argv[2]) : 0);
     }
+    int spare = 0;
+    if (!inherited && getenv("RESTART_SPARE") != NULL) {
+        struct sockaddr_in sa = {0};
+        socklen_t sl = sizeof sa;
+        getsockname(own_listener(0), (struct sockaddr *) &sa, &sl);
+        spare = ntohs(sa.sin_port);
+    }
+    char by[32];
+    snprintf(by, sizeof by, "%d", getpid());
+    setenv("RESTART_SET_BY", by, 1);
     struct sockaddr_in a = {0};
     socklen_t al = sizeof a;
     getsockname(ls, (struct sockaddr *) &a, &al); /* a Unix socket: port 0 */
-    printf("ready pid=%d port=%d inherited=%d version=%s\n", getpid(), a.sin_family == AF_INET ? ntohs(a.sin_port) : 0,
-           inherited, VERSION);
-    if (argc > 1 && strcmp(argv[1], "threads") == 0) {
+    printf("ready pid=%d port=%d inherited=%d version=%s spare=%d\n", getpid(),
+           a.sin_family == AF_INET ? ntohs(a.sin_port) : 0, inherited, VERSION, spare);
+    const char *mode = argc > 1 ? argv[1] : "epoll";
+#ifdef FORCE_MODE
+    mode = FORCE_MODE;
+#endif
+    if (strcmp(mode, "poll") == 0 || strcmp(mode, "select") == 0) {
+        run_poll(ls, strcmp(mode, "select") == 0);
+    } else if (strcmp(mode, "notify") == 0) {
+        run_notify(ls);
+    } else if (strcmp(mode, "threads") == 0) {
         pthread_t t[3];
         for (int i = 0; i < 3; i++) {
             pthread_create(&t[i], NULL, acceptor, (void *) (long) ls);

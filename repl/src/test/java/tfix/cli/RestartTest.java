@@ -2,6 +2,7 @@ package tfix.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -345,6 +346,168 @@ class RestartTest {
         assertEquals(0, status.exit(), status.err());
         assertTrue(status.out().contains("score_for_kill"), "--then applied the fix to the new process: " + status.out());
         assertTrue(old.await("ready pid=" + fresh + " port=" + port, Duration.ofSeconds(5)).isPresent());
+    }
+
+    @Test
+    void aSocketTheNewProgramDoesNotTakeIsClosedOnceItIsReady() throws Exception {
+        ServiceProcess old = start(Path.of("/usr/bin/env"), "RESTART_SPARE=1", Targets.exe("restart_server.c").toString(), "epoll");
+        int port = port(old);
+        Matcher sm = Pattern.compile("spare=(\\d+)").matcher(old.readyLine());
+        assertTrue(sm.find() && !sm.group(1).equals("0"), old.readyLine());
+        int spare = Integer.parseInt(sm.group(1));
+        new Socket("127.0.0.1", spare).close(); // listening, though nobody accepts: the backlog takes it
+        CliTest.Result r = CliTest.tfix("restart", "--pid", Integer.toString(old.pid()), "--drain-timeout", "2s");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        Matcher m = STARTED.matcher(r.out());
+        assertTrue(m.find(), r.out());
+        int fresh = Integer.parseInt(m.group(1));
+        pids.add((long) fresh);
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("closed in pid " + fresh + " the handed-over socket(s) it did not take: ")
+                && l.endsWith(":" + spare + " (fd 4)")), r.out());
+        assertFalse(Files.exists(Path.of("/proc", Integer.toString(fresh), "fd", "4")), "fd 4 closed in the new program");
+        assertEquals("v1 " + fresh, ask(port), "the socket it took serves");
+        assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", spare).close(),
+                "the spare socket is gone once the old program stopped accepting and the new one closed it");
+    }
+
+    @Test
+    void aSocketTheHookDidNotHandOverIsClosedToo() throws Exception {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        ServiceProcess old = start(Path.of("/usr/bin/env"), "RESTART_SPARE=1", Targets.exe("restart_server.c").toString(),
+                "epoll", Integer.toString(port), "own");
+        Matcher sm = Pattern.compile("spare=(\\d+)").matcher(old.readyLine());
+        assertTrue(sm.find() && !sm.group(1).equals("0"), old.readyLine());
+        int spare = Integer.parseInt(sm.group(1));
+        CliTest.Result r = CliTest.tfix("restart", "--pid", Integer.toString(old.pid()), "--drain-timeout", "2s");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        Matcher m = STARTED.matcher(r.out());
+        assertTrue(m.find(), r.out());
+        int fresh = Integer.parseInt(m.group(1));
+        pids.add((long) fresh);
+        // It bound its own socket (the hook gave it the inherited one) and ignores LISTEN_FDS: fd 4 it never took.
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("closed in pid " + fresh + " the handed-over socket(s) it did not take: ")
+                && l.endsWith(":" + spare + " (fd 4)")), r.out());
+        assertEquals("v1 " + fresh, ask(port));
+        assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", spare).close());
+    }
+
+    @Test
+    void pollAndSelectServersAreReadyWhenTheyWaitOnTheInheritedSocket() throws Exception {
+        for (String mode : List.of("poll", "select")) {
+            ServiceProcess old = start(Targets.exe("restart_server.c"), mode);
+            int port = port(old);
+            assertEquals("v1 " + old.pid(), ask(port));
+            CliTest.Result r;
+            try (Load load = new Load(port, 4)) {
+                Await.until(Duration.ofSeconds(10), () -> load.ok.get() > 5);
+                r = CliTest.tfix("restart", "--pid", Integer.toString(old.pid()), "--ready-timeout", "5s", "--drain-timeout", "2s");
+                long before = load.ok.get();
+                Await.until(Duration.ofSeconds(10), () -> load.ok.get() > before + 5);
+                load.close();
+                assertEquals(0, load.refused.get(), mode + " refused: " + load.problems);
+                assertEquals(0, load.failed.get(), mode + " failed: " + load.problems);
+            }
+            assertEquals(0, r.exit(), mode + ": " + r.out() + r.err());
+            assertTrue(r.out().contains("(it waits for clients on a handed-over socket)"), r.out());
+            Matcher m = STARTED.matcher(r.out());
+            assertTrue(m.find(), r.out());
+            int fresh = Integer.parseInt(m.group(1));
+            pids.add((long) fresh);
+            for (int k = 0; k < 5; k++) {
+                assertEquals("v1 " + fresh, ask(port), mode);
+            }
+            Await.until(Duration.ofSeconds(20), () -> gone(old.pid()));
+        }
+    }
+
+    @Test
+    void aProgramThatSaysReadyLateIsReadyByItsWordAndNotBefore() throws Exception {
+        ServiceProcess old = start(Targets.exe("restart_server.c"), "notify");
+        int port = port(old);
+        // It naps between non-blocking accepts, which /proc does not show as waiting for clients: only READY=1 tells.
+        CliTest.Result early, r;
+        try (Load load = new Load(port, 4)) {
+            Await.until(Duration.ofSeconds(10), () -> load.ok.get() > 5);
+            early = CliTest.tfix("restart", "--pid", Integer.toString(old.pid()), "--ready-timeout", "300ms");
+            assertEquals("v1 " + old.pid(), ask(port));
+            r = CliTest.tfix("restart", "--pid", Integer.toString(old.pid()), "--drain-timeout", "2s");
+            long before = load.ok.get();
+            Await.until(Duration.ofSeconds(10), () -> load.ok.get() > before + 5);
+            load.close();
+            assertEquals(0, load.refused.get(), "refused: " + load.problems);
+            assertEquals(0, load.failed.get(), "failed: " + load.problems);
+        }
+        assertEquals(1, early.exit(), early.out() + early.err());
+        assertTrue(early.err().contains("within 300 ms") && early.err().contains("serves on as before"), early.err());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("(it sent READY=1)"), r.out());
+        Matcher m = STARTED.matcher(r.out());
+        assertTrue(m.find(), r.out());
+        int fresh = Integer.parseInt(m.group(1));
+        pids.add((long) fresh);
+        assertTrue(old.await("sent READY=1 pid=" + fresh, Duration.ofSeconds(5)).isPresent(), old.output().toString());
+        String env = new String(Files.readAllBytes(Path.of("/proc", Integer.toString(fresh), "environ")), StandardCharsets.UTF_8);
+        assertTrue(env.contains("NOTIFY_SOCKET=@tfix-restart-"), "tfix's own notify socket: " + env);
+        assertTrue(r.out().contains("every handed-over socket stays open in it"), r.out());
+        assertEquals("v1 " + fresh, ask(port));
+    }
+
+    @Test
+    void theNewProgramGetsTheLiveEnvironment() throws Exception {
+        ServiceProcess old = start(Targets.exe("restart_server.c"), "epoll");
+        int port = port(old);
+        String initial = new String(Files.readAllBytes(Path.of("/proc", Integer.toString(old.pid()), "environ")), StandardCharsets.UTF_8);
+        assertFalse(initial.contains("RESTART_SET_BY="), "set with setenv() after start, so not in /proc/PID/environ");
+        int fresh = restart("restart", "--pid", Integer.toString(old.pid()), "--drain-timeout", "2s");
+        String env = new String(Files.readAllBytes(Path.of("/proc", Integer.toString(fresh), "environ")), StandardCharsets.UTF_8);
+        assertTrue(("\0" + env).contains("\0RESTART_SET_BY=" + old.pid() + "\0"), "the old one's live variable: " + env);
+        assertTrue(env.contains("LISTEN_FDS=1\0") && env.contains("LISTEN_PID=" + fresh + "\0"), env);
+        assertEquals("v1 " + fresh, ask(port));
+    }
+
+    @Test
+    void theStandInKeepsTheOldBlockingModeWhenTheNewProgramMakesTheSocketNonBlocking() throws Exception {
+        ServiceProcess old = start(Targets.exe("restart_server.c"), "threads");
+        int port = port(old);
+        Path epoll = Targets.exe("restart_server.c", "-DFORCE_MODE=\"epoll\"");
+        try (Socket held = new Socket("127.0.0.1", port)) {
+            held.setSoTimeout(10_000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(held.getInputStream(), StandardCharsets.US_ASCII));
+            held.getOutputStream().write("one\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("v1 " + old.pid(), in.readLine());
+            int fresh = restart("restart", "--pid", Integer.toString(old.pid()), "--exec", epoll.toString(), "--drain-timeout", "60s");
+            assertEquals("v1 " + fresh, ask(port));
+            assertTrue((flags(fresh, 3) & 04000) != 0, "the new program made the shared socket O_NONBLOCK");
+            assertEquals(0, flags(old.pid(), 3) & 04000, "the old one's stand-in blocks, as its listener did");
+            // Its four accept threads sleep in accept4 on the stand-in; a non-blocking one would have them spin on EAGAIN.
+            Await.until(Duration.ofSeconds(10), () -> acceptSleepers(old.pid()) == 4);
+            held.getOutputStream().write("two\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("v1 " + old.pid(), in.readLine(), "the old process serves its open connection");
+        }
+        Await.until(Duration.ofSeconds(20), () -> gone(old.pid()));
+    }
+
+    /** A descriptor's file status flags, from /proc/PID/fdinfo (octal). */
+    private static int flags(int pid, int fd) throws IOException {
+        return Files.readAllLines(Path.of("/proc", Integer.toString(pid), "fdinfo", Integer.toString(fd))).stream()
+                .filter(l -> l.startsWith("flags:")).mapToInt(l -> Integer.parseInt(l.substring(6).trim(), 8)).findFirst().orElseThrow();
+    }
+
+    /** Threads of the process asleep in accept4 (288) on fd 3. */
+    private static long acceptSleepers(int pid) throws IOException {
+        try (var tasks = Files.list(Path.of("/proc", Integer.toString(pid), "task"))) {
+            return tasks.filter(t -> {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    return stat.charAt(stat.lastIndexOf(')') + 2) == 'S' && Files.readString(t.resolve("syscall")).startsWith("288 0x3 ");
+                } catch (IOException e) {
+                    return false;
+                }
+            }).count();
+        }
     }
 
     @Test

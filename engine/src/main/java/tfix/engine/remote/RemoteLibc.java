@@ -6,6 +6,7 @@ import java.util.Optional;
 
 import tfix.engine.elf.LoadedModule;
 import tfix.engine.elf.Symbol;
+import tfix.engine.elf.SymbolDefinitions;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.sys.Mman;
@@ -39,6 +40,29 @@ public final class RemoteLibc {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The address of a variable libc exports ({@code environ}), from its .dynsym/.symtab definitions: the function
+     * symbols {@link #symbol} looks at leave data out.
+     */
+    public Optional<Long> variable(String name) {
+        for (LoadedModule m : caller.symbols().modules()) {
+            if (m.fileName().startsWith("libc.so") || m.fileName().startsWith("libc-")) {
+                Optional<Long> at = m.definitions().named(name).stream()
+                        .filter(d -> d.type() == SymbolDefinitions.STT_OBJECT && !d.local() && d.value() != 0)
+                        .map(d -> m.bias() + d.value()).findFirst();
+                if (at.isPresent()) {
+                    return at;
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The target's memory, for reading what a variable points to. */
+    public byte[] read(long address, int length) {
+        return caller.memory().read(address, length);
     }
 
     public long function(String name) {

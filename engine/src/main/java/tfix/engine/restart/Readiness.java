@@ -3,16 +3,16 @@ package tfix.engine.restart;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import tfix.engine.sys.Syscalls;
-
 /**
  * Whether a freshly started program serves yet, read from /proc without stopping it: ready once one of its threads
- * waits for a client on an inherited socket, in accept (or recvfrom and its kin, for UDP) on it, or in an epoll
- * wait whose interest list holds it. Waiting there is the moment the kernel can hand it connections; a program
- * still reading its configuration has none of these.
+ * waits for a client on an inherited socket, in accept (or recvfrom and its kin, for UDP) on it, in an epoll wait
+ * whose interest list holds it, or in a poll/ppoll/select/pselect6 whose set holds it ({@link ThreadWaits}).
+ * Waiting there is the moment the kernel can hand it connections; a program still reading its configuration has
+ * none of these. A program may also say so itself (READY=1, {@link NotifyListener}).
  */
 public final class Readiness {
     public enum State { STARTING, READY, EXITED }
@@ -26,9 +26,9 @@ public final class Readiness {
             return State.EXITED;
         }
         Map<Integer, Long> fds = SocketTable.socketFds(pid);
-        try (var tasks = Files.list(proc.resolve("task"))) {
+        try (ThreadWaits.Memory mem = new ThreadWaits.Memory(pid); var tasks = Files.list(proc.resolve("task"))) {
             for (Path task : tasks.toList()) {
-                if (waitsForClients(proc, task, fds, inherited)) {
+                if (ThreadWaits.of(proc, task, mem).stream().anyMatch(fd -> inherited.contains(fds.get(fd)))) {
                     return State.READY;
                 }
             }
@@ -36,6 +36,20 @@ public final class Readiness {
             return alive(proc) ? State.STARTING : State.EXITED;
         }
         return State.STARTING;
+    }
+
+    /**
+     * The handed-over sockets the new program has not taken: {@code sockets.get(i)} was its fd 3+i; untaken when
+     * that fd still names the socket and neither a thread waits on it nor an epoll instance watches it. A program
+     * that read LISTEN_FDS and kept fd 3+i for later use is not told apart from one that ignores it: hence the grace
+     * the caller gives before asking.
+     */
+    public static List<Integer> untaken(int pid, List<Listener> sockets) {
+        Map<Integer, Long> fds = SocketTable.socketFds(pid);
+        Set<Integer> taken = ThreadWaits.taken(pid);
+        return java.util.stream.IntStream.range(0, sockets.size()).map(i -> 3 + i)
+                .filter(fd -> Long.valueOf(sockets.get(fd - 3).inode()).equals(fds.get(fd)) && !taken.contains(fd))
+                .boxed().toList();
     }
 
     /** Running or sleeping; a zombie (its parent, the old program, may never reap it) or no process has exited. */
@@ -47,30 +61,5 @@ public final class Readiness {
         } catch (IOException | RuntimeException e) {
             return false;
         }
-    }
-
-    private static boolean waitsForClients(Path proc, Path task, Map<Integer, Long> fds, Set<Long> inherited) {
-        String[] f;
-        try {
-            f = Files.readString(task.resolve("syscall")).trim().split("\\s+");
-        } catch (IOException e) {
-            return false;
-        }
-        if (f.length < 3 || f[0].equals("running") || f[0].startsWith("-")) {
-            return false;
-        }
-        try {
-            int nr = Integer.parseInt(f[0]);
-            int fd = (int) Long.parseUnsignedLong(f[1].substring(2), 16);
-            if (nr == Syscalls.ACCEPT || nr == Syscalls.ACCEPT4 || nr == Syscalls.RECVFROM || nr == Syscalls.RECVMSG) {
-                return inherited.contains(fds.get(fd));
-            }
-            if (nr == Syscalls.EPOLL_WAIT || nr == Syscalls.EPOLL_PWAIT || nr == Syscalls.EPOLL_PWAIT2) {
-                return EpollInterest.of(proc, fd).stream().anyMatch(t -> inherited.contains(fds.get(t)));
-            }
-        } catch (RuntimeException e) {
-            return false; // a line this reader does not know: not ready by it
-        }
-        return false;
     }
 }

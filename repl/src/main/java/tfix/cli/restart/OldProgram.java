@@ -9,12 +9,13 @@ import java.util.List;
 
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
+import tfix.engine.restart.NotifyListener;
 
 /**
  * What the old program was started as, from /proc: its executable, argv and initial environment (the one it was
- * given; variables it set itself later are not seen). The LISTEN_ variables of an earlier restart are dropped.
+ * given; {@link NewEnvironment} reads the live one). The LISTEN_ variables of an earlier restart are dropped.
  */
-record OldProgram(String executable, List<String> argv, List<String> environment) {
+record OldProgram(int pid, String executable, List<String> argv, List<String> environment) {
     static OldProgram read(int pid) {
         Path proc = Path.of("/proc", Integer.toString(pid));
         try {
@@ -23,7 +24,7 @@ record OldProgram(String executable, List<String> argv, List<String> environment
             exe = exe.endsWith(" (deleted)") ? exe.substring(0, exe.length() - " (deleted)".length()) : exe;
             List<String> env = new ArrayList<>(split(Files.readAllBytes(proc.resolve("environ"))));
             env.removeIf(e -> e.startsWith("LISTEN_PID=") || e.startsWith("LISTEN_FDS=") || e.startsWith("LISTEN_FDNAMES="));
-            return new OldProgram(exe, split(Files.readAllBytes(proc.resolve("cmdline"))), env);
+            return new OldProgram(pid, exe, split(Files.readAllBytes(proc.resolve("cmdline"))), env);
         } catch (IOException e) {
             throw new TfixException(Reason.PROCESS_GONE, "cannot read process " + pid + " in /proc (" + e.getMessage()
                     + "): is it running, and yours (or run tfix as root)?");
@@ -34,6 +35,12 @@ record OldProgram(String executable, List<String> argv, List<String> environment
     String env(String name) {
         return environment.stream().filter(e -> e.startsWith(name + "=")).map(e -> e.substring(name.length() + 1))
                 .findFirst().orElse(null);
+    }
+
+    /** systemd's NOTIFY_SOCKET (from the environment it was started with), or null; one an earlier tfix restart gave is none. */
+    String systemdNotify() {
+        String s = env("NOTIFY_SOCKET");
+        return s == null || s.isEmpty() || s.startsWith(NotifyListener.PREFIX) ? null : s;
     }
 
     private static List<String> split(byte[] nulSeparated) {

@@ -23,6 +23,7 @@ import tfix.engine.failure.TfixException;
 import tfix.engine.record.AppliedPatch;
 import tfix.engine.restart.Listener;
 import tfix.engine.restart.Listeners;
+import tfix.engine.restart.NotifyListener;
 import tfix.engine.restart.Readiness;
 import tfix.engine.restart.RemoteSpawn;
 import tfix.engine.restart.SpawnRequest;
@@ -67,17 +68,21 @@ public final class Restarter {
             out.println("note: no libtfix-restart.so (make -C restart): a program that binds its own socket instead of"
                     + " reading LISTEN_FDS will find its address in use");
         }
-        List<String> environment = SocketHook.preloaded(old.environment(), hook);
         int newPid;
         Set<Long> open;
+        boolean closeSpares;
+        Optional<NotifyListener> notify = old.systemdNotify() == null ? NotifyListener.open(engine.nat(), req.pid())
+                : Optional.empty();
         try (TfixSession session = TfixSession.attach(req.pid(), engine, options)) {
             listPatches(req.pid(), session.status());
+            List<String> environment = NewEnvironment.of(session, old, hook, notify, out);
             ErrorTail errors = ErrorTail.mark(req.pid());
             newPid = session.remote((libc, kick) -> new RemoteSpawn(libc, req.pid())
                     .spawn(new SpawnRequest(program, old.argv(), environment, sockets)));
             out.println("started pid " + newPid + ": " + program);
             long started = System.nanoTime();
-            Readiness.State state = awaitReady(newPid, inodes, req.ready());
+            Ready ready = awaitReady(newPid, inodes, req.ready(), notify);
+            Readiness.State state = ready.state();
             if (state != Readiness.State.READY) {
                 stop(session, newPid);
                 throw new TfixException(Reason.RESTART_FAILED, "the new program (pid " + newPid + ") "
@@ -85,7 +90,8 @@ public final class Restarter {
                         + seconds(req.ready())) + "; it was stopped and process " + req.pid() + " serves on as before; "
                         + errors.lastLines(10));
             }
-            out.println("pid " + newPid + " ready after " + (System.nanoTime() - started) / 1_000_000 + " ms");
+            closeSpares = ready.seen();
+            out.println("pid " + newPid + " ready after " + (System.nanoTime() - started) / 1_000_000 + " ms (" + ready.how() + ")");
             try {
                 session.remote((libc, kick) -> {
                     new StopAccepting(libc, req.pid()).run(all, kick);
@@ -97,12 +103,21 @@ public final class Restarter {
                         + "; stop the old one yourself once its connections end (kill -TERM " + req.pid() + ")", e);
             }
             open = Listeners.connections(req.pid(), all);
-            String notify = old.env("NOTIFY_SOCKET");
-            if (notify != null) {
-                boolean sent = session.remote((libc, kick) -> SystemdNotify.mainPid(libc, notify, newPid));
-                out.println(sent ? "told systemd MAINPID=" + newPid + " (" + notify + ")"
-                        : "could not tell systemd MAINPID=" + newPid + " on " + notify);
+            String systemd = old.systemdNotify();
+            if (systemd != null) {
+                boolean sent = session.remote((libc, kick) -> SystemdNotify.mainPid(libc, systemd, newPid));
+                out.println(sent ? "told systemd MAINPID=" + newPid + " (" + systemd + ")"
+                        : "could not tell systemd MAINPID=" + newPid + " on " + systemd);
             }
+        } finally {
+            notify.ifPresent(NotifyListener::close);
+        }
+        if (closeSpares) {
+            SpareSockets.close(engine, options, newPid, sockets, out);
+        } else {
+            // How it waits for clients is not what /proc shows, so an unused-looking socket may be in use.
+            out.println("note: pid " + newPid + " said READY=1 but /proc does not show it waiting for clients, so every"
+                    + " handed-over socket stays open in it");
         }
         out.println("pid " + req.pid() + " stopped accepting; it serves its " + open.size() + " open connection(s) to"
                 + " their end, then gets SIGTERM (at the latest in " + seconds(req.drain()) + "), SIGKILL 10 s later");
@@ -160,13 +175,20 @@ public final class Restarter {
                 .collect(Collectors.joining(", ")));
     }
 
-    /** Polls /proc (the new program gives no other sign) until it accepts, exits, or the time is up. */
-    private static Readiness.State awaitReady(int pid, Set<Long> inodes, Duration limit) {
+    /** How the new program ended its start: ready (and by which sign), exited, or still starting when the time was up. */
+    private record Ready(Readiness.State state, String how, boolean seen) {
+    }
+
+    /** Polls /proc and tfix's NOTIFY_SOCKET until the program waits for clients or says READY=1, exits, or the time is up. */
+    private static Ready awaitReady(int pid, Set<Long> inodes, Duration limit, Optional<NotifyListener> notify) {
         long deadline = System.nanoTime() + limit.toNanos();
         while (true) {
             Readiness.State s = Readiness.of(pid, inodes);
+            if (s == Readiness.State.STARTING && notify.isPresent() && notify.get().ready()) {
+                return new Ready(Readiness.State.READY, "it sent READY=1", false);
+            }
             if (s != Readiness.State.STARTING || System.nanoTime() > deadline) {
-                return s;
+                return new Ready(s, "it waits for clients on a handed-over socket", true);
             }
             LockSupport.parkNanos(5_000_000);
         }
