@@ -59,7 +59,10 @@ final class ReferenceStep {
     /** After the patch is loaded (or found loaded) as {@code module} (its path or its memfd copy): its slots filled and read back. */
     void bind(ReferencePlan refs, Path patch, String module, String function, boolean loaded) {
         refs.refuseUnlessBound(function, loaded ? "; the patch library " + patch + " stays loaded, unused" : "");
-        new ReferenceBinder(memory).bind(refs, target.symbols().moduleByPath(module).orElseThrow(() ->
+        TlsModules tls = new TlsModules(target.symbols().modules(), memory);
+        new ReferenceBinder(memory, path -> tls.of(target.symbols().moduleByPath(path).orElseThrow(() -> new TfixException(
+                Reason.TARGET_REFUSED, "the target no longer maps " + path + ", whose thread-local variable the patch uses"))))
+                .bind(refs, target.symbols().moduleByPath(module).orElseThrow(() ->
                 new TfixException(Reason.TARGET_REFUSED, "the target maps no " + patch + " after loading it")));
     }
 
