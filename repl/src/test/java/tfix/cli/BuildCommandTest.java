@@ -73,12 +73,24 @@ class BuildCommandTest {
     @Test
     void aChangedInlineFunctionReplacesEveryFunctionThatInlinedIt() throws Exception {
         Path src = builtTree("src");
-        CliTest.Result r = build(src, "inline", dir.resolve("fix-inline"), "--explain");
+        CliTest.Result r = build(src, "inline", dir.resolve("fix-inline"), "--explain", "--inlined-callers");
         assertEquals(0, r.exit(), r.err() + r.out());
         assertTrue(r.out().contains("replaces quote, shipping"), r.out());
         assertTrue(r.out().contains("shipping (shipping.c): replaced by shipping__tfix_")
                 && r.out().contains("because of shop.h hunk #1"), r.out());
         applyAndRevert(src.resolve("shop"), dir.resolve("fix-inline/fix-inline.tfix.groovy"), "quote=90 shipping=10 total=350");
+    }
+
+    /** Without --inlined-callers the functions a changed inline function is inlined in are listed, the build refused. */
+    @Test
+    void aChangedInlineFunctionIsRefusedListingItsCallersUnlessAllowed() throws Exception {
+        Path src = builtTree("src");
+        CliTest.Result r = build(src, "inline", dir.resolve("fix-inline"));
+        assertEquals(1, r.exit(), r.err() + r.out());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains("inlined in 2 functions of the binary") && r.err().contains("quote (pricing.c, inlines shop.h)")
+                && r.err().contains("shipping (shipping.c, inlines shop.h)") && r.err().contains("--inlined-callers"), r.err());
+        assertNoOutput(dir.resolve("fix-inline"));
     }
 
     /** A shared library's function, whose new code uses a file static, a static helper, string constants and stderr. */
