@@ -13,6 +13,7 @@ import tfix.engine.elf.SymbolDefinitions.Definition;
 import tfix.engine.elf.SymbolDefinitions;
 import tfix.engine.failure.Printable;
 import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
 
 /**
  * Resolves a patch's weak references against the program's full symbol tables (.symtab and .dynsym,
@@ -27,12 +28,20 @@ final class ReferenceResolver {
     private final List<LoadedModule> scopes;
     /** The replaced function's module and the executable: where a stripped file hides what the user meant. */
     private final List<LoadedModule> first;
+    private final IfuncReferences ifuncs;
 
     /**
      * {@code firstModule}: the replaced function's module (the importer, for {@code in:}); {@code executable}: the
      * program's path (/proc/PID/exe), null if unknown; {@code excluded}: patch libraries.
      */
     ReferenceResolver(List<LoadedModule> modules, String firstModule, String executable, Collection<String> excluded) {
+        this(modules, firstModule, executable, excluded, null);
+    }
+
+    /** {@code ifuncs}: reads which implementation an IFUNC bound to in the process; null refuses IFUNC references. */
+    ReferenceResolver(List<LoadedModule> modules, String firstModule, String executable, Collection<String> excluded,
+                      IfuncReferences ifuncs) {
+        this.ifuncs = ifuncs;
         List<LoadedModule> order = new ArrayList<>();
         modules.stream().filter(m -> m.path().equals(firstModule)).forEach(order::add);
         modules.stream().filter(m -> m.path().equals(executable)).forEach(order::add);
@@ -104,6 +113,14 @@ final class ReferenceResolver {
             }
             if (tls) {
                 return new ReferencePlan.Bound(r.name(), d.value(), d.kind(), m.path(), d.sourceFile(), r.slots(), true);
+            }
+            if (d.type() == SymbolDefinitions.STT_GNU_IFUNC && ifuncs != null) {
+                try {
+                    return new ReferencePlan.Bound(r.name(), ifuncs.implementation(m, d), "IFUNC's implementation in this process",
+                            m.path(), d.sourceFile(), r.slots(), false);
+                } catch (TfixException e) {
+                    throw new Unbound(e.reason(), "the patch's reference '" + name + "': " + e.getMessage());
+                }
             }
             if (d.type() == SymbolDefinitions.STT_GNU_IFUNC) {
                 throw new Unbound(Reason.UNSUPPORTED, String.format("the patch's reference '%s' is an IFUNC of %s (its address"

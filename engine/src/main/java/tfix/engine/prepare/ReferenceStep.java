@@ -53,7 +53,8 @@ final class ReferenceStep {
         } catch (IOException | RuntimeException e) {
             exe = null; // the executable is then searched in load order with the others
         }
-        return new ReferenceResolver(target.symbols().modules(), firstModule, exe, excluded).resolve(refs);
+        return new ReferenceResolver(target.symbols().modules(), firstModule, exe, excluded,
+                new IfuncReferences(target.symbols(), memory)).resolve(refs);
     }
 
     /** After the patch is loaded (or found loaded) as {@code module} (its path or its memfd copy): its slots filled and read back. */
