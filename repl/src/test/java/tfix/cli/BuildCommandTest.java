@@ -93,27 +93,39 @@ class BuildCommandTest {
         assertNoOutput(dir.resolve("fix-inline"));
     }
 
-    /** A shared library's function, whose new code uses a file static, a static helper, string constants and stderr. */
+    /**
+     * A shared library's function, whose new code uses a file static, a static helper, the library's thread-local
+     * variable (each thread its own: 100 times its number), string constants, stderr, libc's IFUNC strcmp and the
+     * library's own IFUNC tally_bonus.
+     */
     @Test
     void aChangeInASharedLibraryIsPatchedInTheProcessThatMapsIt() throws Exception {
         Path lib = builtTree("lib", "lib");
         CliTest.Result r = CliTest.tfix("build", "--source", lib.toString(), "--diff", resource("diffs/library.diff").toString(),
                 "--binary", lib.resolve("libtally.so").toString(), "--out", dir.resolve("fix-lib").toString(), "--explain");
         assertEquals(0, r.exit(), r.err() + r.out());
-        assertTrue(r.out().contains("tallies (static of tally.c, bound by tfix)") && r.out().contains("stderr (bound by the loader)"),
-                r.out());
+        assertTrue(r.out().contains("tallies (static of tally.c, bound by tfix)") && r.out().contains("stderr (bound by the loader)")
+                && r.out().contains("thread_no (static of tally.c, bound by tfix)"), r.out());
         String runbook = Files.readString(dir.resolve("fix-lib/fix-lib.tfix.groovy"));
         assertTrue(runbook.contains("', lib: 'libtally.so'"), runbook);
         try (RunningTarget t = RunningTarget.start(lib.resolve("host"))) {
-            t.awaitLine("tally=12");
+            awaitBoth(t, "t1 tally=12 bonus=0", "t2 tally=12 bonus=0");
             CliTest.Result run = CliTest.tfix("run", dir.resolve("fix-lib/fix-lib.tfix.groovy").toString(), "--pid",
                     Integer.toString(t.pid()));
             assertEquals(0, run.exit(), run.err() + run.out());
-            t.awaitLine("tally=18");
+            awaitBoth(t, "t1 tally=1118 bonus=0", "t2 tally=1218 bonus=0"); // 6 * 3 + 100 * thread + tally_bonus(1000)
             CliTest.Result revert = CliTest.tfix("revert", "--pid", Integer.toString(t.pid()));
             assertEquals(0, revert.exit(), revert.err() + revert.out());
-            t.awaitLine("tally=12");
+            awaitBoth(t, "t1 tally=12 bonus=0", "t2 tally=12 bonus=0");
             assertFalse(t.traced());
+        }
+    }
+
+    /** Both threads' lines, in whichever order they print them. */
+    private static void awaitBoth(RunningTarget t, String a, String b) {
+        java.util.Set<String> left = new java.util.HashSet<>(java.util.List.of(a, b));
+        while (!left.isEmpty()) {
+            left.remove(t.awaitLine(left::contains, java.time.Duration.ofSeconds(30)));
         }
     }
 
