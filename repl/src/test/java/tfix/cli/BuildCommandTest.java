@@ -81,6 +81,16 @@ class BuildCommandTest {
         applyAndRevert(src.resolve("shop"), dir.resolve("fix-inline/fix-inline.tfix.groovy"), "quote=90 shipping=10 total=350");
     }
 
+    /** The executable's own thread-local variable (local-exec code, %fs:visits@tpoff) in new code: made initial-exec. */
+    @Test
+    void aThreadLocalVariableOfTheExecutableIsReachedByTheNewCode() throws Exception {
+        Path src = builtTree("src");
+        CliTest.Result r = build(src, "threadlocal", dir.resolve("fix-tls"), "--explain");
+        assertEquals(0, r.exit(), r.err() + r.out());
+        assertTrue(r.out().contains("visits (static of shipping.c, bound by tfix)"), r.out());
+        applyAndRevert(src.resolve("shop"), dir.resolve("fix-tls/fix-tls.tfix.groovy"), "quote=90 shipping=16 total=350");
+    }
+
     /** Without --inlined-callers the functions a changed inline function is inlined in are listed, the build refused. */
     @Test
     void aChangedInlineFunctionIsRefusedListingItsCallersUnlessAllowed() throws Exception {
