@@ -1,6 +1,7 @@
 package tfix.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -11,6 +12,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
+import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
+import tfix.engine.patch.ReplaceSpec;
 import tfix.engine.testing.CTargets;
 import tfix.engine.testing.EngineTest;
 import tfix.engine.testing.RunningTarget;
@@ -42,6 +46,9 @@ class ThreadLocalReferencesTest extends EngineTest {
 
     private static void eachThreadSeesItsOwn(Path patch) throws Exception {
         live(user(), "t\\d=0", (t, s) -> { // a worker has started; each sets its tl_mine before its first tl_work
+            String plan = s.describe(s.plan(List.of(ReplaceSpec.of("tl_work", "tl_work_v2", patch))).get(0));
+            assertTrue(plan.contains("ok   reference: tl_mine -> tls+0x0 (static thread-local variable, "
+                    + Targets.patch("tls_lib.c")), plan);
             s.replace("tl_work", null, "tl_work_v2", patch);
             awaitAll(t, AFTER);
             s.revert("tl_work");
@@ -57,6 +64,26 @@ class ThreadLocalReferencesTest extends EngineTest {
     @Test
     void initialExecCodeSeesEachThreadsOwnVariable() throws Exception {
         eachThreadSeesItsOwn(Targets.patch("tls_patch.c", ReferencesTest.INCLUDE, "-ftls-model=initial-exec"));
+    }
+
+    /**
+     * Initial-exec code needs the variable in static TLS; a library loaded by dlopen has its block allocated on
+     * demand: refused after loading the patch, which stays unused, and the target runs on unchanged.
+     */
+    @Test
+    void initialExecCodeForADlopenedLibraryIsRefused() throws Exception {
+        Path patch = Targets.patch("tls_patch.c", ReferencesTest.INCLUDE, "-ftls-model=initial-exec");
+        Path exe = CTargets.compile("tls_dlopen.c", CTargets.resource("tls_dlopen.c"), "-O1", "-pthread", "-ldl");
+        live(RunningTarget.startPast("work=0", exe, Targets.patch("tls_lib.c").toString()), tfix.engine.Options.defaults(),
+                (t, s) -> {
+                    TfixException e = assertThrows(TfixException.class, () -> s.replace("tl_work", null, "tl_work_v2", patch));
+                    assertEquals(Reason.UNSUPPORTED, e.reason(), e.getMessage());
+                    assertTrue(e.getMessage().contains("R_X86_64_TPOFF64") && e.getMessage().contains("its TLS is dynamic")
+                            && e.getMessage().contains("without -ftls-model=initial-exec"), e.getMessage());
+                    assertTrue(s.status().isEmpty());
+                    s.replace("tl_work", null, "tl_work_v2", Targets.patch("tls_patch.c", ReferencesTest.INCLUDE));
+                    t.awaitLine("work=1000"); // its one thread never set tl_mine: 1000 + 0, through general-dynamic code
+                }, ScenarioTest::assertLetGo);
     }
 
     /** The executable's own static __thread, reached by the patch of refs_game: the main thread's counter grows. */
