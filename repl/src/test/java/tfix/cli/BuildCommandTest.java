@@ -115,7 +115,8 @@ class BuildCommandTest {
                 "--binary", lib.resolve("libtally.so").toString(), "--out", dir.resolve("fix-lib").toString(), "--explain");
         assertEquals(0, r.exit(), r.err() + r.out());
         assertTrue(r.out().contains("tallies (static of tally.c, bound by tfix)") && r.out().contains("stderr (bound by the loader)")
-                && r.out().contains("thread_no (static of tally.c, bound by tfix)"), r.out());
+                && r.out().contains("thread_no (static of tally.c, bound by tfix)") && r.out().contains("strcmp (bound by the loader)")
+                && r.out().contains("tally_bonus (the program's, bound by tfix)"), r.out());
         String runbook = Files.readString(dir.resolve("fix-lib/fix-lib.tfix.groovy"));
         assertTrue(runbook.contains("', lib: 'libtally.so'"), runbook);
         try (RunningTarget t = RunningTarget.start(lib.resolve("host"))) {
@@ -123,7 +124,7 @@ class BuildCommandTest {
             CliTest.Result run = CliTest.tfix("run", dir.resolve("fix-lib/fix-lib.tfix.groovy").toString(), "--pid",
                     Integer.toString(t.pid()));
             assertEquals(0, run.exit(), run.err() + run.out());
-            awaitBoth(t, "t1 tally=1118 bonus=0", "t2 tally=1218 bonus=0"); // 6 * 3 + 100 * thread + tally_bonus(1000)
+            awaitBoth(t, "t1 tally=1118 bonus=0", "t2 tally=1218 bonus=0"); // 6 * 3 + 100 * thread + tally_bonus(1000 when strcmp says "apples")
             CliTest.Result revert = CliTest.tfix("revert", "--pid", Integer.toString(t.pid()));
             assertEquals(0, revert.exit(), revert.err() + revert.out());
             awaitBoth(t, "t1 tally=12 bonus=0", "t2 tally=12 bonus=0");
