@@ -14,7 +14,12 @@
 #ifndef TFIX_H
 #define TFIX_H
 
-/* A variable of the program, static or not:  TFIX_EXTERN(int, counter);  */
+/*
+ * A variable of the program, static or not:  TFIX_EXTERN(int, counter);
+ * A thread-local one (each thread sees its own):  TFIX_EXTERN(__thread int, requests);
+ * tfix writes its TLS module id and offset (or, for a patch built with -ftls-model=initial-exec, its offset from
+ * the thread pointer: only for variables of modules loaded at startup). -mtls-dialect=gnu2 is not supported.
+ */
 #define TFIX_EXTERN(type, name) extern type name __attribute__((weak))
 
 /* A function of the program, static or not:  TFIX_EXTERN_FN(int, bonus, (int level));  */

@@ -1,10 +1,12 @@
 package tfix.patchgen;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
@@ -31,9 +33,11 @@ record Changes(List<FilePlan> files) {
                     Map<String, List<DiffLines.Cause>> causes, List<String> linesMoved) {
     }
 
-    static Changes of(List<FileChange> changes, DiffLines lines, Predicate<String> inBinary) {
+    /** {@code inlinedCallers}: the user allows replacing the functions a changed inline function of a header is inlined in. */
+    static Changes of(List<FileChange> changes, DiffLines lines, Predicate<String> inBinary, boolean inlinedCallers) {
         List<FilePlan> plans = new ArrayList<>();
         List<String> refusals = new ArrayList<>();
+        List<String> inlinedIn = new ArrayList<>();
         for (FileChange fc : changes) {
             FunctionDiff d = fc.diff();
             d.changedData().forEach(v -> refusals.add("the diff changes the size or initial value of the variable " + v
@@ -53,6 +57,10 @@ record Changes(List<FilePlan> files) {
                             + " something it depends on (a struct layout, a macro, a type, a constant)");
                 } else if (inBinary.test(f)) {
                     replaced.put(f, null);
+                    if (why.stream().noneMatch(c -> sameFile(c.file(), fc.source()))) {
+                        inlinedIn.add(f + " (" + fc.source() + ", inlines " + why.stream().map(DiffLines.Cause::file)
+                                .distinct().collect(Collectors.joining(", ")) + ")");
+                    }
                 } else if (fc.fresh().asm.isLocal(f)) {
                     carried.add(f); // inlined everywhere in the binary: its callers changed too and carry it
                 } else {
@@ -68,11 +76,22 @@ record Changes(List<FilePlan> files) {
             throw new TfixException(Reason.UNSUPPORTED, "a function swap cannot apply this diff: " + String.join("; ",
                     refusals) + ". Restart the program with the new build instead");
         }
+        if (!inlinedIn.isEmpty() && !inlinedCallers) {
+            throw new TfixException(Reason.UNSUPPORTED, "the diff changes an inline function whose copies are inlined in "
+                    + inlinedIn.size() + " function" + (inlinedIn.size() == 1 ? "" : "s") + " of the binary: " + String.join(", ",
+                    inlinedIn) + "; every one must be replaced, with all its own callers running the new copy: check that"
+                    + " list, then build again with --inlined-callers to replace them");
+        }
         if (plans.stream().allMatch(p -> p.replaced().isEmpty())) {
             throw new TfixException(Reason.BAD_INPUT, "the diff changes no function of the binary's code (only comments,"
                     + " blank lines, or code the compiler leaves out?): nothing to patch");
         }
         return new Changes(List.copyOf(plans));
+    }
+
+    /** Whether a .loc file name ("shop.h", "./pricing.c", "/src/pricing.c") is the compiled file {@code source}. */
+    private static boolean sameFile(String file, String source) {
+        return file.equals(source) || Path.of(file).getFileName().toString().equals(Path.of(source).getFileName().toString());
     }
 
     /** Every function the patch replaces. */

@@ -26,7 +26,6 @@ final class PatchAssembly {
     private static final Pattern VIA = Pattern.compile("(?<![\\w.$@])([A-Za-z_.$][\\w.$]*)@(GOTPCREL|PLT|GOT)\\b");
     private static final Pattern BRANCH = Pattern.compile("^(\\s*)(call|jmp|j[a-z]{1,4})\\s+([A-Za-z_.$][\\w.$]*)\\s*$");
     private static final Pattern IMMEDIATE = Pattern.compile("\\$([A-Za-z_][\\w.$]*)");
-    private static final Pattern TLS = Pattern.compile("([A-Za-z_.$][\\w.$]*)@(tpoff|gottpoff|tlsgd|tlsld|dtpoff|TPOFF|GOTTPOFF)");
     private static final Pattern LEA = Pattern.compile("^\\s*leaq\\s+([^,]+),\\s*(%r\\w+)\\s*$");
     private static final List<String> SCRATCH = List.of("r11", "r10", "r9", "r8");
 
@@ -67,6 +66,8 @@ final class PatchAssembly {
         for (String f : kept) {
             Set<String> used = new LinkedHashSet<>();
             uses.put(f, used);
+            Set<String> tlsRelative = TlsAccess.moduleRelative(units.functions.get(f).stream()
+                    .flatMap(s -> s.lines.stream()).toList(), defined);
             for (AsmFile.Section s : units.functions.get(f)) {
                 code.append(s.directive).append('\n');
                 for (String line : s.lines) {
@@ -77,7 +78,7 @@ final class PatchAssembly {
                     if (renames.containsKey(f) && line.trim().equals(".type\t" + f + ", @function")) {
                         code.append("\t.globl\t").append(renames.get(f)).append('\n');
                     }
-                    code.append(rewrite(renamed, f, used, inBinary)).append('\n');
+                    code.append(rewrite(renamed, f, used, inBinary, tlsRelative)).append('\n');
                 }
             }
         }
@@ -156,15 +157,19 @@ final class PatchAssembly {
         return sb.toString();
     }
 
-    private String rewrite(String line, String owner, Set<String> used, java.util.function.Predicate<String> inBinary) {
+    private String rewrite(String line, String owner, Set<String> used, java.util.function.Predicate<String> inBinary,
+                           Set<String> tlsRelative) {
         String t = line.trim();
         if (t.startsWith(".") || t.endsWith(":") || t.isEmpty()) {
             return line;
         }
-        Matcher tls = TLS.matcher(t);
+        Matcher tls = TlsAccess.ANY.matcher(t);
         if (tls.find() && !defined.contains(tls.group(1))) {
-            throw refuse(owner, "uses the thread-local variable " + tls.group(1) + " of the program (" + t + "): tfix"
-                    + " cannot bind one address for every thread; move the access into a function the patch calls");
+            Matcher call = VIA.matcher(t);
+            while (call.find()) {
+                note(call.group(1), used, inBinary);
+            }
+            return TlsAccess.rewrite(t, tls.group(1), owner, tlsRelative, sym -> note(sym, used, inBinary));
         }
         Matcher via = VIA.matcher(t);
         while (via.find()) {

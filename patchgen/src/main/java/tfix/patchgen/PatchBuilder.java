@@ -62,7 +62,7 @@ public final class PatchBuilder {
             List<FileChange> changes = new SourceCompare(scratch, lines).compare(compiles);
             java.util.function.Predicate<String> inBinary = name -> !target.definitions().named(name).isEmpty()
                     || target.symbols().stream().anyMatch(s -> s.plainName().equals(name));
-            Changes found = Changes.of(changes, lines, inBinary);
+            Changes found = Changes.of(changes, lines, inBinary, req.inlinedCallers());
             ElfImage built = ElfImage.read(builtBinary(scratch, compiles, binary));
             BinaryMatch match = BinaryMatch.check(target, built, found.replaced());
             progress.accept("the unpatched build is " + binary + ": " + match.how());

@@ -47,13 +47,17 @@ final class BuildCommand implements Callable<Integer> {
             + " compared, the logs) to look at.")
     boolean keepWork;
 
+    @Option(names = "--inlined-callers", description = "Allow a changed inline function: replace every function it is"
+            + " inlined in (without it those are listed and the build refused).")
+    boolean inlinedCallers;
+
     @Option(names = "--debug", description = "Print stack traces for errors.")
     boolean debug;
 
     @Override
     public Integer call() {
         return Cli.guard(debug, () -> {
-            BuildResult r = new PatchBuilder(new BuildRequest(source, diff, binary, out, build, strip, cc, cxx, keepWork),
+            BuildResult r = new PatchBuilder(new BuildRequest(source, diff, binary, out, build, strip, cc, cxx, keepWork, inlinedCallers),
                     line -> System.out.println(line)).run();
             if (explain) {
                 r.explain().forEach(System.out::println);

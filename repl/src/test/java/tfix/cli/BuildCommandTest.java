@@ -73,7 +73,7 @@ class BuildCommandTest {
     @Test
     void aChangedInlineFunctionReplacesEveryFunctionThatInlinedIt() throws Exception {
         Path src = builtTree("src");
-        CliTest.Result r = build(src, "inline", dir.resolve("fix-inline"), "--explain");
+        CliTest.Result r = build(src, "inline", dir.resolve("fix-inline"), "--explain", "--inlined-callers");
         assertEquals(0, r.exit(), r.err() + r.out());
         assertTrue(r.out().contains("replaces quote, shipping"), r.out());
         assertTrue(r.out().contains("shipping (shipping.c): replaced by shipping__tfix_")
@@ -81,27 +81,62 @@ class BuildCommandTest {
         applyAndRevert(src.resolve("shop"), dir.resolve("fix-inline/fix-inline.tfix.groovy"), "quote=90 shipping=10 total=350");
     }
 
-    /** A shared library's function, whose new code uses a file static, a static helper, string constants and stderr. */
+    /** The executable's own thread-local variable (local-exec code, %fs:visits@tpoff) in new code: made initial-exec. */
+    @Test
+    void aThreadLocalVariableOfTheExecutableIsReachedByTheNewCode() throws Exception {
+        Path src = builtTree("src");
+        CliTest.Result r = build(src, "threadlocal", dir.resolve("fix-tls"), "--explain");
+        assertEquals(0, r.exit(), r.err() + r.out());
+        assertTrue(r.out().contains("visits (static of shipping.c, bound by tfix)"), r.out());
+        applyAndRevert(src.resolve("shop"), dir.resolve("fix-tls/fix-tls.tfix.groovy"), "quote=90 shipping=16 total=350");
+    }
+
+    /** Without --inlined-callers the functions a changed inline function is inlined in are listed, the build refused. */
+    @Test
+    void aChangedInlineFunctionIsRefusedListingItsCallersUnlessAllowed() throws Exception {
+        Path src = builtTree("src");
+        CliTest.Result r = build(src, "inline", dir.resolve("fix-inline"));
+        assertEquals(1, r.exit(), r.err() + r.out());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains("inlined in 2 functions of the binary") && r.err().contains("quote (pricing.c, inlines shop.h)")
+                && r.err().contains("shipping (shipping.c, inlines shop.h)") && r.err().contains("--inlined-callers"), r.err());
+        assertNoOutput(dir.resolve("fix-inline"));
+    }
+
+    /**
+     * A shared library's function, whose new code uses a file static, a static helper, the library's thread-local
+     * variable (each thread its own: 100 times its number), string constants, stderr, libc's IFUNC strcmp and the
+     * library's own IFUNC tally_bonus.
+     */
     @Test
     void aChangeInASharedLibraryIsPatchedInTheProcessThatMapsIt() throws Exception {
         Path lib = builtTree("lib", "lib");
         CliTest.Result r = CliTest.tfix("build", "--source", lib.toString(), "--diff", resource("diffs/library.diff").toString(),
                 "--binary", lib.resolve("libtally.so").toString(), "--out", dir.resolve("fix-lib").toString(), "--explain");
         assertEquals(0, r.exit(), r.err() + r.out());
-        assertTrue(r.out().contains("tallies (static of tally.c, bound by tfix)") && r.out().contains("stderr (bound by the loader)"),
-                r.out());
+        assertTrue(r.out().contains("tallies (static of tally.c, bound by tfix)") && r.out().contains("stderr (bound by the loader)")
+                && r.out().contains("thread_no (static of tally.c, bound by tfix)") && r.out().contains("strcmp (bound by the loader)")
+                && r.out().contains("tally_bonus (the program's, bound by tfix)"), r.out());
         String runbook = Files.readString(dir.resolve("fix-lib/fix-lib.tfix.groovy"));
         assertTrue(runbook.contains("', lib: 'libtally.so'"), runbook);
         try (RunningTarget t = RunningTarget.start(lib.resolve("host"))) {
-            t.awaitLine("tally=12");
+            awaitBoth(t, "t1 tally=12 bonus=0", "t2 tally=12 bonus=0");
             CliTest.Result run = CliTest.tfix("run", dir.resolve("fix-lib/fix-lib.tfix.groovy").toString(), "--pid",
                     Integer.toString(t.pid()));
             assertEquals(0, run.exit(), run.err() + run.out());
-            t.awaitLine("tally=18");
+            awaitBoth(t, "t1 tally=1118 bonus=0", "t2 tally=1218 bonus=0"); // 6 * 3 + 100 * thread + tally_bonus(1000 when strcmp says "apples")
             CliTest.Result revert = CliTest.tfix("revert", "--pid", Integer.toString(t.pid()));
             assertEquals(0, revert.exit(), revert.err() + revert.out());
-            t.awaitLine("tally=12");
+            awaitBoth(t, "t1 tally=12 bonus=0", "t2 tally=12 bonus=0");
             assertFalse(t.traced());
+        }
+    }
+
+    /** Both threads' lines, in whichever order they print them. */
+    private static void awaitBoth(RunningTarget t, String a, String b) {
+        java.util.Set<String> left = new java.util.HashSet<>(java.util.List.of(a, b));
+        while (!left.isEmpty()) {
+            left.remove(t.awaitLine(left::contains, java.time.Duration.ofSeconds(30)));
         }
     }
 

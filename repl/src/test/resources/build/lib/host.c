@@ -1,25 +1,27 @@
-/* Calls libtally from two threads; prints a line whenever the answer changes. */
+/* Calls libtally from two threads, numbered 1 and 2; each prints a line whenever its answer changes. */
 #include <pthread.h>
 #include <stdio.h>
 #include <unistd.h>
 
 int tally(const char *label);
+void tally_thread(int n);
+int tally_bonus(int n);
 
-static int last = -1;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void *worker(void *arg)
 {
-    (void)arg;
+    int n = (int)(long)arg, last = -1;
+    tally_thread(n);
     for (;;) {
         int t = tally("apples");
-        pthread_mutex_lock(&lock);
         if (t != last) {
             last = t;
-            printf("tally=%d\n", t);
+            pthread_mutex_lock(&lock);
+            printf("t%d tally=%d bonus=%d\n", n, t, tally_bonus(0));
             fflush(stdout);
+            pthread_mutex_unlock(&lock);
         }
-        pthread_mutex_unlock(&lock);
         usleep(1000);
     }
     return NULL;
@@ -30,8 +32,8 @@ int main(void)
     pthread_t threads[2];
     printf("ready pid=%d\n", (int)getpid());
     fflush(stdout);
-    for (int i = 0; i < 2; i++)
-        pthread_create(&threads[i], NULL, worker, NULL);
+    for (long i = 0; i < 2; i++)
+        pthread_create(&threads[i], NULL, worker, (void *)(i + 1));
     pause();
     return 0;
 }

@@ -17,3 +17,16 @@ int item_total(const struct item *items, int count)
         sum += items[i].price;
     return sum;
 }
+
+/* Shipments made by the calling thread: each thread counts its own. */
+static __thread int visits;
+
+int shipping_visits(void)
+{
+    return visits;
+}
+
+void shipping_reset(void)
+{
+    visits = 0;
+}

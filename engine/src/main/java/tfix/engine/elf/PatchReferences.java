@@ -27,6 +27,8 @@ public record PatchReferences(List<Reference> references, List<String> refused, 
     public static final int R_X86_64_64 = 1;
     public static final int R_X86_64_GLOB_DAT = 6;
     public static final int R_X86_64_JUMP_SLOT = 7;
+    /** A thread-local variable's TLS module id, its offset in that module's block, its offset from the thread pointer. */
+    public static final int R_X86_64_DTPMOD64 = 16, R_X86_64_DTPOFF64 = 17, R_X86_64_TPOFF64 = 18;
     /**
      * Weak references gcc's crt objects put into every shared object (profiling, transactional memory, C++
      * destructors, old frame registration): the crt code tests them for null, so the loader keeps them.
@@ -88,7 +90,7 @@ public record PatchReferences(List<Reference> references, List<String> refused, 
                 if (name == null) {
                     continue;
                 }
-                if (type == R_X86_64_64 || type == R_X86_64_GLOB_DAT || type == R_X86_64_JUMP_SLOT) {
+                if (type == R_X86_64_64 || type == R_X86_64_GLOB_DAT || type == R_X86_64_JUMP_SLOT || threadLocal(type)) {
                     slots.computeIfAbsent(name, k -> new ArrayList<>()).add(new Slot(r.r_offset, type, r.r_addend));
                 } else {
                     refused.add(name + " (" + typeName(type) + ")");
@@ -120,6 +122,11 @@ public record PatchReferences(List<Reference> references, List<String> refused, 
                 malformed.add(entry.trim());
             }
         }
+    }
+
+    /** A relocation that wants a thread-local variable's TLS coordinates rather than an address. */
+    public static boolean threadLocal(int type) {
+        return type == R_X86_64_DTPMOD64 || type == R_X86_64_DTPOFF64 || type == R_X86_64_TPOFF64;
     }
 
     /** The relocation's name as readelf prints it, for messages. */

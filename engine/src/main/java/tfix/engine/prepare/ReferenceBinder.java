@@ -3,6 +3,7 @@ package tfix.engine.prepare;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.function.Function;
 
 import tfix.engine.elf.LoadedModule;
 import tfix.engine.elf.PatchReferences;
@@ -20,9 +21,12 @@ import tfix.engine.process.ProcMemory;
  */
 final class ReferenceBinder {
     private final ProcMemory memory;
+    private final Function<String, TlsModules.Tls> tls;
 
-    ReferenceBinder(ProcMemory memory) {
+    /** {@code tls}: the TLS module id and static offset of a module (by path), read from the target when asked. */
+    ReferenceBinder(ProcMemory memory, Function<String, TlsModules.Tls> tls) {
         this.memory = memory;
+        this.tls = tls;
     }
 
     /** Returns how many slots were written (0 when all held their values already). */
@@ -31,7 +35,7 @@ final class ReferenceBinder {
         for (ReferencePlan.Bound b : plan.bound()) {
             for (PatchReferences.Slot s : b.slots()) {
                 long slot = slotAddress(patch, s, b.name());
-                long value = b.address() + s.addend();
+                long value = b.threadLocal() ? tlsValue(b, s, patch) : b.address() + s.addend();
                 try {
                     if (memory.readLong(slot) != value) {
                         memory.write(slot, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value).array());
@@ -51,6 +55,29 @@ final class ReferenceBinder {
             }
         }
         return written;
+    }
+
+    /**
+     * What the loader would have written had it found the thread-local variable (it leaves a weak one's slots 0):
+     * the module id, the offset in the module's block, or (initial-exec) the offset from the thread pointer,
+     * which only a module with a static TLS block has.
+     */
+    private long tlsValue(ReferencePlan.Bound b, PatchReferences.Slot s, LoadedModule patch) {
+        TlsModules.Tls t = tls.apply(b.module());
+        return switch (s.type()) {
+            case PatchReferences.R_X86_64_DTPMOD64 -> t.modid();
+            case PatchReferences.R_X86_64_DTPOFF64 -> b.address() + s.addend();
+            default -> {
+                if (!t.hasStaticBlock()) {
+                    throw new TfixException(Reason.UNSUPPORTED, String.format("the patch %s reaches the thread-local '%s' of %s"
+                            + " as initial-exec code (R_X86_64_TPOFF64), but that module was loaded by dlopen and its TLS is"
+                            + " dynamic: build the patch without -ftls-model=initial-exec; no jump was written, the patch"
+                            + " library stays loaded, unused", Printable.of(patch.fileName()), Printable.of(b.name()),
+                            Printable.of(b.module())));
+                }
+                yield b.address() + s.addend() - t.offset();
+            }
+        };
     }
 
     /** The slot's process address; it must lie, whole, in one of the patch's loadable segments. */

@@ -15,10 +15,14 @@ import tfix.engine.patch.Check;
  * named "reference", refused before the patch is loaded when any is unresolved.
  */
 record ReferencePlan(List<Bound> bound, List<Problem> problems) {
-    /** A reference resolved to {@code address} in {@code module}; {@code sourceFile} may be null. */
-    record Bound(String name, long address, String kind, String module, String sourceFile, List<PatchReferences.Slot> slots) {
+    /**
+     * A reference resolved to {@code address} in {@code module}; {@code sourceFile} may be null. For a thread-local
+     * variable ({@code threadLocal}) the address is its offset in the module's TLS block: each thread has its own.
+     */
+    record Bound(String name, long address, String kind, String module, String sourceFile, List<PatchReferences.Slot> slots,
+                 boolean threadLocal) {
         String describe() {
-            return String.format("%s -> %#x (%s, %s%s)", Printable.of(name), address, kind, Printable.of(module),
+            return String.format("%s -> %s%#x (%s, %s%s)", Printable.of(name), threadLocal ? "tls+" : "", address, kind, Printable.of(module),
                     sourceFile == null ? "" : ", " + Printable.of(sourceFile));
         }
     }

@@ -13,6 +13,7 @@ import tfix.engine.elf.SymbolDefinitions.Definition;
 import tfix.engine.elf.SymbolDefinitions;
 import tfix.engine.failure.Printable;
 import tfix.engine.failure.Reason;
+import tfix.engine.failure.TfixException;
 
 /**
  * Resolves a patch's weak references against the program's full symbol tables (.symtab and .dynsym,
@@ -27,12 +28,20 @@ final class ReferenceResolver {
     private final List<LoadedModule> scopes;
     /** The replaced function's module and the executable: where a stripped file hides what the user meant. */
     private final List<LoadedModule> first;
+    private final IfuncReferences ifuncs;
 
     /**
      * {@code firstModule}: the replaced function's module (the importer, for {@code in:}); {@code executable}: the
      * program's path (/proc/PID/exe), null if unknown; {@code excluded}: patch libraries.
      */
     ReferenceResolver(List<LoadedModule> modules, String firstModule, String executable, Collection<String> excluded) {
+        this(modules, firstModule, executable, excluded, null);
+    }
+
+    /** {@code ifuncs}: reads which implementation an IFUNC bound to in the process; null refuses IFUNC references. */
+    ReferenceResolver(List<LoadedModule> modules, String firstModule, String executable, Collection<String> excluded,
+                      IfuncReferences ifuncs) {
+        this.ifuncs = ifuncs;
         List<LoadedModule> order = new ArrayList<>();
         modules.stream().filter(m -> m.path().equals(firstModule)).forEach(order::add);
         modules.stream().filter(m -> m.path().equals(executable)).forEach(order::add);
@@ -47,8 +56,8 @@ final class ReferenceResolver {
         List<ReferencePlan.Bound> bound = new ArrayList<>();
         List<ReferencePlan.Problem> problems = new ArrayList<>();
         refs.refused().forEach(r -> problems.add(new ReferencePlan.Problem(Reason.UNSUPPORTED, "the patch uses the weak reference "
-                + Printable.of(r) + ", a relocation tfix cannot fill (thread-local variables included): reach it through"
-                + " a function of the program instead")));
+                + Printable.of(r) + ", a relocation tfix cannot fill (TLS descriptors, -mtls-dialect=gnu2, included): reach it"
+                + " through a function of the program instead, or build the patch with the default TLS dialect")));
         refs.malformed().forEach(m -> problems.add(new ReferencePlan.Problem(Reason.BAD_PATCH_FILE, "the patch's .tfix.refs"
                 + " holds '" + Printable.of(m) + "', not 'name file.c': write it with TFIX_REF_FROM(\"name\", \"file.c\")")));
         for (String name : refs.chosen().keySet()) {
@@ -94,10 +103,24 @@ final class ReferenceResolver {
                         .collect(Collectors.joining(", ")), name));
             }
             Definition d = defs.get(0);
-            if (d.type() == SymbolDefinitions.STT_TLS) {
-                throw new Unbound(Reason.UNSUPPORTED, String.format("the patch's reference '%s' is a thread-local variable"
-                        + " of %s: each thread has its own, so there is no one address to bind; reach it through a function"
-                        + " of the program instead", name, Printable.of(m.path())));
+            boolean tls = d.type() == SymbolDefinitions.STT_TLS;
+            if (tls != r.slots().stream().allMatch(s -> PatchReferences.threadLocal(s.type()))) {
+                throw new Unbound(Reason.UNSUPPORTED, tls ? String.format("the patch's reference '%s' is a thread-local"
+                        + " variable of %s but the patch declares it as an ordinary one (each thread has its own, there is no"
+                        + " one address): declare it TFIX_EXTERN(__thread type, %s)", name, Printable.of(m.path()), name)
+                        : String.format("the patch declares '%s' thread-local (__thread) but %s defines it as a %s: declare it"
+                        + " without __thread", name, Printable.of(m.path()), d.kind()));
+            }
+            if (tls) {
+                return new ReferencePlan.Bound(r.name(), d.value(), d.kind(), m.path(), d.sourceFile(), r.slots(), true);
+            }
+            if (d.type() == SymbolDefinitions.STT_GNU_IFUNC && ifuncs != null) {
+                try {
+                    return new ReferencePlan.Bound(r.name(), ifuncs.implementation(m, d), "IFUNC's implementation in this process",
+                            m.path(), d.sourceFile(), r.slots(), false);
+                } catch (TfixException e) {
+                    throw new Unbound(e.reason(), "the patch's reference '" + name + "': " + e.getMessage());
+                }
             }
             if (d.type() == SymbolDefinitions.STT_GNU_IFUNC) {
                 throw new Unbound(Reason.UNSUPPORTED, String.format("the patch's reference '%s' is an IFUNC of %s (its address"
@@ -109,7 +132,7 @@ final class ReferenceResolver {
                         + " outside the file's loaded segments: the file is damaged; tfix binds nothing there", name,
                         Printable.of(m.path()), d.value()));
             }
-            return new ReferencePlan.Bound(r.name(), address, d.kind(), m.path(), d.sourceFile(), r.slots());
+            return new ReferencePlan.Bound(r.name(), address, d.kind(), m.path(), d.sourceFile(), r.slots(), false);
         }
         throw notFound(name, file, elsewhere);
     }

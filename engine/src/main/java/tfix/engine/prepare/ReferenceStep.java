@@ -53,13 +53,17 @@ final class ReferenceStep {
         } catch (IOException | RuntimeException e) {
             exe = null; // the executable is then searched in load order with the others
         }
-        return new ReferenceResolver(target.symbols().modules(), firstModule, exe, excluded).resolve(refs);
+        return new ReferenceResolver(target.symbols().modules(), firstModule, exe, excluded,
+                new IfuncReferences(target.symbols(), memory)).resolve(refs);
     }
 
     /** After the patch is loaded (or found loaded) as {@code module} (its path or its memfd copy): its slots filled and read back. */
     void bind(ReferencePlan refs, Path patch, String module, String function, boolean loaded) {
         refs.refuseUnlessBound(function, loaded ? "; the patch library " + patch + " stays loaded, unused" : "");
-        new ReferenceBinder(memory).bind(refs, target.symbols().moduleByPath(module).orElseThrow(() ->
+        TlsModules tls = new TlsModules(target.symbols().modules(), memory);
+        new ReferenceBinder(memory, path -> tls.of(target.symbols().moduleByPath(path).orElseThrow(() -> new TfixException(
+                Reason.TARGET_REFUSED, "the target no longer maps " + path + ", whose thread-local variable the patch uses"))))
+                .bind(refs, target.symbols().moduleByPath(module).orElseThrow(() ->
                 new TfixException(Reason.TARGET_REFUSED, "the target maps no " + patch + " after loading it")));
     }
 

@@ -46,7 +46,7 @@ final class BuildBench extends Bench {
         for (int r = 0; r < bench.runs(); r++) {
             Path out = tools().dir().resolve("build-out-" + r);
             long t0 = System.nanoTime();
-            new PatchBuilder(new BuildRequest(src, diff, src.resolve("prog"), out, "make -B", null, "gcc", "g++", false),
+            new PatchBuilder(new BuildRequest(src, diff, src.resolve("prog"), out, "make -B", null, "gcc", "g++", false, false),
                     line -> { }).run();
             times.add((System.nanoTime() - t0) / 1e6);
         }
