@@ -32,7 +32,8 @@ final class SessionOpener {
     static TfixSession open(int pid, Engine engine, Options options, Consumer<String> waiting, Via via) {
         if (via == Via.AGENT) {
             return viaAgent(pid, engine, options, waiting).orElseThrow(() -> new TfixException(Reason.NOT_FOUND, "process " + pid
-                    + " has no tfix agent (no socket @tfix-agent-" + pid + " in this network namespace): start it with"
+                    + " has no tfix agent (no socket @tfix-agent-" + pid + " in its network namespace, which tfix enters as"
+                    + " root): start it with"
                     + " LD_PRELOAD=$(tfix agent --path), or attach with via: 'ptrace'"));
         }
         try {
