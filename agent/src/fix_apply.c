@@ -288,6 +288,10 @@ void fix_apply(const char *dir, const char *name, char *result, size_t size) {
     p = lines;
     for (int i = 0; i < count; i++) {
         p += sprintf(p, "%s\t%d\n", written ? "applied" : "aborted", next[0] + i);
+        char orig[29], jump[29];
+        hex(orig, fixes[i].original, fixes[i].length);
+        hex(jump, fixes[i].jump, fixes[i].length);
+        journal_write(written ? "apply" : "apply!", fixes[i].old_name, fixes[i].entry, orig, jump, path);
     }
     record_append(lines);
     free(lines);

@@ -16,7 +16,7 @@
 struct found {
     const char *path;
     int count, ids[MAX_SITES];
-    char state[MAX_SITES][12];
+    char state[MAX_SITES][12], functions[MAX_SITES][256];
     struct fix_site sites[MAX_SITES];
 };
 
@@ -50,6 +50,7 @@ static void on_line(char **f, int n, void *ctx) {
         s->length = (uint32_t) a;
         s->address = strtoull(f[6], NULL, 16);
         w->ids[w->count] = atoi(f[1]);
+        snprintf(w->functions[w->count], sizeof w->functions[0], "%s", f[3]);
         snprintf(w->state[w->count], sizeof w->state[0], "apply");
         w->count++;
     } else if (n >= 2) {
@@ -75,9 +76,11 @@ void fix_revert(const char *dir, const char *name, char *result, size_t size) {
         return;
     }
     int count = 0, ids[MAX_SITES];
+    static char names[MAX_SITES][256];
     for (int i = 0; i < w.count; i++) {
         if (strcmp(w.state[i], "applied") == 0) {
             ids[count] = w.ids[i];
+            snprintf(names[count], sizeof names[0], "%s", w.functions[i]);
             todo[count++] = w.sites[i];
         }
     }
@@ -98,6 +101,12 @@ void fix_revert(const char *dir, const char *name, char *result, size_t size) {
     p = lines;
     for (int i = 0; i < count; i++) {
         p += sprintf(p, "%s\t%d\n", written ? "reverted" : "applied", ids[i]);
+        char jump[2 * FIX_MAX_BYTES + 1], orig[2 * FIX_MAX_BYTES + 1];
+        for (uint32_t k = 0; k < todo[i].length; k++) {
+            sprintf(jump + 2 * k, "%02x", todo[i].jump[k]);
+            sprintf(orig + 2 * k, "%02x", todo[i].original[k]);
+        }
+        journal_write(written ? "revert" : "revert!", names[i], todo[i].address, jump, orig, path);
     }
     record_append(lines);
     free(lines);

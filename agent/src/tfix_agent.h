@@ -102,6 +102,10 @@ struct fix_site {
 int fix_write(struct fix_site *sites, int count, int undo, char *result, size_t size);
 int fix_fail(char *result, size_t size, const char *fmt, ...);
 
+/* journal.c: tfix's journal, for the folder's writes */
+void journal_write(const char *action, const char *function, uint64_t address, const char *old_hex,
+        const char *new_hex, const char *patch);
+
 /* fix_folder.c: TFIX_AGENT_DIR */
 int folder_watch(void);
 void folder_event(int fd);

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import tfix.engine.Options;
 import tfix.engine.TfixSession;
 import tfix.engine.Via;
+import tfix.engine.guard.Journal;
 import tfix.engine.record.AppliedPatch;
 import tfix.engine.testing.AgentTargets;
 import tfix.engine.testing.EngineTest;
@@ -46,11 +47,13 @@ class AgentFolderTest extends EngineTest {
     }
 
     private static RunningTarget start(Path dir) {
-        return AgentTargets.start("dumpable=1", EXE, List.of("TFIX_AGENT_DIR=" + dir));
+        return AgentTargets.start("dumpable=1", EXE, List.of("TFIX_AGENT_DIR=" + dir,
+                "TFIX_JOURNAL=" + dir.resolve(".journal").resolve("journal.jsonl")));
     }
 
     @Test
     void aPatchDroppedInTheFolderIsAppliedListedByTfixAndRevertedByDroppingNameRevert(@TempDir Path dir) throws Exception {
+        Files.createDirectory(dir.resolve(".journal"));
         try (RunningTarget t = start(dir)) {
             // Idle, the control thread waits in poll (system call 7) on the socket and the folder's watch together.
             assertEquals("7", controlThreadSyscall(t));
@@ -77,6 +80,12 @@ class AgentFolderTest extends EngineTest {
             try (TfixSession s = TfixSession.attach(t.pid(), engine, Options.defaults(), w -> { }, Via.AGENT)) {
                 assertEquals(List.of(), s.status());
             }
+            // The journal tfix reads has the folder's apply and revert, in tfix's format.
+            List<Journal.Entry> journal = new Journal(dir.resolve(".journal").resolve("journal.jsonl")).read();
+            assertEquals(List.of("apply", "revert"), journal.stream().map(Journal.Entry::action).toList());
+            assertEquals(List.of("hot", "hot"), journal.stream().map(Journal.Entry::function).toList());
+            assertEquals(t.pid(), journal.get(0).pid());
+            assertEquals(journal.get(0).newBytes(), journal.get(1).oldBytes());
             assertFalse(t.traced());
             assertEquals(List.of(), t.output().stream().filter(l -> l.startsWith("BAD")).toList());
         }
