@@ -32,6 +32,9 @@
  *       bytes are still `before`, or already `after`), written, read back (rolled back on a difference), and the
  *       threads released.
  *   THREADS     ()                                 -> text, one line a thread: "tid state"
+ *
+ * With TFIX_AGENT_DIR set, the control thread waits in poll(2) on the socket and an inotify watch of that folder:
+ * NAME.so dropped there is applied from its fix table, NAME.revert reverts it, NAME.result says how (fix_folder.c).
  */
 #ifndef TFIX_AGENT_H
 #define TFIX_AGENT_H
