@@ -2,6 +2,8 @@ package tfix.engine.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
@@ -10,12 +12,15 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
 import tfix.engine.Options;
 import tfix.engine.TfixSession;
 import tfix.engine.Via;
+import tfix.engine.failure.TfixException;
 import tfix.engine.testing.AgentTargets;
 import tfix.engine.testing.EngineTest;
 import tfix.engine.testing.RunningTarget;
@@ -53,12 +58,40 @@ class AgentNamespaceTest extends EngineTest {
 
     @Test
     void aProcessInPidAndNetworkNamespacesOfItsOwnIsFoundByThePidItSeesItselfAs() throws Exception {
+        // As in a container: its own /proc mounted (in a mount namespace of its own).
+        inPidNamespace(List.of("-m", "--mount-proc"), (s, out) -> {
+            s.replace("hot", null, "hot_v2", PATCH);
+            awaitLine(out, "hot=3");
+            assertEquals(1, s.revertAll().patches().size());
+            awaitLine(out, "hot=2");
+        });
+    }
+
+    @Test
+    void aProcessWhoseProcIsAnotherPidNamespacesIsNotWrittenTo() throws Exception {
+        // Without its own /proc, /proc/self/task names its threads by pids it cannot signal: the agent cannot stop
+        // them, so it refuses the write rather than make it with threads running.
+        inPidNamespace(List.of(), (s, out) -> {
+            TfixException e = assertThrows(TfixException.class, () -> s.replace("hot", null, "hot_v2", PATCH));
+            assertTrue(e.getMessage().contains("cannot be signalled"), e.getMessage());
+            assertEquals(List.of(), s.status());
+            awaitLine(out, "tick .* hot=2");
+        });
+    }
+
+    private interface Body {
+        void run(TfixSession s, BufferedReader out) throws Exception;
+    }
+
+    private void inPidNamespace(List<String> more, Body body) throws Exception {
         assumeTrue(Files.isExecutable(UNSHARE) && "root".equals(System.getProperty("user.name")),
                 "needs unshare and root (entering a namespace needs CAP_SYS_ADMIN)");
         // With --fork the program is unshare's child, pid 1 inside (so it says "ready pid=1", and RunningTarget,
         // which trusts that line, is not used): its agent listens on @tfix-agent-1. --kill-child: it dies with unshare.
-        Process unshare = new ProcessBuilder(UNSHARE.toString(), "-n", "-p", "--fork", "--kill-child", "/usr/bin/env",
-                "LD_PRELOAD=" + AgentTargets.library(), EXE.toString()).redirectErrorStream(true).start();
+        List<String> cmd = new ArrayList<>(List.of(UNSHARE.toString(), "-n", "-p", "--fork", "--kill-child"));
+        cmd.addAll(more);
+        cmd.addAll(List.of("/usr/bin/env", "LD_PRELOAD=" + AgentTargets.library(), EXE.toString()));
+        Process unshare = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(unshare.getInputStream(), StandardCharsets.UTF_8))) {
             awaitLine(out, "dumpable=1");
             String children = Files.readString(Path.of("/proc", Long.toString(unshare.pid()), "task",
@@ -66,10 +99,7 @@ class AgentNamespaceTest extends EngineTest {
             int program = Integer.parseInt(children.split(" ")[0]);
             assertEquals(1, AgentSocket.pidInside(program));
             try (TfixSession s = TfixSession.attach(program, engine, Options.defaults(), w -> { }, Via.AGENT)) {
-                s.replace("hot", null, "hot_v2", PATCH);
-                awaitLine(out, "hot=3");
-                assertEquals(1, s.revertAll().patches().size());
-                awaitLine(out, "hot=2");
+                body.run(s, out);
             }
         } finally {
             unshare.destroyForcibly().waitFor();
@@ -77,12 +107,12 @@ class AgentNamespaceTest extends EngineTest {
     }
 
     /** Reads the program's lines until one contains {@code text} (it prints one a few times a second). */
-    private static void awaitLine(BufferedReader out, String text) throws IOException {
+    private static void awaitLine(BufferedReader out, String regex) throws IOException {
         for (String line; (line = out.readLine()) != null;) {
-            if (line.contains(text)) {
+            if (java.util.regex.Pattern.compile(regex).matcher(line).find()) {
                 return;
             }
         }
-        throw new AssertionError("the program ended before printing " + text);
+        throw new AssertionError("the program ended before printing " + regex);
     }
 }
