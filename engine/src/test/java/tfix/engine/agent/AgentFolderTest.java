@@ -124,6 +124,34 @@ class AgentFolderTest extends EngineTest {
         }
     }
 
+    @Test
+    void aSiteTfixPatchedIsRefusedByTheFolderAndTheFoldersIdsFollowTfixs(@TempDir Path dir) throws Exception {
+        try (RunningTarget t = start(dir)) {
+            try (TfixSession s = TfixSession.attach(t.pid(), engine, Options.defaults(), w -> { }, Via.AGENT)) {
+                s.replace("hot", null, "hot_v2", Targets.patch("agent_patch.c"));
+            }
+            t.awaitLine("hot=3");
+            Files.copy(FIX, dir.resolve("fix.so"));
+            String refused = result(dir.resolve("fix.result"));
+            assertTrue(refused.startsWith("failed: hot already starts with a jump"), refused);
+            try (TfixSession s = TfixSession.attach(t.pid(), engine, Options.defaults(), w -> { }, Via.AGENT)) {
+                assertEquals(1, s.status().size(), "the refused drop added nothing in force");
+                assertEquals(1, s.revertAll().patches().size());
+            }
+            t.awaitLine("hot=2");
+            Files.copy(FIX, dir.resolve("fix.so"), StandardCopyOption.REPLACE_EXISTING);
+            String ok = result(dir.resolve("fix.result"));
+            assertTrue(ok.startsWith("ok: applied hot->hot_v2 (patch 2)"), ok); // tfix's patch was 1
+            t.awaitLine("hot=3");
+            try (TfixSession s = TfixSession.attach(t.pid(), engine, Options.defaults(), w -> { }, Via.AGENT)) {
+                assertEquals(List.of(2), s.status().stream().map(AppliedPatch::id).toList());
+            }
+            Files.writeString(dir.resolve("fix.revert"), "");
+            t.awaitLine("hot=2");
+            assertTrue(result(dir.resolve("fix.result")).startsWith("ok: reverted"));
+        }
+    }
+
     private static String controlThreadSyscall(RunningTarget t) throws IOException {
         try (var tasks = Files.list(Path.of("/proc", Integer.toString(t.pid()), "task"))) {
             for (Path task : tasks.toList()) {
