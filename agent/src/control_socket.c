@@ -1,6 +1,7 @@
 /* The control socket: one thread, blocked in accept(2), serving one peer at a time. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -112,9 +113,25 @@ static void serve(int fd) {
     }
 }
 
+static int listener = -1, watch = -1;
+
 static void *control_loop(void *arg) {
-    int listener = (int) (intptr_t) arg;
+    (void) arg;
     for (;;) {
+        if (watch >= 0) {
+            /* The folder's events and peers, waited for together; a folder event is handled between peers, so no
+             * tfix run is mid-session when the agent writes to the record. */
+            struct pollfd both[2] = {{.fd = listener, .events = POLLIN}, {.fd = watch, .events = POLLIN}};
+            if (poll(both, 2, -1) < 0) {
+                continue;
+            }
+            if (both[1].revents & POLLIN) {
+                folder_event(watch);
+            }
+            if (!(both[0].revents & POLLIN)) {
+                continue;
+            }
+        }
         int fd = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED) {
@@ -149,7 +166,9 @@ int control_start(void) {
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    int rc = pthread_create(&t, &attr, control_loop, (void *) (intptr_t) fd);
+    listener = fd;
+    watch = folder_watch();
+    int rc = pthread_create(&t, &attr, control_loop, NULL);
     pthread_attr_destroy(&attr);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != 0) {

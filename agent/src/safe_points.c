@@ -280,7 +280,7 @@ void stop_and_write(const uint8_t *in, size_t n, struct tfix_reply *r) {
     atomic_store(&parked, 0);
     atomic_store(&holding, 1);
     uint64_t start = now_ns();
-    int self = (int) syscall(SYS_gettid), signalled = 0, nblocked = 0;
+    int self = (int) syscall(SYS_gettid), signalled = 0, nblocked = 0, unreachable = 0;
     DIR *d = opendir("/proc/self/task");
     for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
         int tid = atoi(e->d_name);
@@ -301,6 +301,10 @@ void stop_and_write(const uint8_t *in, size_t n, struct tfix_reply *r) {
         if (running == 1) {
             if (syscall(SYS_tgkill, getpid(), tid, sig) == 0) {
                 signalled++;
+            } else if (task_state(tid) != 'X' && unreachable == 0) {
+                /* Listed but not signalable: a /proc of another pid namespace (a container's process whose /proc
+                 * was not remounted) names threads by pids this process cannot use. Never write past them. */
+                unreachable = tid;
             }
         } else if (running == 0) {
             nblocked++;
@@ -309,7 +313,7 @@ void stop_and_write(const uint8_t *in, size_t n, struct tfix_reply *r) {
     if (d) {
         closedir(d);
     }
-    int arrived = await_count(&parked, signalled, 1000000000u) == 0;
+    int arrived = await_count(&parked, signalled, 1000000000u) == 0 && unreachable == 0;
     uint32_t why[3];
     uint64_t where = 0;
     int in_the_way = 0;
@@ -335,7 +339,10 @@ void stop_and_write(const uint8_t *in, size_t n, struct tfix_reply *r) {
     }
     free(stack);
     free(maps.data);
-    if (!arrived) {
+    if (unreachable != 0) {
+        reply_fail(r, ESRCH, "thread %d of /proc/self/task cannot be signalled (is /proc from another pid namespace?"
+                " mount the process's own); nothing was changed", unreachable);
+    } else if (!arrived) {
         reply_fail(r, ETIMEDOUT, "%d of %d running threads did not reach a safe point within 1 s%s; nothing was changed",
                 signalled - atomic_load(&parked), signalled, all_in ? "" : " (the agent's handler stays installed)");
     } else if (in_the_way) {

@@ -32,6 +32,9 @@
  *       bytes are still `before`, or already `after`), written, read back (rolled back on a difference), and the
  *       threads released.
  *   THREADS     ()                                 -> text, one line a thread: "tid state"
+ *
+ * With TFIX_AGENT_DIR set, the control thread waits in poll(2) on the socket and an inotify watch of that folder:
+ * NAME.so dropped there is applied from its fix table, NAME.revert reverts it, NAME.result says how (fix_folder.c).
  */
 #ifndef TFIX_AGENT_H
 #define TFIX_AGENT_H
@@ -76,6 +79,41 @@ void call_function(const uint8_t *in, size_t n, struct tfix_reply *r);
 
 /* safe_points.c */
 void stop_and_write(const uint8_t *in, size_t n, struct tfix_reply *r);
+
+/* record.c: the patch record tfix keeps in the process */
+const char *record_text(size_t *used, uint64_t *capacity, uint8_t **base, const char **why);
+int record_append(const char *lines);
+int record_scan(void (*line)(char **f, int n, void *ctx), void *ctx, const char **why);
+
+/* elf_file.c: ELF files read from disk */
+struct elf_file {
+    uint8_t *data;
+    size_t size;
+};
+int elf_open(const char *path, struct elf_file *e);
+void elf_close(struct elf_file *e);
+const uint8_t *elf_section(const struct elf_file *e, const char *name, size_t *size);
+int elf_function(const struct elf_file *e, const char *name, uint64_t *value, uint64_t *size);
+
+/* fix_apply.c, fix_revert.c: a fix table applied in-process (TFIX_AGENT_DIR) */
+#define FIX_MAX_BYTES 64
+struct fix_site {
+    uint64_t address;
+    uint32_t length;
+    uint8_t original[FIX_MAX_BYTES], jump[FIX_MAX_BYTES];
+};
+int fix_write(struct fix_site *sites, int count, int undo, char *result, size_t size);
+int fix_fail(char *result, size_t size, const char *fmt, ...);
+
+/* journal.c: tfix's journal, for the folder's writes */
+void journal_write(const char *action, const char *function, uint64_t address, const char *old_hex,
+        const char *new_hex, const char *patch);
+
+/* fix_folder.c: TFIX_AGENT_DIR */
+int folder_watch(void);
+void folder_event(int fd);
+void fix_apply(const char *dir, const char *name, char *result, size_t size);
+void fix_revert(const char *dir, const char *name, char *result, size_t size);
 
 /* control_socket.c */
 int control_start(void);

@@ -13,6 +13,7 @@ import tfix.engine.failure.TfixException;
 import tfix.engine.inspect.ThreadStops;
 import tfix.engine.process.ProcMemory;
 import tfix.engine.process.TargetProcess;
+import tfix.engine.ptrace.TraceClaim;
 import tfix.engine.remote.AgentCalls;
 import tfix.engine.remote.CallArea;
 import tfix.engine.remote.FunctionCalls;
@@ -21,10 +22,13 @@ import tfix.engine.remote.FunctionCalls;
 final class AgentRoute implements Route {
     private final AgentClient agent;
     private final TargetProcess process;
+    /** This run's turn on the process (null when the lock folder is out of reach), let go with the connection. */
+    private final TraceClaim claim;
 
-    AgentRoute(AgentClient agent, TargetProcess process) {
+    AgentRoute(AgentClient agent, TargetProcess process, TraceClaim claim) {
         this.agent = agent;
         this.process = process;
+        this.claim = claim;
     }
 
     @Override
@@ -73,6 +77,9 @@ final class AgentRoute implements Route {
             }
         } finally {
             agent.close();
+            if (claim != null) {
+                claim.close();
+            }
         }
     }
 }

@@ -15,6 +15,7 @@ import tfix.engine.process.ProcMemory;
 import tfix.engine.process.TargetProcess;
 import tfix.engine.ptrace.Ptrace;
 import tfix.engine.ptrace.PtraceThread;
+import tfix.engine.ptrace.TraceClaim;
 import tfix.engine.ptrace.Tracee;
 
 /**
@@ -30,8 +31,9 @@ final class SessionOpener {
 
     static TfixSession open(int pid, Engine engine, Options options, Consumer<String> waiting, Via via) {
         if (via == Via.AGENT) {
-            return viaAgent(pid, engine, options).orElseThrow(() -> new TfixException(Reason.NOT_FOUND, "process " + pid
-                    + " has no tfix agent (no socket @tfix-agent-" + pid + " in this network namespace): start it with"
+            return viaAgent(pid, engine, options, waiting).orElseThrow(() -> new TfixException(Reason.NOT_FOUND, "process " + pid
+                    + " has no tfix agent (no socket @tfix-agent-" + pid + " in its network namespace, which tfix enters as"
+                    + " root): start it with"
                     + " LD_PRELOAD=$(tfix agent --path), or attach with via: 'ptrace'"));
         }
         try {
@@ -40,7 +42,7 @@ final class SessionOpener {
             if (via == Via.PTRACE || !AGENT_HELPS.contains(e.reason())) {
                 throw e;
             }
-            Optional<TfixSession> agent = viaAgent(pid, engine, options);
+            Optional<TfixSession> agent = viaAgent(pid, engine, options, waiting);
             if (agent.isPresent()) {
                 return agent.get();
             }
@@ -88,22 +90,40 @@ final class SessionOpener {
         }
     }
 
-    /** Through the agent: its maps, its memory, its calls; nothing here traces the process. Empty when it has none. */
-    private static Optional<TfixSession> viaAgent(int pid, Engine engine, Options options) {
-        Optional<AgentClient> found = AgentClient.connect(engine.nat(), pid, (int) Math.max(1,
-                options.callTimeout().toSeconds()));
+    /**
+     * Through the agent: its maps, its memory, its calls; nothing here traces the process. Empty when it has none.
+     * The same claim as ptrace's is taken first: the agent serves one peer at a time, so a second tfix waits its
+     * turn here (hearing for whom) instead of timing out in its first request.
+     */
+    private static Optional<TfixSession> viaAgent(int pid, Engine engine, Options options, Consumer<String> waiting) {
+        TraceClaim claim = TraceClaim.take(pid, options.holder(), options.lockTimeout(), waiting);
+        Optional<AgentClient> found;
+        try {
+            found = AgentClient.connect(engine.nat(), pid, (int) Math.max(1, options.callTimeout().toSeconds()));
+        } catch (RuntimeException e) {
+            closeClaim(claim);
+            throw e;
+        }
         if (found.isEmpty()) {
+            closeClaim(claim);
             return Optional.empty();
         }
         AgentClient agent = found.get();
         try {
             TargetProcess process = new TargetProcess(pid, agent::maps);
             ProcMemory memory = new ProcMemory(pid, memoryOf(agent));
-            return Optional.of(new TfixSession(process, options, new AgentRoute(agent, process), memory, engine, null,
-                    Optional.empty()));
+            return Optional.of(new TfixSession(process, options, new AgentRoute(agent, process, claim), memory, engine,
+                    null, Optional.empty()));
         } catch (RuntimeException e) {
             agent.close();
+            closeClaim(claim);
             throw e;
+        }
+    }
+
+    private static void closeClaim(TraceClaim claim) {
+        if (claim != null) {
+            claim.close();
         }
     }
 

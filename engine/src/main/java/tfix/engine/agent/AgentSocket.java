@@ -1,6 +1,9 @@
 package tfix.engine.agent;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import jnr.ffi.Pointer;
 import tfix.engine.failure.Reason;
@@ -28,14 +31,31 @@ final class AgentSocket implements AutoCloseable {
         return "tfix-agent-" + pid;
     }
 
-    /** Connects, or returns null when no agent listens for this pid. */
+    /**
+     * Connects, or returns null when no agent listens for this pid. An abstract name lives in a network namespace:
+     * for a process in another one (a container), the socket is made and connected from inside the process's
+     * namespace (setns on this thread only, root only, and back at once); a connected socket works from anywhere.
+     */
     static AgentSocket connect(Native nat, int pid, int timeoutSeconds) {
+        Integer fd = NetNamespace.isOwn(pid) ? connectHere(nat, pid) : NetNamespace.within(nat, pid, () -> connectHere(nat, pid));
+        if (fd == null) {
+            return null;
+        }
+        Pointer tv = nat.allocate(16); // a hung agent must not hang tfix
+        tv.putLong(0, timeoutSeconds);
+        tv.putLong(8, 0);
+        nat.libc().setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tv, 16);
+        return new AgentSocket(nat, fd);
+    }
+
+    /** The connected descriptor, made in this thread's network namespace; null when nothing listens there. */
+    private static Integer connectHere(Native nat, int pid) {
         LibC libc = nat.libc();
         int fd = libc.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0) {
             throw new TfixException(Reason.PERMISSION, "cannot make a Unix socket: " + nat.describe(nat.errno()));
         }
-        byte[] name = name(pid).getBytes(StandardCharsets.US_ASCII);
+        byte[] name = name(pidInside(pid)).getBytes(StandardCharsets.US_ASCII);
         Pointer addr = nat.allocate(2 + 1 + name.length);
         addr.putShort(0, (short) AF_UNIX);
         addr.putByte(2, (byte) 0); // abstract: no file, found from the pid alone
@@ -44,11 +64,27 @@ final class AgentSocket implements AutoCloseable {
             libc.close(fd);
             return null;
         }
-        Pointer tv = nat.allocate(16); // a hung agent must not hang tfix
-        tv.putLong(0, timeoutSeconds);
-        tv.putLong(8, 0);
-        libc.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tv, 16);
-        return new AgentSocket(nat, fd);
+        return fd;
+    }
+
+    /**
+     * The pid the process sees itself as, which its agent names its socket by: the last of /proc/PID/status's
+     * NSpid (a process in a pid namespace of its own, as in a container, has a smaller pid there); {@code pid}
+     * when that line is missing or unreadable.
+     */
+    static int pidInside(int pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(pid), "status"))) {
+                if (line.startsWith("NSpid:")) {
+                    String[] ids = line.substring(6).trim().split("\\s+");
+                    String last = ids[ids.length - 1];
+                    return last.length() <= 10 && last.chars().allMatch(Character::isDigit) ? Integer.parseInt(last) : pid;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // the process's own pid, as before
+        }
+        return pid;
     }
 
     /** The answer to one request: its status (0 done) and payload. */

@@ -38,6 +38,11 @@ public interface LibC {
 
     @SaveError int close(int fd);
 
+    // Entering a process's network namespace to reach its agent's abstract socket: AgentSocket.
+    @SaveError int open(String path, int flags);
+
+    @SaveError int setns(int fd, int nstype);
+
     // Exec permission events (fanotify): ExecPermission.
     @SaveError int fanotify_init(int flags, int eventFileFlags);
 
