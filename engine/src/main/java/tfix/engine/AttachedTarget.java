@@ -16,6 +16,7 @@ import tfix.engine.record.PatchBook;
 import tfix.engine.remote.CallArea;
 import tfix.engine.remote.FunctionCalls;
 import tfix.engine.remote.RemoteLibc;
+import tfix.engine.timing.Phases;
 
 /**
  * What a session knows of its attached process and keeps current: the symbols of every
@@ -66,6 +67,7 @@ final class AttachedTarget implements Attached {
 
     @Override
     public void reload() {
+        Phases.add("  symbols read again after attach", 0);
         Maps maps = process.maps();
         use(ProcessSymbols.load(process.pid(), maps, process::openableFile, engine.elfCache(), engine.demangler()), maps);
     }

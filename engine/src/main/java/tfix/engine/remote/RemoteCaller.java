@@ -16,6 +16,7 @@ import tfix.engine.process.ProcMemory;
 import tfix.engine.ptrace.Registers;
 import tfix.engine.ptrace.ThreadExitedException;
 import tfix.engine.ptrace.Tracee;
+import tfix.engine.timing.Phases;
 
 /**
  * Calls functions inside the target on one borrowed thread while the other threads
@@ -114,6 +115,12 @@ public final class RemoteCaller implements FunctionCalls {
     }
 
     private long callOnTracer(String what, long function, boolean takesLocks, Arg... args) {
+        try (Phases.Span s = Phases.start("  remote calls (each)")) {
+            return callOnTracerTimed(what, function, takesLocks, args);
+        }
+    }
+
+    private long callOnTracerTimed(String what, long function, boolean takesLocks, Arg... args) {
         if (site == null) {
             site = StubSite.find(symbols.modules(), rawBlockOffset() + RawSyscall.BLOCK);
         }
