@@ -67,9 +67,10 @@ final class AttachedTarget implements Attached {
 
     @Override
     public void reload() {
-        Phases.add("  symbols read again after attach", 0);
-        Maps maps = process.maps();
-        use(ProcessSymbols.load(process.pid(), maps, process::openableFile, engine.elfCache(), engine.demangler()), maps);
+        try (Phases.Span s = Phases.start("symbols read again (after attach, after a load)")) {
+            Maps maps = process.maps();
+            use(ProcessSymbols.load(process.pid(), maps, process::openableFile, engine.elfCache(), engine.demangler()), maps);
+        }
     }
 
     private void use(ProcessSymbols fresh, Maps maps) {
