@@ -16,6 +16,7 @@ import tfix.engine.record.PatchBook;
 import tfix.engine.remote.CallArea;
 import tfix.engine.remote.FunctionCalls;
 import tfix.engine.remote.RemoteLibc;
+import tfix.engine.timing.Phases;
 
 /**
  * What a session knows of its attached process and keeps current: the symbols of every
@@ -66,8 +67,10 @@ final class AttachedTarget implements Attached {
 
     @Override
     public void reload() {
-        Maps maps = process.maps();
-        use(ProcessSymbols.load(process.pid(), maps, process::openableFile, engine.elfCache(), engine.demangler()), maps);
+        try (Phases.Span s = Phases.start("symbols read again (after attach, after a load)")) {
+            Maps maps = process.maps();
+            use(ProcessSymbols.load(process.pid(), maps, process::openableFile, engine.elfCache(), engine.demangler()), maps);
+        }
     }
 
     private void use(ProcessSymbols fresh, Maps maps) {

@@ -10,6 +10,7 @@ import tfix.engine.failure.TfixException;
 import tfix.engine.patch.Planner;
 import tfix.engine.patch.ReplaceSpec;
 import tfix.engine.prepare.Preparer;
+import tfix.engine.timing.Phases;
 
 /**
  * What a write checks before it loads any patch, so that a refused replace never runs a patch's code:
@@ -41,7 +42,7 @@ final class PreloadChecks {
         if (firstBytes.isEmpty()) {
             return;
         }
-        try {
+        try (Phases.Span s = Phases.start("  threads clear of the first bytes")) {
             applier.get().awaitClear(firstBytes);
         } catch (TfixException e) {
             TfixException notLoaded = new TfixException(e.reason(), e.getMessage() + "; no patch was loaded", e);

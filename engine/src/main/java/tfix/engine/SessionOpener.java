@@ -17,6 +17,7 @@ import tfix.engine.ptrace.Ptrace;
 import tfix.engine.ptrace.PtraceThread;
 import tfix.engine.ptrace.TraceClaim;
 import tfix.engine.ptrace.Tracee;
+import tfix.engine.timing.Phases;
 
 /**
  * Opens a session on the route asked for: ptrace (seizing every thread), or the process's agent. Asked for
@@ -58,11 +59,16 @@ final class SessionOpener {
     private static TfixSession viaPtrace(int pid, Engine engine, Options options, Consumer<String> waiting) {
         TargetProcess process = new TargetProcess(pid);
         boolean aliveAtStart = process.alive();
-        ProcessSymbols early = AttachedTarget.readSymbols(process, engine).orElse(null);
+        ProcessSymbols early;
+        try (Phases.Span s = Phases.start("read symbols (before attach)")) {
+            early = AttachedTarget.readSymbols(process, engine).orElse(null);
+        }
+        Phases.Span attach = Phases.start("attach (tracer thread, lock, seize every thread)");
         PtraceThread thread = new PtraceThread(pid, options.holder(), options.lockTimeout(), waiting);
         Tracee tracee;
         try {
             tracee = thread.call(() -> Tracee.attach(process, new Ptrace(engine.nat()), thread));
+            attach.close();
         } catch (RuntimeException e) {
             thread.close();
             throw e;

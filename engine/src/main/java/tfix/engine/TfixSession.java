@@ -34,6 +34,7 @@ import tfix.engine.process.TargetProcess;
 import tfix.engine.record.AppliedPatch;
 import tfix.engine.record.PatchSelection;
 import tfix.engine.remote.RemoteLibc;
+import tfix.engine.timing.Phases;
 
 /**
  * One attached process. Attaches and detaches, runs every operation on the process's own
@@ -166,16 +167,20 @@ public final class TfixSession implements AutoCloseable {
         return exclusive(() -> {
             preparer.startWrite(specs);
             List<Prepared> ready = new ArrayList<>();
-            new PreloadChecks(preparer, new Planner(engine.decoder()), this::applier).run(specs, asTransaction);
+            try (Phases.Span s = Phases.start("preload checks (plan far away)")) {
+                new PreloadChecks(preparer, new Planner(engine.decoder()), this::applier).run(specs, asTransaction);
+            }
             for (ReplaceSpec spec : specs) {
-                try {
+                try (Phases.Span s = Phases.start("prepare (resolve, load, plan)")) {
                     preparer.prepareAll(spec, false).forEach(p -> ready.add(p.fromFixEntry(spec.fixEntry())));
                 } catch (TfixException e) {
                     throw asTransaction ? e.prefixed("transaction not applied, nothing was written: ") : e;
                 }
             }
             List<Prepared> todo = ready.stream().filter(p -> !p.plan().alreadyApplied()).toList();
-            return Results.replaced(ready, todo.isEmpty() ? null : installer().install(todo, asTransaction));
+            try (Phases.Span s = Phases.start("install (record, freeze, write)")) {
+                return Results.replaced(ready, todo.isEmpty() ? null : installer().install(todo, asTransaction));
+            }
         });
     }
 
@@ -270,7 +275,7 @@ public final class TfixSession implements AutoCloseable {
             return;
         }
         closed = true;
-        try {
+        try (Phases.Span s = Phases.start("detach (call area unmapped, threads let go)")) {
             route.release(target::releaseArea);
         } finally {
             memory.close();

@@ -23,7 +23,7 @@ class ArchitectureTest {
     private static final Path SOURCES = Path.of("src/main/java/tfix/engine");
     private static final Pattern USE = Pattern.compile("tfix\\.engine\\.([a-z0-9]+)\\.[A-Z]");
     /** Lowest first; a package may use only packages listed before it. */
-    private static final List<String> LAYERS = List.of("failure", "service", "sys", "process", "agent", "ptrace", "elf", "x86", "patch",
+    private static final List<String> LAYERS = List.of("failure", "timing", "service", "sys", "process", "agent", "ptrace", "elf", "x86", "patch",
             "remote", "guard", "record", "prepare", "apply", "inspect", "restart", "engine");
     /** The pure planning layer may not touch a process. */
     private static final Set<String> PURE = Set.of("x86", "patch");

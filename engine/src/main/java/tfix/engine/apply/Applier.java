@@ -83,7 +83,7 @@ public final class Applier implements SiteWriter {
     public Outcome apply(List<Write> writes) {
         return tracee.onTracer(() -> {
             tracee.boostWhileStopped(true);
-            try {
+            try (tfix.engine.timing.Phases.Span s = tfix.engine.timing.Phases.start("  freeze (stop all, check, write, resume)")) {
                 return applyOnTracer(writes);
             } finally {
                 tracee.boostWhileStopped(false);

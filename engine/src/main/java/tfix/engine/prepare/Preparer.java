@@ -33,6 +33,7 @@ import tfix.engine.process.TargetProcess;
 import tfix.engine.record.AppliedPatch;
 import tfix.engine.remote.PatchPlace;
 import tfix.engine.x86.X86Decoder;
+import tfix.engine.timing.Phases;
 
 /**
  * Turns what the user asked for into a checked plan, ready to write: checks the patch
@@ -113,29 +114,38 @@ public final class Preparer {
      * site refused there is refused wherever the patch lands: nearer, the jump is the same 5-byte one.
      */
     public Prepared prepare(ReplaceSpec spec, boolean planOnly) {
+        Phases.Laps t = Phases.laps(planOnly ? "    far: " : "    near: ");
         Path patch = sources.resolve(spec.patchFile(), spec.sha256()); // the store's copy: what is checked is what loads
+        t.lap("patch from the store");
         PatchPlace place = sources.place(patch);
         ElfImage patchImage = elfCache.get(patch.toString(), patch, patch.toFile().lastModified()).orElseThrow(() ->
                 new TfixException(Reason.BAD_PATCH_FILE, "cannot read patch file " + patch + " as an ELF shared object"));
+        t.lap("patch ELF");
         if (pinsChecked.add(patch + "#" + patch.toFile().lastModified())) {
             Pins.checkCarried(target.symbols(), patchImage);
         }
         DataObject variable = OriginalVariable.check(spec.original(), patchImage, patch);
         List<AppliedPatch> inForce = target.book().inForce();
+        t.lap("pins, variable, record read");
         OldFunction resolved = OldFunction.resolve(target.symbols(), memory, spec, patchFiles(inForce));
         FunctionRef old = resolved.function();
+        t.lap("old function resolved");
         Optional<AppliedPatch> existing = inForce.stream().filter(p -> p.entry() == old.address()).findFirst();
         Optional<Check> clones = new CloneSurvey(branchIndexes).check(old, spec.newName(), spec.clonesIgnored(),
                 () -> replacedToo(inForce));
+        t.lap("clones survey");
         ReferencePlan refs = references = referenceStep.plan(patch, patchImage, old.module().path(), inForce);
         CallerSurvey.refuseTakeover(inForce, old);
+        t.lap("references");
 
         if (place.loadedAs(process.maps()).isEmpty()) {
             Check link = new LinkForecast(process.pid(), target.symbols().modules(), elfCache).check(patch, patchImage);
+        t.lap("link forecast");
             FunctionRef far = unloaded(patch, patchImage).resolve(spec.newName(), null, Set.of());
             SitePlan farPlan = withClones(OriginalVariable.withCopy(resolved.noted(plan(old, far, existing, JumpChoice::hypotheticalSlot)),
                     spec.original(), variable, far.module().bias(), decoder, n -> OriginalVariable.hypotheticalPlace(old.address())),
                     clones);
+        t.lap("far plan");
             if (planOnly) {
                 return new Prepared(ReferenceStep.withChecks(provisional(farPlan).withCheck(link), refs), patch.toString(), false, 0, null);
             }
@@ -146,6 +156,7 @@ public final class Preparer {
         boolean loaded = done.loaded();
         double loadMillis = done.millis();
         String module = done.module();
+        t.lap("patch loaded");
         FunctionRef fresh = target.symbols().resolve(spec.newName(), module, Set.of());
         SitePlan plan = resolved.noted(plan(old, fresh, existing, near -> planOnly
                 ? JumpChoice.hypotheticalSlot(near)
@@ -158,6 +169,7 @@ public final class Preparer {
         } else {
             refuseUnless(plan, old, loaded ? "; the patch library " + patch + " stays loaded, unused (no code was changed)" : "");
         }
+        t.lap("plan near");
         AppliedPatch earlier = existing.filter(e -> e.target() != fresh.address()).orElse(null);
         return new Prepared(plan, patch.toString(), loaded, loadMillis, earlier);
     }

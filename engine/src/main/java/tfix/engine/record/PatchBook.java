@@ -21,6 +21,7 @@ import tfix.engine.process.Maps;
 import tfix.engine.process.MemoryMap;
 import tfix.engine.process.ProcMemory;
 import tfix.engine.remote.RemoteLibc;
+import tfix.engine.timing.Phases;
 
 /**
  * The books kept around every write: the record in the target (events before and after,
@@ -107,7 +108,9 @@ public final class PatchBook {
             stale = List.of();
         }
         if (record == null) {
-            record = RecordStore.create(libc, memory);
+            try (Phases.Span s = Phases.start("record creation")) {
+                record = RecordStore.create(libc, memory);
+            }
         }
         return record;
     }

@@ -12,6 +12,7 @@ import tfix.engine.failure.TfixException;
 import tfix.engine.process.Maps;
 import tfix.engine.process.MemoryMap;
 import tfix.engine.process.ProcMemory;
+import tfix.engine.remote.MappedMemfd;
 import tfix.engine.remote.RemoteLibc;
 import tfix.engine.sys.Mman;
 
@@ -112,28 +113,28 @@ public final class RecordStore {
             throw new TfixException(Reason.RECORD, "the patch record would need " + (HEADER + content.length) + " bytes, more"
                     + " than the " + MAX_CAPACITY + " tfix allows: revert patches (or restart the process) to free it");
         }
-        long fd = libc.memfdCreate(NAME, Mman.MFD_CLOEXEC);
-        if (fd < 0 || fd > Integer.MAX_VALUE) {
+        // One go on one borrowed thread (the descriptor closed there too): a run killed meanwhile leaves at most a
+        // mapping without the magic, stale, unmapped by the next write.
+        MappedMemfd made = libc.memfdMapping(NAME, Mman.MFD_CLOEXEC, capacity, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_PRIVATE);
+        if (made.fd() < 0 || made.fd() > Integer.MAX_VALUE) {
             throw new TfixException(Reason.TARGET_REFUSED, "the target could not create its patch record (memfd_create failed)");
         }
-        try {
-            if (libc.ftruncate(fd, capacity) != 0) {
-                throw new TfixException(Reason.TARGET_REFUSED, "the target could not size its patch record (ftruncate failed)");
+        if (made.truncated() != 0) {
+            if (made.mapped()) {
+                libc.munmap(made.address(), capacity); // of an empty file: no use
             }
-            long addr = libc.mmapFile("mmap of the patch record", capacity, Mman.PROT_READ | Mman.PROT_WRITE,
-                    Mman.MAP_PRIVATE, fd);
-            if (addr == Mman.MAP_FAILED || addr == 0) {
-                throw new TfixException(Reason.TARGET_REFUSED, "the target could not map its patch record (mmap failed)");
-            }
-            if (content.length > 0) {
-                memory.write(addr + HEADER, content);
-            }
-            memory.write(addr + MAGIC.length, littleEndian(content.length));
-            memory.write(addr, MAGIC);
-            return new RecordStore(memory, addr, capacity, null);
-        } finally {
-            libc.close(fd);
+            throw new TfixException(Reason.TARGET_REFUSED, "the target could not size its patch record (ftruncate failed)");
         }
+        if (!made.mapped()) {
+            throw new TfixException(Reason.TARGET_REFUSED, "the target could not map its patch record (mmap failed)");
+        }
+        long addr = made.address();
+        if (content.length > 0) {
+            memory.write(addr + HEADER, content);
+        }
+        memory.write(addr + MAGIC.length, littleEndian(content.length));
+        memory.write(addr, MAGIC);
+        return new RecordStore(memory, addr, capacity, null);
     }
 
     /** Takes this record out of use once its successor is complete: the magic first, so a cut here leaves it stale. */

@@ -2,8 +2,10 @@ package tfix.engine.remote;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.Map;
 
+import tfix.engine.process.ProcMemory;
 import tfix.engine.ptrace.Registers;
 import tfix.engine.sys.Syscalls;
 import tfix.engine.x86.CodeWriter;
@@ -121,5 +123,18 @@ public final class CallStub {
             b.putLong((GPR0 + i) * 8, resume.get(Registers.GENERAL[i]));
         }
         return b.array();
+    }
+
+    /**
+     * Writes the stub's code at {@code address} if the spare bytes do not hold it yet. The code never
+     * changes, so writing it while an orphaned call (of a killed tfix run) runs it is harmless.
+     * It stays after tfix detaches: a thread of a killed tfix run may still be inside a call
+     * that returns to it, and nothing else refers to those bytes.
+     */
+    void installAt(ProcMemory memory, long address) {
+        byte[] code = code();
+        if (!Arrays.equals(memory.read(address, code.length), code)) {
+            memory.write(address, code);
+        }
     }
 }

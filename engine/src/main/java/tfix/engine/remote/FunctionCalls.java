@@ -1,5 +1,7 @@
 package tfix.engine.remote;
 
+import java.util.Optional;
+
 import tfix.engine.elf.ProcessSymbols;
 import tfix.engine.process.ProcMemory;
 
@@ -16,6 +18,14 @@ public interface FunctionCalls {
     ProcMemory memory();
 
     int pid();
+
+    /**
+     * memfd_create, ftruncate, mmap and close made in one go, when the route can (ptrace: one borrowed thread);
+     * empty when it cannot, and the caller makes the four calls one by one.
+     */
+    default Optional<MappedMemfd> memfdMapping(String name, int memfdFlags, long length, int prot, int flags) {
+        return Optional.empty();
+    }
 
     /** Gives back what the calls needed in the target; nothing by default. */
     default void releaseArea() {

@@ -4,6 +4,7 @@ import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.process.Maps;
 import tfix.engine.sys.Mman;
+import tfix.engine.timing.Phases;
 
 /** Makes the target load a patch library with its own dlopen: by absolute path, or from a memfd copy. */
 public final class PatchLoader {
@@ -22,7 +23,11 @@ public final class PatchLoader {
             new PatchCopy(libc).load(place);
             return true;
         }
-        if (libc.dlopen(place.file().toString(), Mman.RTLD_NOW) == 0) {
+        long handle;
+        try (Phases.Span s = Phases.start("patch load (dlopen)")) {
+            handle = libc.dlopen(place.file().toString(), Mman.RTLD_NOW);
+        }
+        if (handle == 0) {
             throw new TfixException(Reason.TARGET_REFUSED, "the target could not load " + place.file() + ": " + libc.dlerror());
         }
         return true;

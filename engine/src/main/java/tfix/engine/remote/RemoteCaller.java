@@ -5,8 +5,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntFunction;
 
 import tfix.engine.elf.ProcessSymbols;
 import tfix.engine.failure.Limit;
@@ -16,6 +18,7 @@ import tfix.engine.process.ProcMemory;
 import tfix.engine.ptrace.Registers;
 import tfix.engine.ptrace.ThreadExitedException;
 import tfix.engine.ptrace.Tracee;
+import tfix.engine.timing.Phases;
 
 /**
  * Calls functions inside the target on one borrowed thread while the other threads
@@ -34,6 +37,7 @@ public final class RemoteCaller implements FunctionCalls {
     private final StubExit exits;
     private final CallArea area;
     private final RawSyscall raw;
+    private final MemfdMapping mapping;
     private final ThreadChooser chooser;
     private final Duration timeout;
     private final BooleanSupplier cancelled;
@@ -74,6 +78,7 @@ public final class RemoteCaller implements FunctionCalls {
         this.area = area;
         this.frames = new CallFrame(tracee, memory, stub, this.area);
         this.raw = new RawSyscall(tracee, memory, timeout, cancelled);
+        this.mapping = new MemfdMapping(tracee, memory, timeout, cancelled);
         this.exits = new StubExit(tracee, timeout, area);
         this.chooser = new ThreadChooser(tracee, symbols, memory);
     }
@@ -114,34 +119,77 @@ public final class RemoteCaller implements FunctionCalls {
     }
 
     private long callOnTracer(String what, long function, boolean takesLocks, Arg... args) {
-        if (site == null) {
-            site = StubSite.find(symbols.modules(), rawBlockOffset() + RawSyscall.BLOCK);
-        }
-        errno.learn(this);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        List<String> why = new ArrayList<>();
-        // Threads move between calls: a round that finds none fit is tried again for a while.
-        while (true) {
-            why.clear();
-            for (int tid : chooser.candidates(site)) {
-                try {
-                    return callIn(tid, what, function, takesLocks, args);
-                } catch (ThreadExitedException e) {
-                    // A short-lived thread ended before it could be borrowed: take the next one.
-                } catch (CallUnsuitable e) {
-                    why.add("thread " + tid + ": " + e.getMessage());
+        return onSomeThread(what, tid -> callIn(tid, what, function, takesLocks, args));
+    }
+
+    /**
+     * memfd_create, ftruncate, mmap(0, length, prot, flags, fd, 0) and close on one borrowed thread in one go (see
+     * {@link MemfdMapping}); any thread will do, as for a system call's wrapper.
+     */
+    @Override
+    public Optional<MappedMemfd> memfdMapping(String name, int memfdFlags, long length, int prot, int flags) {
+        return Optional.of(tracee.onTracer(() -> onSomeThread("making the memfd " + name, tid -> {
+            Registers regs = exits.stopOutside(site, tid);
+            try {
+                Registers resume = borrow(tid, regs, "making the memfd " + name, false);
+                return mapping.run(site.address() + rawBlockOffset(), area.frame(), tid, regs, resume, name, memfdFlags,
+                        length, prot, flags);
+            } finally {
+                tracee.resumeThread(tid); // back through the block: it runs on as it was
+            }
+        })));
+    }
+
+    /** Runs {@code work} on the first thread it suits, trying the threads again for a while when none does. */
+    private <T> T onSomeThread(String what, IntFunction<T> work) {
+        try (Phases.Span timed = Phases.start("  remote calls (each)")) {
+            if (site == null) {
+                site = StubSite.find(symbols.modules(), rawBlockOffset() + RawSyscall.BLOCK);
+            }
+            errno.learn(this);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            List<String> why = new ArrayList<>();
+            // Threads move between calls: a round that finds none fit is tried again for a while.
+            while (true) {
+                why.clear();
+                for (int tid : chooser.candidates(site)) {
+                    try {
+                        return work.apply(tid);
+                    } catch (ThreadExitedException e) {
+                        // A short-lived thread ended before it could be borrowed: take the next one.
+                    } catch (CallUnsuitable e) {
+                        why.add("thread " + tid + ": " + e.getMessage());
+                    }
                 }
+                if (!tracee.process().alive()) {
+                    throw new TfixException(Reason.PROCESS_GONE, "process " + tracee.pid() + " exited before it could run " + what);
+                }
+                if (System.nanoTime() > deadline || cancelled.getAsBoolean()) {
+                    throw new TfixException(cancelled.getAsBoolean() ? Reason.CANCELLED : Reason.TIMEOUT,
+                            cancelled.getAsBoolean() ? null : Limit.CALL_TIMEOUT, "no thread of process " + tracee.pid() + " could safely run " + what
+                            + (why.isEmpty() ? "" : " (" + String.join("; ", why) + ")"));
+                }
+                LockSupport.parkNanos(2_000_000);
             }
-            if (!tracee.process().alive()) {
-                throw new TfixException(Reason.PROCESS_GONE, "process " + tracee.pid() + " exited before it could run " + what);
-            }
-            if (System.nanoTime() > deadline || cancelled.getAsBoolean()) {
-                throw new TfixException(cancelled.getAsBoolean() ? Reason.CANCELLED : Reason.TIMEOUT,
-                        cancelled.getAsBoolean() ? null : Limit.CALL_TIMEOUT, "no thread of process " + tracee.pid() + " could safely run " + what
-                        + (why.isEmpty() ? "" : " (" + String.join("; ", why) + ")"));
-            }
-            LockSupport.parkNanos(2_000_000);
         }
+    }
+
+    /**
+     * Makes the stopped thread {@code tid} ready to run a call: suitable, the stub installed, the call area mapped,
+     * the last call's thread out of its frame. Returns the registers it carries on with afterwards.
+     */
+    private Registers borrow(int tid, Registers regs, String what, boolean takesLocks) {
+        String unsuitable = chooser.unsuitable(tid, regs, what, takesLocks);
+        if (unsuitable != null) {
+            throw new CallUnsuitable(unsuitable);
+        }
+        Registers resume = frames.resumeState(tid, regs);
+        stub.installAt(memory, site.address());
+        if (!area.mapped()) {
+            raw.mapArea(area, site.address() + rawBlockOffset(), tid, regs, resume);
+        }
+        awaitLeft(tid);
+        return resume;
     }
 
     /** The fs base (thread pointer) of the thread that ran the last call. */
@@ -154,16 +202,7 @@ public final class RemoteCaller implements FunctionCalls {
         CallFrame.Placed placed;
         ErrnoSlot.Saved savedErrno;
         try {
-            String unsuitable = chooser.unsuitable(tid, regs, what, takesLocks);
-            if (unsuitable != null) {
-                throw new CallUnsuitable(unsuitable);
-            }
-            Registers resume = frames.resumeState(tid, regs);
-            installStub();
-            if (!area.mapped()) {
-                raw.mapArea(area, site.address() + rawBlockOffset(), tid, regs, resume);
-            }
-            awaitLeft(tid);
+            Registers resume = borrow(tid, regs, what, takesLocks);
             placed = frames.write(tid, resume, what, function, args);
             savedErrno = errno.save(memory, regs);
             enterStub(tid, regs);
@@ -255,7 +294,6 @@ public final class RemoteCaller implements FunctionCalls {
         }
     }
 
-
     private int rawBlockOffset() {
         return (stub.size() + 15) & ~15;
     }
@@ -270,35 +308,11 @@ public final class RemoteCaller implements FunctionCalls {
     }
 
     private Registers awaitMarker(int tid, String what) {
-        long marker = site.address() + stub.markerOffset() + 2;
-        Registers atMarker = tracee.runToSyscall(tid,
-                r -> r.rip() == marker && r.origRax() == CallStub.SYS_GETPID, timeout, cancelled);
+        Registers atMarker = MarkerWait.await(tracee, tid, site.address() + stub.markerOffset() + 2, timeout, cancelled);
         if (atMarker == null) {
-            // The call runs on in the area: leave it to it (never unmapped under it); a later call maps another.
-            area.abandoned();
-            boolean byUser = cancelled.getAsBoolean();
-            // The thread is left running the call: only its end is certain to restore it, so say what is known.
-            throw new TfixException(byUser ? Reason.CANCELLED : Reason.TIMEOUT, byUser ? null : Limit.CALL_TIMEOUT, what + (byUser ? " was cancelled"
-                    : " did not return within " + timeout.toSeconds() + " s") + " in thread " + tid + " of process "
-                    + tracee.pid() + ". The call may still be running in that thread: when it returns, the thread goes back"
-                    + " to what it was doing, with tfix gone or not, and what the call does (a library loaded, memory mapped)"
-                    + " takes effect then; if it waits for a lock that thread itself holds, the thread is stuck for good"
-                    + " (see /proc/" + tracee.pid() + "/task/" + tid + "/wchan). No function was patched and the other threads"
-                    + " run on; the process is traced until tfix detaches, and nothing of tfix waits for the call");
+            area.abandoned(); // the call runs on in the area: leave it to it (never unmapped under it); a later call maps another
+            throw MarkerWait.leftRunning(tracee.pid(), tid, what, cancelled.getAsBoolean(), timeout);
         }
         return atMarker;
-    }
-
-    /**
-     * Writes the stub's code if the spare bytes do not hold it yet. The code never
-     * changes, so writing it while an orphaned call (of a killed tfix) runs it is harmless.
-     * It stays after tfix detaches: a thread of a killed tfix run may still be inside a call
-     * that returns to it, and nothing else refers to those bytes.
-     */
-    private void installStub() {
-        byte[] code = stub.code();
-        if (!Arrays.equals(memory.read(site.address(), code.length), code)) {
-            memory.write(site.address(), code);
-        }
     }
 }

@@ -4,7 +4,7 @@ import java.util.Set;
 
 /** x86-64 system call numbers tfix reads in a thread's registers or issues itself. */
 public final class Syscalls {
-    public static final int MMAP = 9, MPROTECT = 10, MUNMAP = 11;
+    public static final int MMAP = 9, MPROTECT = 10, MUNMAP = 11, CLOSE = 3, FTRUNCATE = 77, MEMFD_CREATE = 319;
     public static final int READ = 0, POLL = 7, SELECT = 23, PAUSE = 34, NANOSLEEP = 35, GETPID = 39, ACCEPT = 43,
             RECVFROM = 45, RECVMSG = 47, SEMOP = 65, MSGSND = 69, MSGRCV = 70, WAIT4 = 61, RT_SIGTIMEDWAIT = 128,
             RT_SIGSUSPEND = 130, GETTID = 186, IO_GETEVENTS = 208, RESTART_SYSCALL = 219, SEMTIMEDOP = 220,

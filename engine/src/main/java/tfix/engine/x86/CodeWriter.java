@@ -135,7 +135,15 @@ public final class CodeWriter {
 
     /** mov r32, imm32 (zero-extends into the 64-bit register). */
     public CodeWriter movImm32(int reg, int imm) {
-        return emit(0xb8 + reg).disp32(imm);
+        if (reg >= 8) {
+            emit(0x41); // REX.B: r8d..r15d
+        }
+        return emit(0xb8 + (reg & 7)).disp32(imm);
+    }
+
+    /** mov dst64, src64 */
+    public CodeWriter movRegReg(int dst, int src) {
+        return emit(0x48 | (src >= 8 ? 0x04 : 0) | (dst >= 8 ? 0x01 : 0), 0x89, 0xc0 | ((src & 7) << 3) | (dst & 7));
     }
 
     /** mov reg64, [rbx + disp] */

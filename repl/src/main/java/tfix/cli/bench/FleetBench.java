@@ -18,6 +18,7 @@ import tfix.dsl.ScriptRunner;
 import tfix.engine.Options;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
+import tfix.engine.timing.Phases;
 
 /**
  * A fleet: N processes of one small program patched by one `run --all` command, then reverted by one
@@ -43,13 +44,22 @@ final class FleetBench extends Bench {
                 targets.add(BenchTarget.start(built.exe()));
             }
             String script = "attach pid; replace 'work' with 'work_v2' from '" + built.patch() + "'; detach";
+            String loadBefore = loadAverage();
+            Phases.enable(true);
             JsonNode patched = command("exec", built.exe(), () -> ScriptRunner.compile(script, "exec"));
+            Map<String, Phases.Total> patchPhases = Phases.totals();
             for (BenchTarget t : targets) {
                 t.await("work=1005", Duration.ofSeconds(10));
             }
+            Phases.enable(true);
             JsonNode reverted = command("revert", built.exe(), () -> ScriptRunner.compile("attach pid; revert(); detach", "revert"));
+            Map<String, Phases.Total> revertPhases = Phases.totals();
+            Phases.enable(false);
             report("patched", patched, n);
+            breakdown("patch", patchPhases, n);
             report("reverted", reverted, n);
+            breakdown("revert", revertPhases, n);
+            bench.row("fleet: load average (1 min) before / after", loadBefore + " / " + loadAverage(), "");
             bench.row("fleet: peak memory of tfix (JVM included, after both)", PeakMemory.describe(), "");
         } finally {
             targets.forEach(BenchTarget::close);
@@ -69,6 +79,25 @@ final class FleetBench extends Bench {
                     + ": " + (lines.isEmpty() ? "no output" : lines.get(lines.size() - 1)));
         }
         return new ObjectMapper().readTree(lines.get(lines.size() - 1));
+    }
+
+    /**
+     * Where one process's time went, summed over every process and divided by their number (phases nest: an indented
+     * one is part of the one above it; with --parallel N the sums exceed the wall time).
+     */
+    private void breakdown(String command, Map<String, Phases.Total> phases, int n) {
+        phases.entrySet().stream().sorted(Map.Entry.comparingByValue(
+                java.util.Comparator.comparingLong(Phases.Total::nanos).reversed())).forEach(e ->
+                bench.row(String.format("fleet %s, per process: %s", command, e.getKey()),
+                        String.format("%.2f ms (%.1f times)", e.getValue().millis() / n, (double) e.getValue().count() / n), ""));
+    }
+
+    private static String loadAverage() {
+        try {
+            return java.nio.file.Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (java.io.IOException e) {
+            return "?";
+        }
     }
 
     private void report(String what, JsonNode summary, int n) {

@@ -16,6 +16,7 @@ import tfix.engine.Options;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.process.TargetProcess;
+import tfix.engine.timing.Phases;
 
 /**
  * One command's script over one process: its own context and session (its own tracer thread),
@@ -43,11 +44,20 @@ final class ProcessJob {
     }
 
     ProcessResult run(int pid) {
+        try (Phases.Span s = Phases.start("whole process (its job)")) {
+            return runTimed(pid);
+        }
+    }
+
+    private ProcessResult runTimed(int pid) {
         TargetProcess process = new TargetProcess(pid);
         if (!process.alive()) {
             return gone(pid, ProgramInfo.NONE, "process " + pid + " exited before its turn");
         }
-        ProgramInfo program = ProgramInfo.of(pid, engine);
+        ProgramInfo program;
+        try (Phases.Span s = Phases.start("program and build id")) {
+            program = ProgramInfo.of(pid, engine);
+        }
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(text, true, StandardCharsets.UTF_8);
         ResultCollector results = new ResultCollector();
