@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.MatchResult;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -20,17 +19,17 @@ import java.util.regex.Pattern;
  * up to its end so that the next one looks only at what came after.
  */
 final class TmuxPane implements AutoCloseable {
-    private static final AtomicInteger COUNT = new AtomicInteger();
     private static final Duration WAIT = Duration.ofSeconds(20);
-    private final String socket;
+    /** The server's socket, in the pane's own folder: with -L, tmux would leave /tmp/tmux-UID behind. */
+    private final Path socket;
     private final Path scriptDir;
     private final Path exitFile;
     /** The tmux server's socket file, which the server leaves behind when it is killed. */
     private Path socketFile;
     private int consumed;
 
-    private TmuxPane(String socket, Path scriptDir) {
-        this.socket = socket;
+    private TmuxPane(Path scriptDir) {
+        this.socket = scriptDir.resolve("tmux.sock");
         this.scriptDir = scriptDir;
         this.exitFile = scriptDir.resolve("exit");
     }
@@ -44,8 +43,7 @@ final class TmuxPane implements AutoCloseable {
         // A script rather than a tmux argument: the class path can be long. bash, not exec: tmux does not
         // always learn a pane's exit status, so the script writes it; and bash, unlike dash, goes on
         // after a Ctrl-C that its child handled.
-        TmuxPane p = new TmuxPane("tfix-test-" + ProcessHandle.current().pid() + "-" + COUNT.incrementAndGet(),
-                Files.createTempDirectory("tfix-pane"));
+        TmuxPane p = new TmuxPane(Files.createTempDirectory("tfix-pane"));
         Path script = p.scriptDir.resolve("run.sh");
         Files.writeString(script, String.join(" ", cmd.stream().map(TmuxPane::quote).toList()) + "\necho $? >"
                 + quote(p.exitFile.toString()) + "\n");
@@ -61,7 +59,7 @@ final class TmuxPane implements AutoCloseable {
     }
 
     private String tmux(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("tmux", "-L", socket));
+        List<String> cmd = new ArrayList<>(List.of("tmux", "-S", socket.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().remove("TMUX");
