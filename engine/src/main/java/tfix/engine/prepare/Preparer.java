@@ -66,6 +66,8 @@ public final class Preparer {
     private final PatchLoading loading;
     /** Where each patch is loaded from: its copy in the patch store. */
     private final PatchSource sources;
+    /** Replacements of the write whose far plan and link forecast {@link #preflight} passed: not planned far again. */
+    private final Set<ReplaceSpec> farChecked = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     public Preparer(TargetProcess process, ProcMemory memory, Attached target, ElfCache elfCache, Demangler demangler,
                     X86Decoder decoder, BranchIndexCache branchIndexes, int euid) {
@@ -93,6 +95,7 @@ public final class Preparer {
      */
     public void startWrite(List<ReplaceSpec> specs) {
         slotsTaken.clear();
+        farChecked.clear();
         sources.newWrite();
         batch = List.copyOf(specs);
         replacedToo = null;
@@ -138,7 +141,7 @@ public final class Preparer {
         CallerSurvey.refuseTakeover(inForce, old);
         t.lap("references");
 
-        if (place.loadedAs(process.maps()).isEmpty()) {
+        if (place.loadedAs(process.maps()).isEmpty() && (planOnly || !farChecked.contains(spec))) {
             Check link = new LinkForecast(process.pid(), target.symbols().modules(), elfCache).check(patch, patchImage);
         t.lap("link forecast");
             FunctionRef far = unloaded(patch, patchImage).resolve(spec.newName(), null, Set.of());
@@ -232,6 +235,7 @@ public final class Preparer {
         SitePlan plan = prepare(spec, true).plan();
         references.refuseUnlessBound(plan.function(), "; no patch was loaded");
         refuseUnless(plan, plan.function(), "; no patch was loaded");
+        farChecked.add(spec); // the same checks prepare makes before loading: passed, so not made twice
         return loaded ? Optional.empty() : Optional.of(plan);
     }
 
