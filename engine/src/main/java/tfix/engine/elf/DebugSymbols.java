@@ -31,6 +31,19 @@ public final class DebugSymbols {
         return images.stream().map(ElfImage::file).toList();
     }
 
+    /** Whether both add the same files (the same parsed images): their symbols joined to a module are the same. */
+    boolean sameFiles(DebugSymbols other) {
+        if (other.images.size() != images.size()) {
+            return false;
+        }
+        for (int i = 0; i < images.size(); i++) {
+            if (other.images.get(i) != images.get(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The module's own function symbols, then those only the debug files have. */
     List<Symbol> functions(List<Symbol> own) {
         if (images.isEmpty()) {

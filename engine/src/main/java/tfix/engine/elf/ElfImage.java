@@ -36,6 +36,8 @@ public final class ElfImage {
     private DynamicLinkage linkage;
     private SymbolDefinitions definitions;
     private PatchReferences references;
+    /** Its symbol look-up tables, one per set of debug files joined to it: shared by every process mapping it. */
+    final List<SymbolIndex> indexes = new java.util.ArrayList<>(1);
 
     /** A PT_LOAD program header. */
     public record Segment(long vaddr, long memsz, long offset, long filesz, boolean executable) {

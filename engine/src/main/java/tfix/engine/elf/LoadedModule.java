@@ -1,9 +1,6 @@
 package tfix.engine.elf;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,14 +18,11 @@ public final class LoadedModule {
     private final List<MemoryMap> mappings;
     private final ElfImage image;
     private final long bias;
-    private Map<String, List<Symbol>> byName;
-    private Map<String, List<Symbol>> bySourceName;
-    private List<Symbol> byAddress;
     /** Its separate debug file or MiniDebugInfo, looked for on first need (see {@link DebugFiles}). */
     private final Supplier<DebugSymbols> debugSource;
     private DebugSymbols debug;
-    private List<Symbol> symbols;
-    private SymbolDefinitions definitions;
+    /** Its look-up tables, shared with every process that maps the same build (they hold link-time addresses). */
+    private SymbolIndex index;
 
     /** {@code mappings}: every mapping of the file; the loader's are picked out of them ({@link LoaderPlacement}). */
     public LoadedModule(String path, List<MemoryMap> mappings, ElfImage image) {
@@ -51,13 +45,17 @@ public final class LoadedModule {
     }
 
     /** Its function symbols: the file's own, then those only its debug file or MiniDebugInfo names (static functions). */
-    public synchronized List<Symbol> symbols() {
-        return symbols != null ? symbols : (symbols = debug().functions(image.symbols()));
+    public List<Symbol> symbols() {
+        return index().symbols();
+    }
+
+    private synchronized SymbolIndex index() {
+        return index != null ? index : (index = SymbolIndex.of(image, debug()));
     }
 
     /** Every symbol it defines, data included, its debug file's too: what a patch's references resolve against. */
-    public synchronized SymbolDefinitions definitions() {
-        return definitions != null ? definitions : (definitions = debug().definitions(image.definitions()));
+    public SymbolDefinitions definitions() {
+        return index().definitions();
     }
 
     /** The first symbol start after a link-time address, or Long.MAX_VALUE, its debug file's symbols included. */
@@ -120,33 +118,19 @@ public final class LoadedModule {
         return name.equals(lib) || name.startsWith(lib + ".") || name.startsWith(lib + "-");
     }
 
-    public synchronized List<Symbol> named(String plainName) {
-        if (byName == null) {
-            Map<String, List<Symbol>> m = new HashMap<>();
-            for (Symbol s : symbols()) {
-                m.computeIfAbsent(s.plainName(), k -> new ArrayList<>(1)).add(s);
-            }
-            byName = m;
-        }
-        return byName.getOrDefault(plainName, List.of());
+    public List<Symbol> named(String plainName) {
+        return index().named(plainName);
     }
 
     /** Symbols whose demangled, normalised source name equals the key. */
-    public synchronized Map<String, List<Symbol>> sourceNames(Demangler demangler) {
-        if (bySourceName == null) {
-            Map<String, List<Symbol>> m = new HashMap<>();
-            for (Symbol s : symbols()) {
-                demangler.demangle(s.plainName()).ifPresent(d ->
-                        m.computeIfAbsent(Demangler.normalize(d), k -> new ArrayList<>(1)).add(s));
-            }
-            bySourceName = m;
-        }
-        return bySourceName;
+    public Map<String, List<Symbol>> sourceNames(Demangler demangler) {
+        return index().sourceNames(demangler);
     }
 
     /** The function symbol covering a process address, if any. */
-    public synchronized Optional<Symbol> symbolAt(long address) {
-        int found = lastAtOrBefore(address - bias);
+    public Optional<Symbol> symbolAt(long address) {
+        List<Symbol> byAddress = index().byAddress();
+        int found = lastAtOrBefore(byAddress, address - bias);
         long link = address - bias;
         for (int i = found; i >= 0 && i > found - 8; i--) {
             Symbol s = byAddress.get(i);
@@ -158,18 +142,14 @@ public final class LoadedModule {
     }
 
     /** The function symbol starting nearest before a process address (or at it), covering it or not: for messages. */
-    public synchronized Optional<Symbol> nearestBefore(long address) {
-        int i = lastAtOrBefore(address - bias);
+    public Optional<Symbol> nearestBefore(long address) {
+        List<Symbol> byAddress = index().byAddress();
+        int i = lastAtOrBefore(byAddress, address - bias);
         return i < 0 ? Optional.empty() : Optional.of(byAddress.get(i));
     }
 
     /** The index of the last symbol starting at or before a link-time address, or -1. */
-    private int lastAtOrBefore(long link) {
-        if (byAddress == null) {
-            List<Symbol> l = new ArrayList<>(symbols());
-            l.sort(Comparator.comparingLong(Symbol::value));
-            byAddress = l;
-        }
+    private static int lastAtOrBefore(List<Symbol> byAddress, long link) {
         int lo = 0, hi = byAddress.size() - 1, found = -1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
