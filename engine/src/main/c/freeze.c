@@ -5,9 +5,9 @@
  * /proc/PID/mem, read them back, resume. Everything that can be computed before the stop (ranges, bytes,
  * buffers, the mem fd) is computed by the Java side (tfix.engine.apply.NativeFreeze) and handed in.
  *
- * Only the usual case is handled here: each thread answers with a plain interrupt stop. Anything else (a
- * signal on its way, a clone, a job-control stop, an exit, a stack not in the maps given, a read that fails,
- * bytes that differ) returns FALLBACK with every status collected so far and no thread resumed: the Java path,
+ * Only the usual cases are handled here: each thread answers with a plain interrupt stop, or first stops for a
+ * signal, which is passed on at once (see pass_signal). Anything else (a clone, a job-control stop, an exit, a
+ * signal that cut a call short, a stack not in the maps given, a read that fails, bytes that differ) returns FALLBACK with every status collected so far and no thread resumed: the Java path,
  * which knows every case, takes over from there in the same stop. A thread stopped in a system call that
  * answered EINTR is left stopped for the Java side, which re-issues the call before resuming it.
  *
@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -163,6 +164,20 @@ static void pause_a_little(int64_t since) {
     }
 }
 
+/*
+ * A thread that stops for a signal on its way to the interrupt stop has it passed on at once and is asked again
+ * (its interrupt stop follows), as the Java path does (StopWait.stopAll): no signal is held through a freeze. Not
+ * when the signal cut a system call short with EINTR: whether to re-issue it depends on the signal's disposition,
+ * which the Java path looks up (TracedEintr). 0 when passed on, -1 when the status is for the Java side.
+ */
+static int pass_signal(int64_t tid, int st) {
+    struct user_regs_struct r;
+    if (!WIFSTOPPED(st) || (st >> 16) != 0 || WSTOPSIG(st) == (SIGTRAP | 0x80)) return -1;
+    if (ptrace(PTRACE_GETREGS, (pid_t) tid, 0, &r) || ((int64_t) r.orig_rax >= 0 && (int64_t) r.rax == -EINTR)) return -1;
+    if (ptrace(PTRACE_INTERRUPT, (pid_t) tid, 0, 0) || ptrace(PTRACE_CONT, (pid_t) tid, 0, WSTOPSIG(st))) return -1;
+    return 0;
+}
+
 /* Stops every thread; 0 when all are in a plain interrupt stop, else -1 (statuses recorded in out). */
 static int stop_all(const int64_t *in, int64_t *out, int64_t *state) {
     const int64_t *tids = in + IN_HDR;
@@ -178,6 +193,10 @@ static int stop_all(const int64_t *in, int64_t *out, int64_t *state) {
             statuses[2 * k] = r;
             statuses[2 * k + 1] = st;
             int i = find_tid(tids, n, r);
+            if (i >= 0 && state[i] != STOPPED && pass_signal(tids[i], st) == 0) {
+                out[OUT_STATUSES]--; /* handled here: its interrupt stop follows */
+                continue;
+            }
             if (i < 0 || st != EVENT_STOP_TRAP || state[i] == STOPPED) return -1;
             state[i] = STOPPED;
             remaining--;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 
 import org.junit.jupiter.api.Test;
 import tfix.engine.apply.Applier;
@@ -77,6 +78,29 @@ class NativeFreezeTest extends EngineTest {
             assertFalse(t.traced());
         }
         return natively;
+    }
+
+    @Test
+    void aSignalOnItsWayIsPassedOnInsideTheNativeWindow() {
+        // The 1 ms timer stops the main thread for SIGALRM while nobody answers: nearly every freeze meets that stop.
+        Path exe = Targets.exe("ticker.c");
+        Path patch = Targets.patch("ticker_patch.c");
+        try (RunningTarget t = RunningTarget.start(exe)) {
+            t.awaitLine("^window 1 ", Duration.ofSeconds(20));
+            int natively = 0;
+            try (TfixSession s = attach(t)) {
+                for (int i = 0; i < 20; i++) {
+                    LockSupport.parkNanos(2_000_000);
+                    natively += s.replace("compute", null, "compute_v2", patch).phases().nativeWindow() ? 1 : 0;
+                    s.revert("compute");
+                }
+                s.replace("compute", null, "compute_v2", patch);
+            }
+            assertEquals(20, natively, "freezes the library handed to the Java path");
+            String last = t.awaitLine("^window [0-9]+ max_us=[0-9]+ compute=(?!21$)[0-9]+$", Duration.ofSeconds(20));
+            assertTrue(t.alive(), last);
+            assertFalse(t.traced());
+        }
     }
 
     @Test

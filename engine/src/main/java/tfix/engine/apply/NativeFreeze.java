@@ -58,7 +58,8 @@ final class NativeFreeze implements AutoCloseable {
     /** The native freeze for these writes, or null when the Java path must make it (no library, import slots). */
     static NativeFreeze of(Tracee tracee, ProcessSymbols symbols, boolean stackCheck, List<Write> writes) {
         NativeStop stop = NativeStop.of(tracee);
-        if (stop == null || writes.isEmpty() || writes.stream().anyMatch(w -> w.data() || w.length() > MAX_WRITE)) {
+        if (stop == null || writes.isEmpty() || writes.stream().anyMatch(w -> w.data() || w.length() > MAX_WRITE
+                || w.before().length != w.length())) {
             return null; // an import slot's check looks into the loader's code (LoaderCheck): Java's
         }
         return new NativeFreeze(tracee, stop, symbols, stackCheck);

@@ -95,7 +95,8 @@ public final class NativeStop {
                 for (int k = 0; k < out.getLong(8L * OUT_STATUSES); k++) {
                     tracee.handle(new WaitStatus((int) out.getLong(8 * (at + 2L * k)), (int) out.getLong(8 * (at + 2L * k + 1))));
                 }
-                new StopWait(tracee, null, false).await(timeout);
+                long waited = System.nanoTime() - out.getLong(8L * OUT_T_START);
+                new StopWait(tracee, null, false).await(timeout.minusNanos(Math.min(waited, timeout.toNanos() / 2)));
             } else {
                 settle(out, tids);
             }
