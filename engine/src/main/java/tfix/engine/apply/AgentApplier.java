@@ -48,7 +48,7 @@ public final class AgentApplier implements SiteWriter {
             Object answer = agent.stopAndWrite(changes);
             if (answer instanceof AgentClient.Stopped s) {
                 return new Applier.Outcome(s.freezeNanos(), all + s.freezeNanos(), attempt,
-                        new Applier.Phases(0, 0, s.freezeNanos(), 0));
+                        new Applier.Phases(0, 0, s.freezeNanos(), 0, false));
             }
             all += System.nanoTime() - start;
             AgentClient.Busy b = (AgentClient.Busy) answer;

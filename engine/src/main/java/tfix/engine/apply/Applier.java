@@ -13,6 +13,7 @@ import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.process.Maps;
 import tfix.engine.process.ProcMemory;
+import tfix.engine.ptrace.NativeStop;
 import tfix.engine.ptrace.ThreadExitedException;
 import tfix.engine.ptrace.Tracee;
 import tfix.engine.x86.CodeWriter;
@@ -44,9 +45,14 @@ public final class Applier implements SiteWriter {
     private final Duration threadTimeout;
     private final BooleanSupplier cancelled;
     private final ThreadCheck threads;
+    private final ProcessSymbols symbols;
+    private final boolean stackCheck;
 
-    /** Where the freeze went: stopping every thread, the thread checks, the writes, resuming. */
-    public record Phases(long stopNanos, long checkNanos, long writeNanos, long resumeNanos) {
+    /**
+     * Where the freeze went: stopping every thread, the thread checks, the writes, resuming. {@code nativeWindow}:
+     * the whole stop was made in one call of libtfix-freeze.so ({@link NativeFreeze}), not by the Java path.
+     */
+    public record Phases(long stopNanos, long checkNanos, long writeNanos, long resumeNanos, boolean nativeWindow) {
         @Override
         public String toString() {
             return String.format("stop %.2f + check %.2f + write %.2f + resume %.2f ms", stopNanos / 1e6, checkNanos / 1e6,
@@ -72,6 +78,8 @@ public final class Applier implements SiteWriter {
         this.threadTimeout = threadTimeout;
         this.cancelled = cancelled;
         this.threads = new ThreadCheck(tracee, memory, symbols, stackCheck);
+        this.symbols = symbols;
+        this.stackCheck = stackCheck;
     }
 
     /**
@@ -134,6 +142,13 @@ public final class Applier implements SiteWriter {
     }
 
     private Outcome applyOnTracer(List<Write> writes) {
+        try (NativeFreeze natively = NativeFreeze.of(tracee, symbols, stackCheck, writes)) {
+            return applyOnTracer(writes, natively);
+        }
+    }
+
+    /** {@code natively}: the freeze made in one native call where it can be (null: always the Java way). */
+    private Outcome applyOnTracer(List<Write> writes, NativeFreeze natively) {
         long deadline = System.nanoTime() + threadTimeout.toNanos();
         long freeze = 0;
         Maps maps = tracee.process().maps(); // before the stop: stacks stay where they are
@@ -141,7 +156,31 @@ public final class Applier implements SiteWriter {
         while (true) {
             attempt++;
             threads.prepare(maps); // the stacks' index and buffer, made while the target runs
-            long stopped = tracee.stopAll(STOP_TIMEOUT);
+            long stopped;
+            if (natively != null && natively.prepare(maps, writes, STOP_TIMEOUT)) {
+                NativeFreeze.Attempt a;
+                try {
+                    a = natively.run(STOP_TIMEOUT);
+                } catch (RuntimeException e) {
+                    if (!tracee.exited()) {
+                        tracee.resumeAll();
+                    }
+                    throw e;
+                }
+                if (a.result() == NativeStop.DONE) {
+                    long last = a.resumed() - a.start();
+                    return new Outcome(last, freeze + last, attempt, new Phases(a.stopped() - a.start(),
+                            a.checked() - a.stopped(), a.written() - a.checked(), a.resumed() - a.written(), true));
+                }
+                if (a.result() == NativeStop.BUSY) {
+                    freeze += a.resumed() - a.start();
+                    waitOrGiveUp(a.busy(), deadline, attempt);
+                    continue;
+                }
+                stopped = a.start(); // every thread stopped: the Java way goes on in the same stop
+            } else {
+                stopped = tracee.stopAll(STOP_TIMEOUT);
+            }
             try {
                 long allStopped = System.nanoTime();
                 String busy = threads.busyThread(writes);
@@ -153,7 +192,7 @@ public final class Applier implements SiteWriter {
                     long resumed = System.nanoTime();
                     long last = resumed - stopped;
                     return new Outcome(last, freeze + last, attempt, new Phases(allStopped - stopped, checked - allStopped,
-                            written - checked, resumed - written));
+                            written - checked, resumed - written, false));
                 }
                 tracee.resumeAll();
                 freeze += System.nanoTime() - stopped;

@@ -155,7 +155,7 @@ public final class StackCheck {
             }
             for (int k = 0; k < values.length; k++) {
                 if (values[k] >= from && values[k] < to) {
-                    return String.format("the word %#x at %#x on its stack", values[k], place(k));
+                    return InTheWay.word(values[k], place(k));
                 }
             }
             return null;

@@ -106,23 +106,21 @@ final class ThreadCheck {
             return LoaderCheck.inLoader(tid, regs, symbols, w);
         }
         if (w.covers(regs.rip())) {
-            return String.format("thread %d is executing inside the bytes of %s being replaced (at %s)",
-                    tid, w.function(), symbols.describe(regs.rip()));
+            return InTheWay.executing(tid, w, symbols.describe(regs.rip()));
         }
         long restart = regs.rip() - 2;
         if (regs.origRax() >= 0 && restart >= w.address() && restart < w.address() + w.length()) {
-            return String.format("thread %d will re-issue a system call from inside the bytes of %s being replaced",
-                    tid, w.function());
+            return InTheWay.restarting(tid, w);
         }
         String into = words.within(w.address() + 1, w.address() + w.length());
         if (into != null) {
-            return String.format("thread %d will return into the bytes of %s being replaced (%s)", tid, w.function(), into);
+            return InTheWay.returning(tid, w, into);
         }
         if (stackCheck && w.replacing()) {
             String where = w.inFunction(regs.rip()) ? "executing it"
                     : words.within(w.entry() + 1, w.entry() + Math.max(w.functionSize(), 1));
             if (where != null) {
-                return String.format("thread %d has %s on its stack (%s; safety 'stack')", tid, w.function(), where);
+                return InTheWay.onStack(tid, w, where);
             }
         }
         return null;

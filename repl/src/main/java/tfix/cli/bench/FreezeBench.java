@@ -37,6 +37,7 @@ final class FreezeBench extends Bench {
                     baseline = new ArrayList<>(), tfixSignal = new ArrayList<>(), gdbSignal = new ArrayList<>(),
                     baselineSignal = new ArrayList<>(), floorOwn = new ArrayList<>(), floorSeen = new ArrayList<>();
             List<List<Double>> phases = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+            int nativeWindows = 0;
             for (int r = 0; r < bench.runs(); r++) {
                 try (BenchTarget t = BenchTarget.start(exe, args)) {
                     long q0 = System.nanoTime();
@@ -49,6 +50,7 @@ final class FreezeBench extends Bench {
                     long t1 = System.nanoTime();
                     tfixOwn.add(replaced.freezeMillis());
                     Applier.Phases p = replaced.phases();
+                    nativeWindows += p.nativeWindow() ? 1 : 0;
                     long[] each = {p.stopNanos(), p.checkNanos(), p.writeNanos(), p.resumeNanos()};
                     for (int i = 0; i < 4; i++) {
                         phases.get(i).add(each[i] / 1e6);
@@ -78,8 +80,9 @@ final class FreezeBench extends Bench {
                 }
             }
             bench.row(n + " threads: stopped, as tfix measures it", Stats.ms(tfixOwn), "(gdb does not say)");
-            System.out.printf("    medians: stop %.2f + check %.2f + write %.2f + resume %.2f ms%n", Stats.median(phases.get(0)),
-                    Stats.median(phases.get(1)), Stats.median(phases.get(2)), Stats.median(phases.get(3)));
+            System.out.printf("    medians: stop %.2f + check %.2f + write %.2f + resume %.2f ms; %d of %d stops made by"
+                    + " libtfix-freeze.so%n", Stats.median(phases.get(0)), Stats.median(phases.get(1)),
+                    Stats.median(phases.get(2)), Stats.median(phases.get(3)), nativeWindows, tfixOwn.size());
             bench.row(n + " threads: stopped, the floor (C, no checks)", Stats.ms(floorOwn), "");
             bench.row(n + " threads: tfix's stop / the floor's (medians)",
                     String.format("%.2fx", Stats.median(tfixOwn) / Stats.median(floorOwn)), "");

@@ -1,0 +1,132 @@
+package tfix.engine.ptrace;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import jnr.ffi.Pointer;
+import tfix.engine.sys.Native;
+
+/**
+ * The stop window made in one call of libtfix-freeze.so (freeze.c says what it does and when it hands back),
+ * and the Java bookkeeping of what it did to each thread. The layout of its in and out arrays lives here:
+ * in[] is written before the stop by the caller, out[] read after it.
+ */
+public final class NativeStop {
+    public static final int IN_PID = 0, IN_MEMFD = 1, IN_THREADS = 2, IN_MAPS = 3, IN_SITES = 4, IN_RANGES = 5,
+            IN_SCAN = 6, IN_TIMEOUT = 7, IN_STACKBUF = 8, IN_STACKCAP = 9, IN_BYTES = 10, IN_HDR = 16;
+    public static final int OUT_RESULT = 0, OUT_T_START = 1, OUT_T_STOPPED = 2, OUT_T_CHECKED = 3, OUT_T_WRITTEN = 4,
+            OUT_T_RESUMED = 5, OUT_BUSY_THREAD = 6, OUT_BUSY_KIND = 7, OUT_BUSY_SITE = 8, OUT_BUSY_VALUE = 9,
+            OUT_BUSY_PLACE = 10, OUT_STATUSES = 11, OUT_HDR = 16;
+    /** Results: written and resumed; a thread in the way, nothing written, resumed; the Java path goes on, all stopped. */
+    public static final int DONE = 0, BUSY = 1, FALLBACK = 2;
+    private static final int RUNNING = 0, STOPPED = 1, GONE = 2;
+
+    private final Tracee tracee;
+    private final FreezeLibrary.Calls calls;
+    /** When the Java side let go the last thread the library left to it (one in an EINTR), or 0. */
+    private long javaResumedAt;
+
+    private NativeStop(Tracee tracee, FreezeLibrary.Calls calls) {
+        this.tracee = tracee;
+        this.calls = calls;
+    }
+
+    /** The native window for a tracee, or null where the library is not available. */
+    public static NativeStop of(Tracee tracee) {
+        FreezeLibrary.Calls calls = FreezeLibrary.calls();
+        return calls == null ? null : new NativeStop(tracee, calls);
+    }
+
+    public Native nat() {
+        return tracee.ptrace().nat();
+    }
+
+    /** Whether the window can be made natively now: every thread running, none held at its entry point. */
+    public boolean ready() {
+        tracee.requireTracerThread();
+        return tracee.hold == null && !tracee.exited && tracee.threads.values().stream().noneMatch(t -> t.stopped);
+    }
+
+    /** The longs out[] needs for {@code threads} threads: states, registers, wait statuses, stack windows. */
+    public static int outLongs(int threads) {
+        return OUT_HDR + threads + Registers.COUNT * threads + 2 * (threads + 1) + 2 * threads;
+    }
+
+    /** When the last thread left to the Java side was let go in the last DONE or BUSY run, or 0 if none was. */
+    public long javaResumedAt() {
+        return javaResumedAt;
+    }
+
+    /** Thread i's registers as the library read them (DONE or BUSY results). */
+    public static Registers registers(Pointer out, int i) {
+        long[] v = new long[Registers.COUNT];
+        out.get(8L * (OUT_HDR + outThreads(out) + (long) Registers.COUNT * i), v, 0, v.length);
+        return new Registers(v);
+    }
+
+    private static int outThreads(Pointer out) {
+        return (int) out.getLong(8L * OUT_STATUSES + 8); // stored by run() beside the count of statuses
+    }
+
+    /**
+     * Runs the window over {@code tids} (every traced thread, sorted, as written into in[]). On FALLBACK the
+     * statuses the library collected are handled as the Java path would have, and the Java wait finishes the
+     * stop: every thread is then stopped, for the Java check, write and resume.
+     */
+    public int run(Pointer in, Pointer out, List<Integer> tids, Duration timeout) {
+        tracee.requireTracerThread();
+        if (!tids.equals(tracee.threadIds())) {
+            throw new IllegalStateException("threads changed between preparing the native stop and making it");
+        }
+        tracee.frozen = true;
+        List<TracedThread> asked = new ArrayList<>();
+        for (int tid : tids) {
+            TracedThread t = tracee.threads.get(tid);
+            t.wantRunning = false;
+            t.awaitingTrap = true;
+            asked.add(t);
+        }
+        out.putLong(8L * OUT_STATUSES + 8, tids.size());
+        try {
+            int result = (int) calls.tfix_freeze(in.address(), out.address());
+            if (result == FALLBACK) {
+                long at = OUT_HDR + tids.size() + (long) Registers.COUNT * tids.size();
+                for (int k = 0; k < out.getLong(8L * OUT_STATUSES); k++) {
+                    tracee.handle(new WaitStatus((int) out.getLong(8 * (at + 2L * k)), (int) out.getLong(8 * (at + 2L * k + 1))));
+                }
+                long waited = System.nanoTime() - out.getLong(8L * OUT_T_START);
+                new StopWait(tracee, null, false).await(timeout.minusNanos(Math.min(waited, timeout.toNanos() / 2)));
+            } else {
+                settle(out, tids);
+            }
+            return result;
+        } finally {
+            for (TracedThread t : asked) {
+                t.awaitingTrap = false;
+            }
+        }
+    }
+
+    /** What the library did to each thread, in tfix's books; a thread it left stopped (in an EINTR) resumed here. */
+    private void settle(Pointer out, List<Integer> tids) {
+        tracee.frozen = false;
+        javaResumedAt = 0;
+        for (int i = 0; i < tids.size(); i++) {
+            TracedThread t = tracee.threads.get(tids.get(i));
+            t.wantRunning = true;
+            switch ((int) out.getLong(8L * (OUT_HDR + i))) {
+                case RUNNING -> t.running();
+                case STOPPED -> {
+                    t.stopped = true;
+                    t.interruptStop = true;
+                    t.registers = registers(out, i);
+                    tracee.resume(t); // re-issues the call that answered EINTR to the stop
+                    javaResumedAt = System.nanoTime();
+                }
+                case GONE -> tracee.threads.remove(t.tid);
+                default -> throw new IllegalStateException("thread state " + out.getLong(8L * (OUT_HDR + i)));
+            }
+        }
+    }
+}
