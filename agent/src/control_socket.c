@@ -63,7 +63,8 @@ static int full(int fd, void *buf, size_t n, int writing) {
 static void hello(struct tfix_reply *r) {
     char line[128];
     const char *sig = getenv("TFIX_AGENT_SIGNAL");
-    int n = snprintf(line, sizeof line, "tfix-agent 1 pid=%d signal=%s", getpid(), sig ? sig : "auto");
+    int n = snprintf(line, sizeof line, "tfix-agent 1 pid=%d signal=%s nostop=%d", getpid(), sig ? sig : "auto",
+            nostop_available());
     reply_add(r, line, (size_t) n);
 }
 
@@ -76,6 +77,7 @@ static void dispatch(uint32_t op, const uint8_t *in, size_t n, struct tfix_reply
     case TFIX_AGENT_CALL: call_function(in, n, r); break;
     case TFIX_AGENT_STOP_WRITE: stop_and_write(in, n, r); break;
     case TFIX_AGENT_THREADS: threads_list(r); break;
+    case TFIX_AGENT_NOSTOP_WRITE: nostop_write(in, n, r); break;
     default: reply_fail(r, EINVAL, "unknown operation %u", op);
     }
 }
