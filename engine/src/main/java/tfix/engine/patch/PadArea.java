@@ -12,8 +12,15 @@ import java.util.Set;
  * @param textStart first byte of the executable file-backed mapping holding the site
  * @param textEnd   its end
  * @param used      pads and trampoline slots used before (in the record) or by earlier sites of this write
+ * @param ready     {pad, trampoline or 0} of used pads whose jump leads to the new function already: an earlier
+ *                  patch's, reused as they are (never rewritten), so re-applying a fix needs no new padding
  */
-public record PadArea(List<PadGap> gaps, List<long[]> symbols, long textStart, long textEnd, Set<Long> used) {
+public record PadArea(List<PadGap> gaps, List<long[]> symbols, long textStart, long textEnd, Set<Long> used,
+                      List<long[]> ready) {
+    public PadArea(List<PadGap> gaps, List<long[]> symbols, long textStart, long textEnd, Set<Long> used) {
+        this(gaps, symbols, textStart, textEnd, used, List.of());
+    }
+
     /** No gap known: every site is refused a pad. */
     public static PadArea none() {
         return new PadArea(List.of(), List.of(), 0, 0, Set.of());

@@ -46,7 +46,9 @@ public final class ShortPlanner {
             checks.add(Check.fail("bytes", "the earlier patch's jump is longer than 2 bytes: only a jump as long takes"
                     + " it over whole"));
         }
-        PadFinder.Found found = new PadFinder(decoder).find(site, area);
+        long[] ready = area.ready().stream().filter(x -> x[0] - (site + 2) >= -128 && x[0] - (site + 2) <= 127)
+                .findFirst().orElse(null);
+        PadFinder.Found found = ready != null ? new PadFinder.Found(ready[0], null) : new PadFinder(decoder).find(site, area);
         long pad = found.pad();
         if (!found.ok()) {
             checks.add(Check.fail("pad", found.why()));
@@ -71,14 +73,17 @@ public final class ShortPlanner {
             checks.add(Check.fail("target", "the new function is the old one"));
         }
         // A trampoline only for a site that is otherwise fit: asking for one may map an island.
-        long slot = 0;
-        if (checks.stream().allMatch(Check::passed) && !CodeWriter.reaches(JumpKind.REL32, pad, r.target())) {
+        long slot = ready != null ? ready[1] : 0;
+        if (ready == null && checks.stream().allMatch(Check::passed) && !CodeWriter.reaches(JumpKind.REL32, pad, r.target())) {
             slot = slotNear.getAsLong();
             if (!CodeWriter.reaches(JumpKind.REL32, pad, slot)) {
                 checks.add(Check.fail("trampoline", String.format("the trampoline at %#x is out of the pad's reach", slot)));
             }
         }
-        if (found.ok()) {
+        if (ready != null) {
+            checks.add(Check.pass("pad", String.format("jmp rel32 at %#x leads to %s already (an earlier patch's pad,"
+                    + " used as it is)", pad, r.targetName())));
+        } else if (found.ok()) {
             checks.add(Check.pass("pad", String.format("jmp rel32 at %#x, in the padding after the function at %#x%s", pad,
                     gapOwner(area, pad), slot == 0 ? "" : String.format(", on to a trampoline at %#x", slot))));
         }
