@@ -69,6 +69,7 @@ static void hello(struct tfix_reply *r) {
 }
 
 static void dispatch(uint32_t op, const uint8_t *in, size_t n, struct tfix_reply *r) {
+    nostop_settle();
     switch (op) {
     case TFIX_AGENT_HELLO: hello(r); break;
     case TFIX_AGENT_READ: memory_read(in, n, r); break;
@@ -109,6 +110,7 @@ static void serve(int fd) {
         uint32_t out[2] = {(uint32_t) r.status, (uint32_t) r.length};
         int ok = full(fd, out, sizeof out, 1) == 0 && (r.length == 0 || full(fd, r.data, r.length, 1) == 0);
         free(r.data);
+        nostop_settle(); /* a write left the SIGTRAP handler installed: put the program's back as soon as it can */
         if (!ok) {
             return;
         }

@@ -24,8 +24,10 @@
  *
  * Putting the program's SIGTRAP action back: a thread can have executed an int3 and still be inside the kernel's
  * trap path, its signal not yet queued. Such a thread is runnable (it never sleeps there). The action is put back
- * only once every thread has been seen asleep, or has run 1 ms of CPU time since the last barrier (it is then long
- * past the trap), or has gone; until then (2 s at most) the handler stays, passing on every SIGTRAP that is not ours.
+ * only once every thread has been seen asleep, or has run 100 us of its own CPU time since the last barrier (the
+ * trap path takes a few us: it is then past it, in our handler or out of it), or has gone; until then (10 s at most)
+ * the handler stays, passing on every SIGTRAP that is not ours, and the control thread tries again after its reply
+ * and before every request (nostop_settle).
  *
  * Between the first int3 and the last barrier the control thread calls no libc function (raw system calls only): it
  * must not run code that a site being written may lie in.
@@ -208,7 +210,7 @@ static int await_quiet(void) {
                 continue;
             }
             char s = state_of(tids[i]);
-            if (s != 'R' || runtime_ns(tids[i]) >= ran[i] + 1000000u) {
+            if (s != 'R' || runtime_ns(tids[i]) >= ran[i] + 100000u) {
                 tids[i] = 0;
                 left--;
             }
@@ -217,10 +219,19 @@ static int await_quiet(void) {
             return 0;
         }
         clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec - start.tv_sec >= 2) {
+        if (now.tv_sec - start.tv_sec >= 10) {
             return -1;
         }
         nanosleep(&pause, NULL);
+    }
+}
+
+/* Puts the program's SIGTRAP action back if a write left the agent's handler installed (threads were slow to
+ * show they were past the trap path): called before every request. */
+void nostop_settle(void) {
+    if (trap_installed && atomic_load(&trap_inside) == 0 && await_quiet() == 0) {
+        sigaction(SIGTRAP, &program_trap, NULL);
+        trap_installed = 0;
     }
 }
 
