@@ -61,7 +61,7 @@ struct two {
 static struct two sites[MAX_SITES];
 static _Atomic uint32_t site_count;
 /* 1 while a batch is being written: threads trapped at a site wait; 0 once every site is whole. */
-static _Atomic int trap_holding, trap_inside;
+static _Atomic int trap_holding, trap_inside, trapped;
 static struct sigaction program_trap;
 static int trap_installed, barrier_state; /* 0 unknown, 1 registered, -1 unavailable */
 
@@ -116,6 +116,7 @@ static void on_trap(int sig, siginfo_t *info, void *context) {
     }
     int saved = errno;
     atomic_fetch_add(&trap_inside, 1);
+    atomic_fetch_add(&trapped, 1);
     while (atomic_load(&trap_holding)) {
         syscall(SYS_futex, (int *) &trap_holding, FUTEX_WAIT_PRIVATE, 1, NULL, NULL, 0);
     }
@@ -293,6 +294,7 @@ void nostop_write(const uint8_t *in, size_t n, struct tfix_reply *r) {
         trap_installed = 1;
     }
     atomic_store(&trap_holding, 1);
+    atomic_store(&trapped, 0);
     atomic_store(&site_count, count);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -310,7 +312,9 @@ void nostop_write(const uint8_t *in, size_t n, struct tfix_reply *r) {
     }
     uint64_t ns = (uint64_t) (t1.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t) (t1.tv_nsec - t0.tv_nsec);
     if (wrote) {
+        uint32_t met = (uint32_t) atomic_load(&trapped); /* threads that met an int3 of this batch and waited */
         reply_add(r, &ns, 8);
+        reply_add(r, &met, 4);
     } else if (whole) {
         reply_fail(r, EIO, "writing or reading back the 2 bytes at %#lx failed; every site rolled back",
                 (unsigned long) sites[failed].address);

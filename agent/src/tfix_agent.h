@@ -33,7 +33,8 @@
  *       threads released.
  *   THREADS     ()                                 -> text, one line a thread: "tid state"
  *   NOSTOP_WRITE u32 count, count x (u64 address, u32 length = 2, before[2], after[2])
- *                                                  -> u64 nanoseconds from the first int3 to the last barrier
+ *                                                  -> u64 nanoseconds from the first int3 to the last barrier,
+ *                                                     u32 threads that met an int3 and waited in the handler
  *       No thread is stopped or signalled: for 2-byte sites (even addresses) inside a function's first instruction,
  *       the bytes change int3-first with membarrier SYNC_CORE barriers between the steps, threads that hit an int3
  *       meanwhile wait in a SIGTRAP handler installed for the window only (nostop_write.c says why this is sound).

@@ -3,6 +3,7 @@ package tfix.engine.patch;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.function.LongSupplier;
 
 import tfix.engine.x86.CodeWriter;
@@ -36,6 +37,10 @@ public final class ShortPlanner {
             checks.add(Check.fail(ShortJump.CHECK, String.format("the first instruction at %#x is %s: a 2-byte write there could"
                     + " meet a thread between its bytes", site, first.isEmpty() ? "undecodable" : firstSize + " byte long ("
                     + text(first.get(0)) + ")")));
+        } else if (Set.of("syscall", "sysenter", "int", "int1", "into").contains(first.get(0).mnemonic())) {
+            // A call interrupted there restarts at the site (rip - 2): it would meet the new jump, not the call.
+            checks.add(Check.fail(ShortJump.CHECK, String.format("the first instruction at %#x is a system call (%s):"
+                    + " an interrupted call restarts at the site", site, text(first.get(0)))));
         } else if ((site & 1) != 0) {
             checks.add(Check.fail(ShortJump.CHECK, String.format("the site %#x is odd", site)));
         } else {

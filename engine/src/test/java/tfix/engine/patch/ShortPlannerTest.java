@@ -94,6 +94,14 @@ class ShortPlannerTest {
     }
 
     @Test
+    void aFirstInstructionThatIsASystemCallIsRefused() {
+        // syscall; ret: a call interrupted there restarts at rip - 2, the site
+        SitePlan p = plan(hex("0f05 c3 90"), ENTRY, 0x402000, area(gapBefore(PADDING, List.of()), SYMBOLS, Set.of()));
+        assertFalse(p.ok());
+        assertTrue(p.failures().get(0).detail().contains("is a system call (syscall)"), p.describe());
+    }
+
+    @Test
     void anOddSiteIsRefused() {
         SitePlan p = plan(HOT, ENTRY + 1, 0x402000, area(gapBefore(PADDING, List.of()), SYMBOLS, Set.of()));
         assertFalse(p.ok());
