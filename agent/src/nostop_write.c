@@ -236,6 +236,30 @@ void nostop_settle(void) {
     }
 }
 
+/* A thread with SIGTRAP blocked that met an int3 would be killed: the kernel forces a blocked trap signal to its
+ * default action. The tid of the first such thread, or 0. A program that blocks every signal in its threads (to
+ * take them with sigwait) is written with the stop instead. */
+static int blocks_trap(void) {
+    int self = (int) syscall(SYS_gettid), found = 0;
+    DIR *d = opendir("/proc/self/task");
+    for (struct dirent *e; d && (e = readdir(d)) != NULL && found == 0;) {
+        char path[64], text[4096];
+        int tid = atoi(e->d_name);
+        snprintf(path, sizeof path, "/proc/self/task/%d/status", tid);
+        if (tid <= 0 || tid == self || read_small_file(path, text, sizeof text) < 0) {
+            continue;
+        }
+        const char *blk = strstr(text, "\nSigBlk:");
+        if (blk != NULL && (strtoull(blk + 8, NULL, 16) & (1ull << (SIGTRAP - 1))) != 0) {
+            found = tid;
+        }
+    }
+    if (d) {
+        closedir(d);
+    }
+    return found;
+}
+
 static int parse(const uint8_t *in, size_t n, uint32_t *count, struct tfix_reply *r) {
     if (n < 4) {
         return reply_fail(r, EINVAL, "NOSTOP_WRITE payload is malformed");
@@ -282,6 +306,11 @@ void nostop_write(const uint8_t *in, size_t n, struct tfix_reply *r) {
         }
         reply_fail(r, EAGAIN, "the bytes at %#lx changed since they were checked; nothing was changed",
                 (unsigned long) sites[i].address);
+        return;
+    }
+    int blocking = blocks_trap();
+    if (blocking != 0) {
+        reply_fail(r, ENOTSUP, "thread %d blocks SIGTRAP: an int3 would kill it; nothing was changed", blocking);
         return;
     }
     if (!trap_installed) {

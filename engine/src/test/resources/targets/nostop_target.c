@@ -2,7 +2,7 @@
  * starts with an 8-byte instruction and follows a short function whose padding can hold a pad. Eight threads call
  * hot() and hot2() in a tight loop and check every answer is the old or the new one; threads loop on epoll_wait,
  * poll, select and nanosleep with 1 ms time-outs and count any EINTR; with "traps", a thread raises SIGTRAP in a
- * loop into the program's own handler. Anything wrong prints a line starting "BAD"; every 20 ms the main thread
+ * loop into the program's own handler; with "blocktrap", one of the eight blocks SIGTRAP. Anything wrong prints a line starting "BAD"; every 20 ms the main thread
  * prints "tick N hot=H hot2=H2 eintr=E traps=T trapown=0|1". */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -40,7 +40,12 @@ __attribute__((noinline)) int hot2(int x) {
 }
 
 static void *worker(void *arg) {
-    (void)arg;
+    if (arg != NULL) { /* a thread that blocks SIGTRAP, as programs that take every signal with sigwait do */
+        sigset_t trap;
+        sigemptyset(&trap);
+        sigaddset(&trap, SIGTRAP);
+        pthread_sigmask(SIG_BLOCK, &trap, NULL);
+    }
     for (int i = 0;; i++) {
         int x = i & 0xffff, r = hot(x), r2 = hot2(x);
         if (r != x + 1 && r != x + 2) printf("BAD result %d for %d\n", r, x);
@@ -106,7 +111,8 @@ int main(int argc, char **argv) {
         pthread_create(&t, NULL, trapper, NULL);
     }
     for (long kind = 0; kind < 4; kind++) pthread_create(&t, NULL, waiter, (void *) kind);
-    for (int i = 0; i < 8; i++) pthread_create(&t, NULL, worker, NULL);
+    int blocker = argc > 1 && strcmp(argv[1], "blocktrap") == 0;
+    for (int i = 0; i < 8; i++) pthread_create(&t, NULL, worker, blocker && i == 0 ? (void *) 1 : NULL);
     printf("ready pid=%d\n", getpid());
     for (long tick = 0;; tick++) {
         struct timespec req = {0, 20 * 1000000L};

@@ -15,6 +15,8 @@ import tfix.engine.sys.Native;
 public final class AgentClient implements AutoCloseable {
     static final int HELLO = 1, READ = 2, WRITE = 3, MAPS = 4, CALL = 5, STOP_WRITE = 6, THREADS = 7, NOSTOP_WRITE = 8;
     static final int BUSY = 100000;
+    /** The agent's answer when it declines a write without a stop, nothing changed. */
+    private static final int ENOTSUP = 95;
     private final AgentSocket socket;
     private final int pid;
     /** Whether the agent writes 2-byte entry jumps with no thread stopped (its HELLO says nostop=1). */
@@ -147,7 +149,8 @@ public final class AgentClient implements AutoCloseable {
     /**
      * Changes 2-byte sites, each inside one instruction, with no thread stopped or signalled (int3 first, membarrier
      * SYNC_CORE between the steps; agent/src/nostop_write.c); all or nothing, read back. Returns the nanoseconds from
-     * the first int3 to the last barrier.
+     * the first int3 to the last barrier, or -1 when the agent declines with nothing changed (a thread blocks
+     * SIGTRAP, membarrier is missing): the caller stops the threads instead.
      */
     public long writeWithoutStop(List<Change> changes) {
         ByteBuffer b = le(4 + 16 * changes.size()).putInt(changes.size());
@@ -155,6 +158,9 @@ public final class AgentClient implements AutoCloseable {
             b.putLong(c.address()).putInt(2).put(c.before(), 0, 2).put(c.after(), 0, 2);
         }
         AgentSocket.Answer a = socket.request(NOSTOP_WRITE, b.array());
+        if (a.status() == ENOTSUP) {
+            return -1;
+        }
         if (a.status() != 0) {
             throw new TfixException(Reason.UNSAFE_SITE, "process " + pid + "'s agent did not write: " + a.text());
         }

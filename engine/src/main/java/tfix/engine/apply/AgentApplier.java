@@ -44,7 +44,10 @@ public final class AgentApplier implements SiteWriter {
         List<AgentClient.Change> changes = writes.stream()
                 .map(w -> new AgentClient.Change(w.address(), w.before(), w.after())).toList();
         if (withoutStop(writes)) {
-            return Applier.Outcome.withoutStop(agent.writeWithoutStop(changes));
+            long window = agent.writeWithoutStop(changes);
+            if (window >= 0) {
+                return Applier.Outcome.withoutStop(window);
+            } // declined (a thread blocks SIGTRAP): the stop below is sound for these bytes too
         }
         long deadline = System.nanoTime() + threadTimeout.toNanos(), all = 0;
         for (int attempt = 1;; attempt++) {

@@ -88,6 +88,22 @@ class NoStopTest extends EngineTest {
     }
 
     @Test
+    void aThreadThatBlocksSigtrapMakesTheAgentStopTheThreadsInstead() throws Exception {
+        // An int3 met with SIGTRAP blocked would kill the process (the kernel forces the default action).
+        try (RunningTarget t = AgentTargets.start("tick 0 ", EXE, List.of(), "blocktrap")) {
+            try (TfixSession s = attach(t, Via.AGENT)) {
+                Results.Replaced r = s.replace("hot", null, "hot_v2", PATCH);
+                assertTrue(r.stopped().startsWith("target stopped"), r.toString());
+                tick(t, "3");
+                assertEquals(1, s.revertAll().patches().size());
+            }
+            tick(t, "2");
+            assertTrue(t.alive());
+            assertEquals(List.of(), t.output().stream().filter(l -> l.startsWith("BAD result")).toList());
+        }
+    }
+
+    @Test
     void aTransactionOfTwoSitesSwitchesThemTogetherAndAPlanSaysWhichWrite() throws Exception {
         try (RunningTarget t = AgentTargets.start("tick 0 ", EXE, List.of())) {
             List<ReplaceSpec> specs = List.of(ReplaceSpec.of("hot", "hot_v2", PATCH), ReplaceSpec.of("hot2", "hot2_v2", PATCH));
