@@ -63,11 +63,13 @@ static int full(int fd, void *buf, size_t n, int writing) {
 static void hello(struct tfix_reply *r) {
     char line[128];
     const char *sig = getenv("TFIX_AGENT_SIGNAL");
-    int n = snprintf(line, sizeof line, "tfix-agent 1 pid=%d signal=%s", getpid(), sig ? sig : "auto");
+    int n = snprintf(line, sizeof line, "tfix-agent 1 pid=%d signal=%s nostop=%d", getpid(), sig ? sig : "auto",
+            nostop_available());
     reply_add(r, line, (size_t) n);
 }
 
 static void dispatch(uint32_t op, const uint8_t *in, size_t n, struct tfix_reply *r) {
+    nostop_settle();
     switch (op) {
     case TFIX_AGENT_HELLO: hello(r); break;
     case TFIX_AGENT_READ: memory_read(in, n, r); break;
@@ -76,6 +78,7 @@ static void dispatch(uint32_t op, const uint8_t *in, size_t n, struct tfix_reply
     case TFIX_AGENT_CALL: call_function(in, n, r); break;
     case TFIX_AGENT_STOP_WRITE: stop_and_write(in, n, r); break;
     case TFIX_AGENT_THREADS: threads_list(r); break;
+    case TFIX_AGENT_NOSTOP_WRITE: nostop_write(in, n, r); break;
     default: reply_fail(r, EINVAL, "unknown operation %u", op);
     }
 }
@@ -107,6 +110,7 @@ static void serve(int fd) {
         uint32_t out[2] = {(uint32_t) r.status, (uint32_t) r.length};
         int ok = full(fd, out, sizeof out, 1) == 0 && (r.length == 0 || full(fd, r.data, r.length, 1) == 0);
         free(r.data);
+        nostop_settle(); /* a write left the SIGTRAP handler installed: put the program's back as soon as it can */
         if (!ok) {
             return;
         }

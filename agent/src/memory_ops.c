@@ -12,7 +12,7 @@
 
 static int mem_fd = -1;
 
-static int mem(void) {
+int memory_fd(void) {
     if (mem_fd < 0) {
         mem_fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
     }
@@ -22,7 +22,7 @@ static int mem(void) {
 int memory_pread(uint64_t address, void *out, size_t n) {
     size_t done = 0;
     while (done < n) {
-        ssize_t got = pread(mem(), (uint8_t *) out + done, n - done, (off_t) (address + done));
+        ssize_t got = pread(memory_fd(), (uint8_t *) out + done, n - done, (off_t) (address + done));
         if (got < 0 && errno == EINTR) {
             continue;
         }
@@ -36,7 +36,7 @@ int memory_pread(uint64_t address, void *out, size_t n) {
 
 /* One pwrite for the whole range, so no stopped thread sees a site half-written. */
 int memory_pwrite(uint64_t address, const void *bytes, size_t n) {
-    ssize_t put = pwrite(mem(), bytes, n, (off_t) address);
+    ssize_t put = pwrite(memory_fd(), bytes, n, (off_t) address);
     return put == (ssize_t) n ? 0 : put < 0 ? errno : EIO;
 }
 

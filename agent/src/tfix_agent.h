@@ -11,7 +11,7 @@
  *   response: i32 status (0 = done, else an errno value or TFIX_AGENT_BUSY), u32 length, then the payload
  *             (for a non-zero status other than BUSY, the payload is one line of text saying why)
  *
- *   HELLO       ()                                 -> "tfix-agent 1 pid=<pid> signal=<n|auto>"
+ *   HELLO       ()                                 -> "tfix-agent 1 pid=<pid> signal=<n|auto> nostop=<0|1>"
  *   READ        u64 address, u32 length            -> the bytes (pread of /proc/self/mem)
  *   WRITE       u64 address, bytes                 -> ()  (pwrite of /proc/self/mem: writes read-only code pages
  *                                                      without mprotect, as tfix does from outside)
@@ -32,6 +32,14 @@
  *       bytes are still `before`, or already `after`), written, read back (rolled back on a difference), and the
  *       threads released.
  *   THREADS     ()                                 -> text, one line a thread: "tid state"
+ *   NOSTOP_WRITE u32 count, count x (u64 address, u32 length = 2, before[2], after[2])
+ *                                                  -> u64 nanoseconds from the first int3 to the last barrier,
+ *                                                     u32 threads that met an int3 and waited in the handler
+ *       No thread is stopped or signalled: for 2-byte sites (even addresses) inside a function's first instruction,
+ *       the bytes change int3-first with membarrier SYNC_CORE barriers between the steps, threads that hit an int3
+ *       meanwhile wait in a SIGTRAP handler installed for the window only (nostop_write.c says why this is sound).
+ *       HELLO says "nostop=1" when the kernel offers the barrier. This closes, for such sites, the race STOP_WRITE
+ *       keeps: a thread entering nanosleep/epoll_wait between the agent's /proc read and its signal sees EINTR.
  *
  * With TFIX_AGENT_DIR set, the control thread waits in poll(2) on the socket and an inotify watch of that folder:
  * NAME.so dropped there is applied from its fix table, NAME.revert reverts it, NAME.result says how (fix_folder.c).
@@ -50,6 +58,7 @@ enum tfix_agent_op {
     TFIX_AGENT_CALL = 5,
     TFIX_AGENT_STOP_WRITE = 6,
     TFIX_AGENT_THREADS = 7,
+    TFIX_AGENT_NOSTOP_WRITE = 8,
 };
 
 #define TFIX_AGENT_BUSY 100000
@@ -73,12 +82,18 @@ int memory_pread(uint64_t address, void *out, size_t n);
 int memory_pwrite(uint64_t address, const void *bytes, size_t n);
 void threads_list(struct tfix_reply *r);
 int read_small_file(const char *path, char *out, size_t size);
+int memory_fd(void);
 
 /* calls.c */
 void call_function(const uint8_t *in, size_t n, struct tfix_reply *r);
 
 /* safe_points.c */
 void stop_and_write(const uint8_t *in, size_t n, struct tfix_reply *r);
+
+/* nostop_write.c: 2-byte entry jumps written with no thread stopped */
+int nostop_available(void);
+void nostop_settle(void);
+void nostop_write(const uint8_t *in, size_t n, struct tfix_reply *r);
 
 /* record.c: the patch record tfix keeps in the process */
 const char *record_text(size_t *used, uint64_t *capacity, uint8_t **base, const char **why);

@@ -59,6 +59,11 @@ final class AgentRoute implements Route {
     }
 
     @Override
+    public boolean writesWithoutStop() {
+        return agent.nostop();
+    }
+
+    @Override
     public ThreadStops stops() {
         return new ThreadStops() {
             @Override

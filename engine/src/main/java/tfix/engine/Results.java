@@ -22,6 +22,11 @@ public final class Results {
     /** A replace: the plan, whether anything changed, and the target's stop (freeze) time. */
     public record Replaced(SitePlan plan, boolean alreadyApplied, boolean libraryLoaded, double loadMillis,
                            double freezeMillis, Applier.Phases phases) {
+        /** How the write went for the target's threads. */
+        public String stopped() {
+            return stoppedText(freezeMillis, phases);
+        }
+
         @Override
         public String toString() {
             if (alreadyApplied) {
@@ -33,13 +38,22 @@ public final class Results {
                         Printable.of(plan.targetName()), fileName(plan.targetModule()), plan.jumpLabel(), freezeMillis,
                         libraryLoaded ? String.format(" (patch loaded by one thread in %.3f ms)", loadMillis) : "");
             }
-            return String.format("replaced %s with %s from %s: %s, %d bytes at %#x%s; target stopped %.3f ms%s",
+            return String.format("replaced %s with %s from %s: %s, %d bytes at %#x%s; %s%s",
                     Printable.of(plan.function()), Printable.of(plan.targetName()), fileName(plan.targetModule()), plan.jumpLabel(),
                     plan.length(), plan.site(), plan.copy() == null ? "" : String.format("; original copy at %#x (in %s)",
-                            plan.copy().address(), Printable.of(plan.copy().variable())), freezeMillis,
+                            plan.copy().address(), Printable.of(plan.copy().variable())), stopped(),
                     libraryLoaded ? String.format(" (patch loaded by one thread in %.3f ms)", loadMillis) : "")
                     + plan.checks().stream().filter(c -> c.name().equals(CloneCheck.NAME)).map(c -> "\n  " + c).findFirst().orElse("");
         }
+    }
+
+    /** "target stopped 0.120 ms", or for a write that stopped no thread, how long its int3s were in place. */
+    static String stoppedText(double freezeMillis, Applier.Phases phases) {
+        if (freezeMillis == 0 && phases != null && phases.stopNanos() == 0 && phases.writeNanos() > 0) {
+            return String.format("no thread stopped (write without stopping threads: int3 window %.3f ms)",
+                    phases.writeNanos() / 1e6);
+        }
+        return String.format("target stopped %.3f ms", freezeMillis);
     }
 
     /** What each prepared replacement came to, {@code written} in one stop (null when every one was in place). */

@@ -31,6 +31,11 @@ interface Route {
 
     ThreadStops stops();
 
+    /** Whether its writer can change 2-byte entry jumps with no thread stopped (then plans prefer that shape). */
+    default boolean writesWithoutStop() {
+        return false;
+    }
+
     /** Lets the process go: {@code last} runs first while the route still reaches the process, then it is released. */
     void release(Runnable last);
 }

@@ -156,7 +156,10 @@ public final class TfixSession implements AutoCloseable {
 
     /** Plans without changing anything (no patch loaded: it is planned far away, showing the longest jump). */
     public List<SitePlan> plan(List<ReplaceSpec> specs) {
-        return exclusive(() -> preparer.planAll(specs));
+        return exclusive(() -> {
+            writeShape();
+            return preparer.planAll(specs);
+        });
     }
 
     public String describe(SitePlan plan) {
@@ -166,6 +169,7 @@ public final class TfixSession implements AutoCloseable {
     private List<Results.Replaced> write(List<ReplaceSpec> specs, boolean asTransaction) {
         return exclusive(() -> {
             preparer.startWrite(specs);
+            writeShape();
             List<Prepared> ready = new ArrayList<>();
             try (Phases.Span s = Phases.start("preload checks (plan far away)")) {
                 new PreloadChecks(preparer, new Planner(engine.decoder()), this::applier).run(specs, asTransaction);
@@ -205,6 +209,12 @@ public final class TfixSession implements AutoCloseable {
     /** Runs a read-only view of the process (disas, symbols, maps, threads, peek) on the tracer thread. */
     public <T> T inspect(Function<Inspector, T> view) {
         return exclusive(() -> view.apply(target.inspector()));
+    }
+
+    /** Plans take the shape the route writes without a stop, unless something needs the stop. */
+    private void writeShape() {
+        boolean can = route.writesWithoutStop();
+        preparer.writeWithoutStop(can && !stackCheck, can && stackCheck ? "safety 'stack' reads the stacks, in a stop" : null);
     }
 
     private SiteWriter applier() {

@@ -13,10 +13,14 @@ import tfix.engine.sys.Native;
 
 /** The operations of a process's agent, one method each (see {@code agent/src/tfix_agent.h}). */
 public final class AgentClient implements AutoCloseable {
-    static final int HELLO = 1, READ = 2, WRITE = 3, MAPS = 4, CALL = 5, STOP_WRITE = 6, THREADS = 7;
+    static final int HELLO = 1, READ = 2, WRITE = 3, MAPS = 4, CALL = 5, STOP_WRITE = 6, THREADS = 7, NOSTOP_WRITE = 8;
     static final int BUSY = 100000;
+    /** The agent's answer when it declines a write without a stop, nothing changed. */
+    private static final int ENOTSUP = 95;
     private final AgentSocket socket;
     private final int pid;
+    /** Whether the agent writes 2-byte entry jumps with no thread stopped (its HELLO says nostop=1). */
+    private boolean nostop;
 
     private AgentClient(AgentSocket socket, int pid) {
         this.socket = socket;
@@ -36,6 +40,7 @@ public final class AgentClient implements AutoCloseable {
                 throw new TfixException(Reason.TARGET_REFUSED, "process " + pid + "'s agent speaks another protocol ("
                         + hello + "): use the libtfix-agent.so of this tfix (tfix agent --path)");
             }
+            c.nostop = (" " + hello + " ").contains(" nostop=1 ");
             return Optional.of(c);
         } catch (TfixException e) {
             c.close();
@@ -134,6 +139,32 @@ public final class AgentClient implements AutoCloseable {
                     "process " + pid + "'s agent did not write: " + a.text());
         }
         return new Stopped(r.getInt(), r.getInt(), r.getLong());
+    }
+
+    /** Whether {@link #writeWithoutStop} is available (the kernel offers membarrier SYNC_CORE, the agent knows how). */
+    public boolean nostop() {
+        return nostop;
+    }
+
+    /**
+     * Changes 2-byte sites, each inside one instruction, with no thread stopped or signalled (int3 first, membarrier
+     * SYNC_CORE between the steps; agent/src/nostop_write.c); all or nothing, read back. Returns the nanoseconds from
+     * the first int3 to the last barrier, or -1 when the agent declines with nothing changed (a thread blocks
+     * SIGTRAP, membarrier is missing): the caller stops the threads instead.
+     */
+    public long writeWithoutStop(List<Change> changes) {
+        ByteBuffer b = le(4 + 16 * changes.size()).putInt(changes.size());
+        for (Change c : changes) {
+            b.putLong(c.address()).putInt(2).put(c.before(), 0, 2).put(c.after(), 0, 2);
+        }
+        AgentSocket.Answer a = socket.request(NOSTOP_WRITE, b.array());
+        if (a.status() == ENOTSUP) {
+            return -1;
+        }
+        if (a.status() != 0) {
+            throw new TfixException(Reason.UNSAFE_SITE, "process " + pid + "'s agent did not write: " + a.text());
+        }
+        return ByteBuffer.wrap(a.payload()).order(ByteOrder.LITTLE_ENDIAN).getLong();
     }
 
     /** One line a thread, "tid state", as the agent reads /proc/self/task. */

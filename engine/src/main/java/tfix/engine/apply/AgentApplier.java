@@ -12,8 +12,9 @@ import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 
 /**
- * Writes patch sites through the process's agent: it brings the threads running user code to a safe point with a
- * signal, reads where the others wait in the kernel, refuses while any is inside (or returns into) the bytes to
+ * Writes patch sites through the process's agent. 2-byte entry jumps inside a first instruction are written with no
+ * thread stopped ({@link AgentClient#writeWithoutStop}). Otherwise the agent brings the threads running user code
+ * to a safe point with a signal (a thread entering a system call at that instant may then see EINTR), reads where the others wait in the kernel, refuses while any is inside (or returns into) the bytes to
  * change, writes, reads back and releases them. Here, as in the {@link Applier}, a busy thread is waited for (the
  * process runs meanwhile) up to the thread time-out, then named.
  */
@@ -42,6 +43,12 @@ public final class AgentApplier implements SiteWriter {
         }
         List<AgentClient.Change> changes = writes.stream()
                 .map(w -> new AgentClient.Change(w.address(), w.before(), w.after())).toList();
+        if (withoutStop(writes)) {
+            long window = agent.writeWithoutStop(changes);
+            if (window >= 0) {
+                return Applier.Outcome.withoutStop(window);
+            } // declined (a thread blocks SIGTRAP): the stop below is sound for these bytes too
+        }
         long deadline = System.nanoTime() + threadTimeout.toNanos(), all = 0;
         for (int attempt = 1;; attempt++) {
             long start = System.nanoTime();
@@ -64,6 +71,16 @@ public final class AgentApplier implements SiteWriter {
             }
             LockSupport.parkNanos(Math.min(2_000_000L, 50_000L * attempt));
         }
+    }
+
+    /**
+     * Whether the agent can write these with no thread stopped: every one is 2 bytes inside one instruction (no
+     * thread can be between them, no return address points between them), and safety 'stack' is not asked for
+     * (it needs the stacks, read only in a stop).
+     */
+    private boolean withoutStop(List<Write> writes) {
+        return agent.nostop() && !stackCheck && writes.stream().allMatch(w -> w.inOneInstruction() && w.length() == 2
+                && (w.address() & 1) == 0);
     }
 
     /** The write's own stop checks every thread; a patch is loaded first (the agent stops nothing to look). */

@@ -68,6 +68,15 @@ public final class Applier implements SiteWriter {
         public double freezeMillis() {
             return freezeNanos / 1e6;
         }
+
+        /** A write that stopped no thread ({@code attempts} 0): the int3 window's length is its write phase. */
+        public static Outcome withoutStop(long windowNanos) {
+            return new Outcome(0, 0, 0, new Phases(0, 0, windowNanos, 0));
+        }
+
+        public boolean stoppedThreads() {
+            return attempts > 0;
+        }
     }
 
     /** {@code stackCheck}: also refuse while a thread has an old function on its stack (replacements only). */

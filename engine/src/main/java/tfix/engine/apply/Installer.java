@@ -11,6 +11,7 @@ import tfix.engine.failure.TfixException;
 import tfix.engine.patch.OriginalCopies;
 import tfix.engine.patch.CallerSite;
 import tfix.engine.patch.Planner;
+import tfix.engine.patch.ShortJump;
 import tfix.engine.patch.SitePlan;
 import tfix.engine.prepare.Prepared;
 import tfix.engine.process.Maps;
@@ -62,6 +63,7 @@ public final class Installer {
                 }
             }
         }
+        PadWriter.write(todo, memory, book, libc);
         List<AppliedPatch> superseded = todo.stream().map(Prepared::supersedes).filter(Objects::nonNull).toList();
         try {
             return book.applying(entries, writes.stream().map(Write::before).toList(), superseded,
@@ -125,6 +127,16 @@ public final class Installer {
         // Bytes that are not executable are a copy of the code (a file mapped again to be read), not the code that runs.
         boolean runs = maps.find(p.site()).map(MemoryMap::executable).orElse(false);
         return new ReadBack(now, runs && Arrays.equals(now, p.patch())
-                && Arrays.equals(memory.read(p.trampoline(), slot.length), slot));
+                && Arrays.equals(memory.read(p.trampoline(), slot.length), slot) && padInPlace(memory, p));
+    }
+
+    /** A 2-byte entry jump's pad holds its jump on (a jump of another shape has none). */
+    private static boolean padInPlace(ProcMemory memory, AppliedPatch p) {
+        long pad = ShortJump.isShort(p.patch()) ? ShortJump.pad(p.site(), p.patch()) : 0;
+        if (pad == 0 || pad == p.target()) {
+            return true;
+        }
+        byte[] code = ShortJump.padCode(pad, ShortJump.padTarget(p.trampoline(), p.target()));
+        return Arrays.equals(memory.read(pad, code.length), code);
     }
 }

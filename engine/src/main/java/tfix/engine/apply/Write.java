@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import tfix.engine.patch.Planner;
+import tfix.engine.patch.ShortJump;
 import tfix.engine.patch.SitePlan;
 import tfix.engine.record.AppliedPatch;
 import tfix.engine.record.SiteKind;
@@ -14,9 +15,16 @@ import tfix.engine.record.SiteKind;
  * thread checks; {@code replacing}: the old function's code goes out of use (a replace,
  * not a revert), so {@code safety 'stack'} applies. {@code data}: an import slot, not code: no thread
  * executes it, but none may be inside the dynamic loader, which could bind the slot after tfix wrote it.
+ * {@code inOneInstruction}: 2 bytes that lie inside one instruction before the write (a {@link ShortJump} planned
+ * over a first instruction of 2 bytes or more, or such a jump taken out): the agent may write them with no stop.
  */
 public record Write(String function, long address, byte[] before, byte[] after, long entry, long functionSize,
-                    boolean replacing, boolean data) {
+                    boolean replacing, boolean data, boolean inOneInstruction) {
+
+    public Write(String function, long address, byte[] before, byte[] after, long entry, long functionSize,
+                 boolean replacing, boolean data) {
+        this(function, address, before, after, entry, functionSize, replacing, data, false);
+    }
 
     public Write(String function, long address, byte[] before, byte[] after, long entry, long functionSize,
                  boolean replacing) {
@@ -26,7 +34,7 @@ public record Write(String function, long address, byte[] before, byte[] after, 
     /** The jump of a plan over the original code. */
     public static Write installing(SitePlan p) {
         return new Write(p.function(), p.site(), p.original(), p.patch(), p.entry(), p.functionSize(), true,
-                p.importSlot() != null);
+                p.importSlot() != null, ShortJump.planned(p));
     }
 
     /**
@@ -47,7 +55,7 @@ public record Write(String function, long address, byte[] before, byte[] after, 
     /** The jump of a plan over an earlier patch's jump at the same site, in one write. */
     public static Write takingOver(SitePlan p, byte[] earlierJump) {
         return new Write(p.function(), p.site(), Planner.expectedOver(earlierJump, p.original()), p.patch(), p.entry(),
-                p.functionSize(), true, p.importSlot() != null);
+                p.functionSize(), true, p.importSlot() != null, ShortJump.planned(p));
     }
 
     /**
@@ -61,7 +69,9 @@ public record Write(String function, long address, byte[] before, byte[] after, 
 
     /** The original code back over a recorded patch's jump. */
     public static Write undoing(AppliedPatch p) {
-        return new Write(p.function(), p.site(), p.patch(), p.original(), p.entry(), 0, false, p.kind() == SiteKind.IMPORT);
+        // A 2-byte jmp rel8 is one instruction: no thread can be between its bytes, whatever the original was.
+        return new Write(p.function(), p.site(), p.patch(), p.original(), p.entry(), 0, false, p.kind() == SiteKind.IMPORT,
+                p.kind() == SiteKind.JUMP && ShortJump.isShort(p.patch()) && (p.site() & 1) == 0);
     }
 
     public int length() {

@@ -50,6 +50,10 @@ public record SitePlan(String function, String module, long entry, long function
         if (callers != null) {
             return "through its " + callers.summary();
         }
+        if (ShortJump.planned(this)) {
+            return String.format("%s to a pad at %#x (%s there%s)", kind.label(), ShortJump.pad(site, patch),
+                    JumpKind.REL32.label(), trampoline == 0 ? "" : String.format(", on to a trampoline at %#x", trampoline));
+        }
         return trampoline == 0 ? kind.label()
                 : String.format("%s to a trampoline at %#x (%s there)", kind.label(), trampoline, JumpKind.ABS64.label());
     }

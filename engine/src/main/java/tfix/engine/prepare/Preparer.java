@@ -26,6 +26,8 @@ import tfix.engine.patch.JumpChoice;
 import tfix.engine.patch.Planner;
 import tfix.engine.patch.ReplaceSpec;
 import tfix.engine.patch.SitePlan;
+import tfix.engine.patch.ShortJump;
+import tfix.engine.patch.ShortPlanner;
 import tfix.engine.patch.SiteRequest;
 import tfix.engine.process.MemoryMap;
 import tfix.engine.process.ProcMemory;
@@ -54,6 +56,10 @@ public final class Preparer {
     private final ImportPreparer imports;
     /** Patch files whose carried build-id pin has been checked in this session. */
     private final Set<String> pinsChecked = new HashSet<>();
+    /** Whether the route writes 2-byte entry jumps with no thread stopped, and nothing asks for a stop. */
+    private boolean withoutStop;
+    /** Why a route that could write without a stop will not this time (safety 'stack'), or null. */
+    private String stopWhy;
     /** Direct branches of every module, kept by the engine across sessions. */
     private final BranchIndexCache branchIndexes;
     /** Every replacement of the write (or plan) being prepared: a clone replaced among them is covered. */
@@ -101,6 +107,12 @@ public final class Preparer {
         replacedToo = null;
     }
 
+    /** Plans prefer the 2-byte jump to a pad that the route can write with no thread stopped ({@link ShortPlanner}). */
+    public void writeWithoutStop(boolean on, String whyNot) {
+        withoutStop = on;
+        stopWhy = whyNot;
+    }
+
     /** Plans every replacement of a plan block (each knowing the others), loading nothing. */
     public List<SitePlan> planAll(List<ReplaceSpec> specs) {
         sources.newWrite();
@@ -145,7 +157,7 @@ public final class Preparer {
             Check link = new LinkForecast(process.pid(), target.symbols().modules(), elfCache).check(patch, patchImage);
         t.lap("link forecast");
             FunctionRef far = unloaded(patch, patchImage).resolve(spec.newName(), null, Set.of());
-            SitePlan farPlan = withClones(OriginalVariable.withCopy(resolved.noted(plan(old, far, existing, JumpChoice::hypotheticalSlot)),
+            SitePlan farPlan = withClones(OriginalVariable.withCopy(resolved.noted(plan(old, far, existing, JumpChoice::hypotheticalSlot, true)),
                     spec.original(), variable, far.module().bias(), decoder, n -> OriginalVariable.hypotheticalPlace(old.address())),
                     clones);
         t.lap("far plan");
@@ -163,7 +175,7 @@ public final class Preparer {
         FunctionRef fresh = target.symbols().resolve(spec.newName(), module, Set.of());
         SitePlan plan = resolved.noted(plan(old, fresh, existing, near -> planOnly
                 ? JumpChoice.hypotheticalSlot(near)
-                : TrampolineIslands.slotNear(near, target.book(), target.libc(), slotsTaken)));
+                : TrampolineIslands.slotNear(near, target.book(), target.libc(), slotsTaken), planOnly));
         plan = withClones(OriginalVariable.withCopy(plan, spec.original(), variable, fresh.module().bias(), decoder, n -> planOnly
                 ? OriginalVariable.hypotheticalPlace(old.address())
                 : TrampolineIslands.roomNear(old.address(), n, target.book(), target.libc(), slotsTaken)), clones);
@@ -203,10 +215,39 @@ public final class Preparer {
      * a function refused only for want of room is planned through its callers. {@code slot} gives a trampoline
      * slot near an address.
      */
-    private SitePlan plan(FunctionRef old, FunctionRef fresh, Optional<AppliedPatch> existing, LongUnaryOperator slot) {
+    private SitePlan plan(FunctionRef old, FunctionRef fresh, Optional<AppliedPatch> existing, LongUnaryOperator slot,
+                          boolean planOnly) {
         SiteRequest request = new SiteSurvey(memory, decoder, branchIndexes)
                 .survey(old, fresh.displayName(), fresh.module().path(), fresh.address());
         AppliedPatch earlier = existing.filter(e -> e.target() != fresh.address()).orElse(null);
+        if (existing.isPresent() && earlier == null && ShortJump.isShort(existing.get().patch())) {
+            AppliedPatch e = existing.get(); // a pad jump in place, whichever route wrote it
+            return ShortPlanner.inPlace(request, e.site(), e.original(), e.patch(), e.trampoline());
+        }
+        Check stopping = null;
+        if (withoutStop) {
+            Set<Long> used = new HashSet<>(target.book().usedSlots());
+            used.addAll(slotsTaken);
+            SitePlan pad = new ShortPlanner(decoder).plan(earlier == null ? request : request.takingOver(earlier.patch()),
+                    new PadSurvey(memory, branchIndexes).survey(old, used, fresh.address()),
+                    () -> slot.applyAsLong(old.address()));
+            if (pad.ok()) {
+                if (!planOnly) {
+                    slotsTaken.add(ShortJump.pad(pad.site(), pad.patch()));
+                }
+                return pad;
+            }
+            stopping = Check.pass("write", "stopping every thread for it (no 2-byte jump without a stop: "
+                    + pad.failures().stream().map(Check::detail).collect(Collectors.joining("; ")) + ")");
+        } else if (stopWhy != null) {
+            stopping = Check.pass("write", "stopping every thread for it (" + stopWhy + ")");
+        }
+        SitePlan jump = planStopping(old, request, existing, earlier, slot);
+        return stopping == null ? jump : jump.withCheck(stopping);
+    }
+
+    private SitePlan planStopping(FunctionRef old, SiteRequest request, Optional<AppliedPatch> existing,
+                                  AppliedPatch earlier, LongUnaryOperator slot) {
         if (existing.isPresent() && earlier == null) {
             request = request.viaTrampoline(existing.get().trampoline()); // what is in place: recognised as already applied
         } else if (earlier != null) {

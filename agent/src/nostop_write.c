@@ -1,0 +1,355 @@
+/*
+ * Writing 2-byte entry jumps with no thread stopped and no signal sent (the way the kernel patches its own text,
+ * text_poke_bp), for sites where that is sound.
+ *
+ * Why no thread needs to be stopped. Each site is 2 bytes, 2-aligned, and lies inside the first instruction of a
+ * function (tfix plans this shape only when that instruction is at least 2 bytes long). So no thread can be
+ * executing between the two bytes, no branch lands on the second one, and no return address points there: the
+ * only way into the bytes is through their first one. The bytes become `jmp rel8` to a pad (a 5-byte jump in unused
+ * padding nearby, written before any of this, that no thread executes yet). Intel's rule for cross-modifying code
+ * (SDM vol. 3, 8.1.3) allows writing one byte under a running CPU if that byte is an int3, and anything else once
+ * every CPU that may run the code has executed a serialising instruction after the write:
+ * membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE) gives exactly that for every CPU of this mm. Order:
+ *   int3 on every site's first byte   -> barrier  (from now on a thread at a site traps, whole)
+ *   every site's second byte          -> barrier  (nobody can read it: the first byte traps)
+ *   every site's first byte           -> barrier  (the new instruction is whole everywhere)
+ * A thread that executes an int3 of ours meanwhile gets SIGTRAP; our handler (installed for the window only, the
+ * program's action put back exactly) parks it until every site of the batch is whole (written or rolled back), then
+ * sends it back to the site's first byte, so a batch of many sites switches for every thread at once. Every byte is
+ * read back; a difference rolls every site back by the same sequence. A revert is the same write the other way.
+ * No thread is signalled: a thread blocked in nanosleep, epoll_wait, poll or select cannot see EINTR because of us.
+ *
+ * The agent is inside the process: a tfix CLI killed mid-command cannot leave an int3 unhandled, since the agent
+ * finishes the batch or rolls it back whatever happens to its peer (the request is read whole before any byte).
+ *
+ * Putting the program's SIGTRAP action back: a thread can have executed an int3 and still be inside the kernel's
+ * trap path, its signal not yet queued. Such a thread is runnable (it never sleeps there). The action is put back
+ * only once every thread has been seen asleep, or has run 100 us of its own CPU time since the last barrier (the
+ * trap path takes a few us: it is then past it, in our handler or out of it), or has gone; until then (10 s at most)
+ * the handler stays, passing on every SIGTRAP that is not ours, and the control thread tries again after its reply
+ * and before every request (nostop_settle).
+ *
+ * Between the first int3 and the last barrier the control thread calls no libc function (raw system calls only): it
+ * must not run code that a site being written may lie in.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <linux/futex.h>
+#include <linux/membarrier.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "tfix_agent.h"
+
+#define MAX_SITES 256
+#define MAX_TASKS 4096
+#define INT3 0xcc
+
+struct two {
+    uint64_t address;
+    uint8_t before[2], after[2];
+};
+
+static struct two sites[MAX_SITES];
+static _Atomic uint32_t site_count;
+/* 1 while a batch is being written: threads trapped at a site wait; 0 once every site is whole. */
+static _Atomic int trap_holding, trap_inside, trapped;
+static struct sigaction program_trap;
+static int trap_installed, barrier_state; /* 0 unknown, 1 registered, -1 unavailable */
+
+static long raw6(long n, long a, long b, long c, long d) {
+    long ret;
+    register long r10 __asm__("r10") = d;
+    __asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
+    return ret;
+}
+
+static int barrier(void) {
+    return raw6(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0, 0) == 0 ? 0 : -1;
+}
+
+static int put(uint64_t address, const uint8_t *bytes, long n) {
+    return raw6(SYS_pwrite64, memory_fd(), (long) bytes, n, (long) address) == n ? 0 : -1;
+}
+
+static int get(uint64_t address, uint8_t *bytes, long n) {
+    return raw6(SYS_pread64, memory_fd(), (long) bytes, n, (long) address) == n ? 0 : -1;
+}
+
+/* Whether SYNC_CORE barriers can be had here (asked once, registered once). */
+int nostop_available(void) {
+    if (barrier_state == 0) {
+        long cmds = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+        barrier_state = cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE)
+                && syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0) == 0 ? 1 : -1;
+    }
+    return barrier_state == 1;
+}
+
+static void on_trap(int sig, siginfo_t *info, void *context) {
+    ucontext_t *uc = context;
+    uint64_t pc = (uint64_t) uc->uc_mcontext.gregs[REG_RIP];
+    int ours = 0;
+    if (info->si_code == SI_KERNEL) {
+        for (uint32_t i = 0, n = atomic_load(&site_count); i < n && !ours; i++) {
+            ours = sites[i].address == pc - 1;
+        }
+    }
+    if (!ours) { /* the program's own trap: its action, as if we were not here */
+        if (program_trap.sa_flags & SA_SIGINFO) {
+            program_trap.sa_sigaction(sig, info, context);
+        } else if (program_trap.sa_handler != SIG_IGN && program_trap.sa_handler != SIG_DFL) {
+            program_trap.sa_handler(sig);
+        } else if (program_trap.sa_handler == SIG_DFL) {
+            sigaction(SIGTRAP, &program_trap, NULL);
+            raise(SIGTRAP);
+        }
+        return;
+    }
+    int saved = errno;
+    atomic_fetch_add(&trap_inside, 1);
+    atomic_fetch_add(&trapped, 1);
+    while (atomic_load(&trap_holding)) {
+        syscall(SYS_futex, (int *) &trap_holding, FUTEX_WAIT_PRIVATE, 1, NULL, NULL, 0);
+    }
+    uc->uc_mcontext.gregs[REG_RIP] = (greg_t) (pc - 1); /* the site again: now a whole instruction, old or new */
+    atomic_fetch_sub(&trap_inside, 1);
+    errno = saved;
+}
+
+/* The three steps from `from` to `to` on every site; -1 (and where) when a write or a barrier failed. */
+static int switch_all(uint32_t n, int to_after, uint32_t *failed) {
+    static const uint8_t int3 = INT3;
+    for (uint32_t i = 0; i < n; i++) {
+        if (put(sites[i].address, &int3, 1) != 0) {
+            *failed = i;
+            return -1;
+        }
+    }
+    if (barrier() != 0) {
+        *failed = 0;
+        return -1;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *b = to_after ? sites[i].after : sites[i].before;
+        if (put(sites[i].address + 1, b + 1, 1) != 0) {
+            *failed = i;
+            return -1;
+        }
+    }
+    if (barrier() != 0) {
+        *failed = 0;
+        return -1;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *b = to_after ? sites[i].after : sites[i].before;
+        if (put(sites[i].address, b, 1) != 0) {
+            *failed = i;
+            return -1;
+        }
+    }
+    return barrier();
+}
+
+/* Every site holds `after` (or `before`), read back; the index of the first that does not, else -1. */
+static long differs(uint32_t n, int after) {
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t now[2];
+        const uint8_t *want = after ? sites[i].after : sites[i].before;
+        if (get(sites[i].address, now, 2) != 0 || now[0] != want[0] || now[1] != want[1]) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static uint64_t runtime_ns(int tid) {
+    char path[64], text[128];
+    snprintf(path, sizeof path, "/proc/self/task/%d/schedstat", tid);
+    return read_small_file(path, text, sizeof text) < 0 ? 0 : strtoull(text, NULL, 10);
+}
+
+static char state_of(int tid) {
+    char path[64], text[512];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+    if (read_small_file(path, text, sizeof text) < 0) {
+        return 'X';
+    }
+    const char *paren = strrchr(text, ')');
+    return paren && paren[1] && paren[2] ? paren[2] : '?';
+}
+
+/* See the header comment: 0 once no thread can still be on its way from one of our int3s into the handler. */
+static int await_quiet(void) {
+    static int tids[MAX_TASKS];
+    static uint64_t ran[MAX_TASKS];
+    int n = 0, self = (int) syscall(SYS_gettid);
+    DIR *d = opendir("/proc/self/task");
+    for (struct dirent *e; d && (e = readdir(d)) != NULL && n < MAX_TASKS;) {
+        int tid = atoi(e->d_name);
+        if (tid > 0 && tid != self) {
+            tids[n] = tid;
+            ran[n++] = runtime_ns(tid);
+        }
+    }
+    if (d) {
+        closedir(d);
+    }
+    struct timespec start, now, pause = {0, 200000};
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (int left = n;;) {
+        for (int i = 0; i < n; i++) {
+            if (tids[i] == 0) {
+                continue;
+            }
+            char s = state_of(tids[i]);
+            if (s != 'R' || runtime_ns(tids[i]) >= ran[i] + 100000u) {
+                tids[i] = 0;
+                left--;
+            }
+        }
+        if (left == 0 && atomic_load(&trap_inside) == 0) {
+            return 0;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec >= 10) {
+            return -1;
+        }
+        nanosleep(&pause, NULL);
+    }
+}
+
+/* Puts the program's SIGTRAP action back if a write left the agent's handler installed (threads were slow to
+ * show they were past the trap path): called before every request. */
+void nostop_settle(void) {
+    if (trap_installed && atomic_load(&trap_inside) == 0 && await_quiet() == 0) {
+        sigaction(SIGTRAP, &program_trap, NULL);
+        trap_installed = 0;
+    }
+}
+
+/* A thread with SIGTRAP blocked that met an int3 would be killed: the kernel forces a blocked trap signal to its
+ * default action. The tid of the first such thread, or 0. A program that blocks every signal in its threads (to
+ * take them with sigwait) is written with the stop instead. */
+static int blocks_trap(void) {
+    int self = (int) syscall(SYS_gettid), found = 0;
+    DIR *d = opendir("/proc/self/task");
+    for (struct dirent *e; d && (e = readdir(d)) != NULL && found == 0;) {
+        char path[64], text[4096];
+        int tid = atoi(e->d_name);
+        snprintf(path, sizeof path, "/proc/self/task/%d/status", tid);
+        if (tid <= 0 || tid == self || read_small_file(path, text, sizeof text) < 0) {
+            continue;
+        }
+        const char *blk = strstr(text, "\nSigBlk:");
+        if (blk != NULL && (strtoull(blk + 8, NULL, 16) & (1ull << (SIGTRAP - 1))) != 0) {
+            found = tid;
+        }
+    }
+    if (d) {
+        closedir(d);
+    }
+    return found;
+}
+
+static int parse(const uint8_t *in, size_t n, uint32_t *count, struct tfix_reply *r) {
+    if (n < 4) {
+        return reply_fail(r, EINVAL, "NOSTOP_WRITE payload is malformed");
+    }
+    memcpy(count, in, 4);
+    if (*count == 0 || *count > MAX_SITES || n != 4 + (size_t) *count * 16) {
+        return reply_fail(r, EINVAL, "NOSTOP_WRITE payload is malformed");
+    }
+    for (uint32_t i = 0; i < *count; i++) {
+        const uint8_t *at = in + 4 + (size_t) i * 16;
+        uint32_t length;
+        memcpy(&sites[i].address, at, 8);
+        memcpy(&length, at + 8, 4);
+        memcpy(sites[i].before, at + 12, 2);
+        memcpy(sites[i].after, at + 14, 2);
+        if (length != 2 || (sites[i].address & 1) != 0) {
+            return reply_fail(r, EINVAL, "NOSTOP_WRITE writes 2 bytes at an even address, not %u at %#lx", length,
+                    (unsigned long) sites[i].address);
+        }
+    }
+    return 0;
+}
+
+void nostop_write(const uint8_t *in, size_t n, struct tfix_reply *r) {
+    uint32_t count = 0;
+    if (!nostop_available()) {
+        reply_fail(r, ENOTSUP, "membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE) is not available here");
+        return;
+    }
+    if (atomic_load(&trap_inside) != 0 || (trap_installed && await_quiet() != 0)) {
+        reply_fail(r, EAGAIN, "a thread has not yet left the last write's trap handler");
+        return;
+    }
+    atomic_store(&site_count, 0);
+    if (parse(in, n, &count, r) != 0) {
+        return;
+    }
+    if (differs(count, 0) >= 0) {
+        long i = differs(count, 1) < 0 ? -1 : differs(count, 0);
+        if (i < 0) {
+            uint64_t zero = 0;
+            reply_add(r, &zero, 8);
+            return; /* every site holds its new bytes already */
+        }
+        reply_fail(r, EAGAIN, "the bytes at %#lx changed since they were checked; nothing was changed",
+                (unsigned long) sites[i].address);
+        return;
+    }
+    int blocking = blocks_trap();
+    if (blocking != 0) {
+        reply_fail(r, ENOTSUP, "thread %d blocks SIGTRAP: an int3 would kill it; nothing was changed", blocking);
+        return;
+    }
+    if (!trap_installed) {
+        struct sigaction ours = {0}, was;
+        sigaction(SIGTRAP, NULL, &was);
+        ours.sa_sigaction = on_trap;
+        ours.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+        ours.sa_mask = was.sa_mask;
+        sigaction(SIGTRAP, &ours, &program_trap);
+        trap_installed = 1;
+    }
+    atomic_store(&trap_holding, 1);
+    atomic_store(&trapped, 0);
+    atomic_store(&site_count, count);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    uint32_t failed = 0, undo_failed = 0;
+    int wrote = switch_all(count, 1, &failed) == 0 && differs(count, 1) < 0;
+    int whole = wrote || (switch_all(count, 0, &undo_failed) == 0 && differs(count, 0) < 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (whole) {
+        atomic_store(&trap_holding, 0);
+        syscall(SYS_futex, (int *) &trap_holding, FUTEX_WAKE_PRIVATE, 1 << 30, NULL, NULL, 0);
+        if (await_quiet() == 0) {
+            sigaction(SIGTRAP, &program_trap, NULL);
+            trap_installed = 0;
+        }
+    }
+    uint64_t ns = (uint64_t) (t1.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t) (t1.tv_nsec - t0.tv_nsec);
+    if (wrote) {
+        uint32_t met = (uint32_t) atomic_load(&trapped); /* threads that met an int3 of this batch and waited */
+        reply_add(r, &ns, 8);
+        reply_add(r, &met, 4);
+    } else if (whole) {
+        reply_fail(r, EIO, "writing or reading back the 2 bytes at %#lx failed; every site rolled back",
+                (unsigned long) sites[failed].address);
+    } else {
+        /* Threads stay parked at an int3 rather than run half an instruction: nothing else is safe. */
+        reply_fail(r, EIO, "the roll-back at %#lx failed too: threads at the sites stay held", (unsigned long)
+                sites[undo_failed].address);
+    }
+}
