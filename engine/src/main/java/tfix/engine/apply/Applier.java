@@ -71,7 +71,7 @@ public final class Applier implements SiteWriter {
 
         /** A write that stopped no thread ({@code attempts} 0): the int3 window's length is its write phase. */
         public static Outcome withoutStop(long windowNanos) {
-            return new Outcome(0, 0, 0, new Phases(0, 0, windowNanos, 0));
+            return new Outcome(0, 0, 0, new Phases(0, 0, windowNanos, 0, false));
         }
 
         public boolean stoppedThreads() {
