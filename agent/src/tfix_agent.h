@@ -32,6 +32,8 @@
  *       bytes are still `before`, or already `after`), written, read back (rolled back on a difference), and the
  *       threads released.
  *   THREADS     ()                                 -> text, one line a thread: "tid state"
+ *   TASK_SYSCALL u32 tid                           -> the text of /proc/self/task/TID/syscall (no stop, no signal:
+ *                                                     the inspection verbs see where a blocked thread waits)
  *
  * With TFIX_AGENT_DIR set, the control thread waits in poll(2) on the socket and an inotify watch of that folder:
  * NAME.so dropped there is applied from its fix table, NAME.revert reverts it, NAME.result says how (fix_folder.c).
@@ -50,6 +52,7 @@ enum tfix_agent_op {
     TFIX_AGENT_CALL = 5,
     TFIX_AGENT_STOP_WRITE = 6,
     TFIX_AGENT_THREADS = 7,
+    TFIX_AGENT_TASK_SYSCALL = 8,
 };
 
 #define TFIX_AGENT_BUSY 100000
@@ -73,6 +76,9 @@ int memory_pread(uint64_t address, void *out, size_t n);
 int memory_pwrite(uint64_t address, const void *bytes, size_t n);
 void threads_list(struct tfix_reply *r);
 int read_small_file(const char *path, char *out, size_t size);
+
+/* task_places.c */
+void task_syscall(const uint8_t *in, size_t n, struct tfix_reply *r);
 
 /* calls.c */
 void call_function(const uint8_t *in, size_t n, struct tfix_reply *r);
