@@ -111,6 +111,17 @@ struct fix_site {
 int fix_write(struct fix_site *sites, int count, int undo, char *result, size_t size);
 int fix_fail(char *result, size_t size, const char *fmt, ...);
 
+/* fix_refs.c: a folder patch's references to the program's non-exported names, bound into its slots */
+#define FIX_MAX_REFS 256
+struct fix_refs {
+    int count;
+    struct {
+        uint64_t offset, value;
+    } slot[FIX_MAX_REFS];
+};
+int refs_plan(const char *path, struct fix_refs *refs, char *result, size_t size);
+int refs_bind(void *handle, const struct fix_refs *refs, char *result, size_t size);
+
 /* journal.c: tfix's journal, for the folder's writes */
 void journal_write(const char *action, const char *function, uint64_t address, const char *old_hex,
         const char *new_hex, const char *patch);
