@@ -7,6 +7,7 @@
  * pattern in OLD that could be a relative jump into the bytes overwritten (conservative: a pattern that is not an
  * instruction also refuses). The write is the agent's own stop (safe_points.c): threads checked, bytes checked,
  * written, read back. The record gets the lines tfix writes, so `tfix status|verify|revert` see the patch.
+ * References to the program's non-exported names are bound before any jump (fix_refs.c).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -239,10 +240,17 @@ void fix_apply(const char *dir, const char *name, char *result, size_t size) {
         }
         return;
     }
+    static struct fix_refs refs;
+    if (refs_plan(path, &refs, result, size) != 0) {
+        return;
+    }
     void *patch = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (patch == NULL) {
         fix_fail(result, size, "dlopen: %s", dlerror());
         return;
+    }
+    if (refs_bind(patch, &refs, result, size) != 0) {
+        return; /* loaded, nothing jumps to it */
     }
     for (int i = 0; i < count; i++) {
         void *target = dlsym(patch, fixes[i].new_name);

@@ -40,6 +40,8 @@
  *       meanwhile wait in a SIGTRAP handler installed for the window only (nostop_write.c says why this is sound).
  *       HELLO says "nostop=1" when the kernel offers the barrier. This closes, for such sites, the race STOP_WRITE
  *       keeps: a thread entering nanosleep/epoll_wait between the agent's /proc read and its signal sees EINTR.
+ *   TASK_SYSCALL u32 tid                           -> the text of /proc/self/task/TID/syscall (no stop, no signal:
+ *                                                     the inspection verbs see where a blocked thread waits)
  *
  * With TFIX_AGENT_DIR set, the control thread waits in poll(2) on the socket and an inotify watch of that folder:
  * NAME.so dropped there is applied from its fix table, NAME.revert reverts it, NAME.result says how (fix_folder.c).
@@ -59,6 +61,7 @@ enum tfix_agent_op {
     TFIX_AGENT_STOP_WRITE = 6,
     TFIX_AGENT_THREADS = 7,
     TFIX_AGENT_NOSTOP_WRITE = 8,
+    TFIX_AGENT_TASK_SYSCALL = 9,
 };
 
 #define TFIX_AGENT_BUSY 100000
@@ -83,6 +86,9 @@ int memory_pwrite(uint64_t address, const void *bytes, size_t n);
 void threads_list(struct tfix_reply *r);
 int read_small_file(const char *path, char *out, size_t size);
 int memory_fd(void);
+
+/* task_places.c */
+void task_syscall(const uint8_t *in, size_t n, struct tfix_reply *r);
 
 /* calls.c */
 void call_function(const uint8_t *in, size_t n, struct tfix_reply *r);
@@ -119,6 +125,17 @@ struct fix_site {
 };
 int fix_write(struct fix_site *sites, int count, int undo, char *result, size_t size);
 int fix_fail(char *result, size_t size, const char *fmt, ...);
+
+/* fix_refs.c: a folder patch's references to the program's non-exported names, bound into its slots */
+#define FIX_MAX_REFS 256
+struct fix_refs {
+    int count;
+    struct {
+        uint64_t offset, value;
+    } slot[FIX_MAX_REFS];
+};
+int refs_plan(const char *path, struct fix_refs *refs, char *result, size_t size);
+int refs_bind(void *handle, const struct fix_refs *refs, char *result, size_t size);
 
 /* journal.c: tfix's journal, for the folder's writes */
 void journal_write(const char *action, const char *function, uint64_t address, const char *old_hex,

@@ -42,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -459,6 +460,9 @@ int main(int argc, char **argv)
 
     setvbuf(stdout, NULL, _IOLBF, 0);
     signal(SIGPIPE, SIG_IGN);
+    /* A hardened deployment: no core dumps, no ptrace by the same user (tfix then goes through its agent). */
+    if (getenv("GAMESERVER_UNDUMPABLE") != NULL && strcmp(getenv("GAMESERVER_UNDUMPABLE"), "1") == 0)
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
     if (argc > 2) {
         fprintf(stderr, "usage: %s [port]\n", argv[0]);

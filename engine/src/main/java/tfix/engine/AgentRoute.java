@@ -2,14 +2,11 @@ package tfix.engine;
 
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
-import java.util.function.Function;
 
 import tfix.engine.agent.AgentClient;
 import tfix.engine.apply.AgentApplier;
 import tfix.engine.apply.SiteWriter;
 import tfix.engine.elf.ProcessSymbols;
-import tfix.engine.failure.Reason;
-import tfix.engine.failure.TfixException;
 import tfix.engine.inspect.ThreadStops;
 import tfix.engine.process.ProcMemory;
 import tfix.engine.process.TargetProcess;
@@ -65,13 +62,7 @@ final class AgentRoute implements Route {
 
     @Override
     public ThreadStops stops() {
-        return new ThreadStops() {
-            @Override
-            public <T> T whileStopped(int tid, Function<ThreadStops.Pointers, T> during) {
-                throw new TfixException(Reason.UNSUPPORTED, "reading a thread's registers (threads, where) needs ptrace:"
-                        + " not available through the agent yet; attach with via: 'ptrace' where ptrace is allowed");
-            }
-        };
+        return new AgentThreadLooks(agent);
     }
 
     @Override

@@ -235,7 +235,13 @@ public final class TfixSession implements AutoCloseable {
      * that a blocking call it waits in is issued again (as after any stop) and looks its descriptor up anew.
      */
     public <T> T remote(BiFunction<RemoteLibc, IntConsumer, T> work) {
-        return exclusive(() -> work.apply(target.libc(), tid -> route.stops().whileStopped(tid, stopped -> null)));
+        return exclusive(() -> work.apply(target.libc(), tid -> {
+            if (!route.name().equals("ptrace")) { // the agent's looks stop nothing, so they would not kick
+                throw new TfixException(Reason.UNSUPPORTED, "restarting a blocked call of thread " + tid + " needs ptrace:"
+                        + " not done through the agent");
+            }
+            route.stops().whileStopped(tid, stopped -> null);
+        }));
     }
 
     /** The patches in force, read from the process's own record. */

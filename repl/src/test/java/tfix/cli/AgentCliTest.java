@@ -25,7 +25,7 @@ class AgentCliTest {
     private static final Path HOME = Path.of("..").toAbsolutePath().normalize();
 
     /** The command line in its own JVM, started by setpriv without CAP_SYS_PTRACE (bounding and inheritable sets). */
-    private static CliTest.Result tfixWithoutPtrace(String... args) throws IOException, InterruptedException {
+    static CliTest.Result tfixWithoutPtrace(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("setpriv", "--inh-caps=-sys_ptrace", "--bounding-set=-sys_ptrace", "--",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:TieredStopAtLevel=1",
                 "-Dtfix.home=" + HOME, "-cp", System.getProperty("java.class.path"), "tfix.cli.Main"));

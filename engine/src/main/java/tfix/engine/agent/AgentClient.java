@@ -13,7 +13,8 @@ import tfix.engine.sys.Native;
 
 /** The operations of a process's agent, one method each (see {@code agent/src/tfix_agent.h}). */
 public final class AgentClient implements AutoCloseable {
-    static final int HELLO = 1, READ = 2, WRITE = 3, MAPS = 4, CALL = 5, STOP_WRITE = 6, THREADS = 7, NOSTOP_WRITE = 8;
+    static final int HELLO = 1, READ = 2, WRITE = 3, MAPS = 4, CALL = 5, STOP_WRITE = 6, THREADS = 7, NOSTOP_WRITE = 8,
+            TASK_SYSCALL = 9;
     static final int BUSY = 100000;
     /** The agent's answer when it declines a write without a stop, nothing changed. */
     private static final int ENOTSUP = 95;
@@ -170,6 +171,11 @@ public final class AgentClient implements AutoCloseable {
     /** One line a thread, "tid state", as the agent reads /proc/self/task. */
     public List<String> threads() {
         return done(THREADS, new byte[0], "its threads").text().lines().toList();
+    }
+
+    /** The text of the thread's /proc/self/task/TID/syscall, read in-process (a process may keep it from tfix). */
+    public String taskSyscall(int tid) {
+        return done(TASK_SYSCALL, le(4).putInt(tid).array(), "a look at thread " + tid).text();
     }
 
     @Override

@@ -20,7 +20,13 @@ import tfix.engine.x86.X86Decoder;
 final class Backtraces {
     /** One thread as seen: {@code state} from /proc, {@code activity} "(running)" or "(syscall N)". */
     record ThreadView(int tid, String name, char state, String activity, StackWalker.Walk walk, String problem) {
+        /** False when its stack could not be read at all: where it is stays unknown, not "nowhere". */
+        boolean looked() {
+            return problem == null || !problem.startsWith(NOT_LOOKED);
+        }
     }
+
+    private static final String NOT_LOOKED = "no backtrace: ";
 
     private final TargetProcess process;
     private final ProcMemory memory;
@@ -51,7 +57,7 @@ final class Backtraces {
             } catch (Exception e) {
                 continue; // ended meanwhile
             }
-            Optional<ThreadSyscall> sc = ThreadSyscall.read(process.pid(), tid);
+            Optional<ThreadSyscall> sc = stops.syscall(process.pid(), tid);
             String activity = sc.map(c -> c.number() == ThreadSyscall.RUNNING ? "(running)"
                     : c.blockedInSyscall() ? "(syscall " + c.number() + ")" : "").orElse("");
             Optional<String> timed = TimedWait.of(process.pid(), tid);
@@ -73,7 +79,7 @@ final class Backtraces {
                 long pc = sc.map(ThreadSyscall::instructionPointer).orElse(0L);
                 out.add(new ThreadView(tid, name, state, activity, new StackWalker.Walk(
                         pc == 0 ? List.of() : List.of(new Frame(pc, Frame.Source.CURRENT)), false),
-                        "could not stop it for a backtrace: " + e.getMessage()));
+                        NOT_LOOKED + e.getMessage()));
                 continue;
             }
             out.add(new ThreadView(tid, name, state, activity, walker.walk(sample),
@@ -112,7 +118,8 @@ final class Backtraces {
     List<String> where(FunctionRef f) {
         long from = f.address();
         long to = from + Math.max(1, f.size());
-        List<ThreadView> views = all();
+        List<ThreadView> all = all();
+        List<ThreadView> views = all.stream().filter(ThreadView::looked).toList();
         List<String> found = new ArrayList<>();
         for (ThreadView t : views) {
             List<Frame> frames = t.walk().frames();
@@ -133,6 +140,13 @@ final class Backtraces {
                 : found.size() == 1 ? "1 of " + views.size() + " threads is in " + f.displayName() + " or has it on its stack:"
                 : found.size() + " of " + views.size() + " threads are in " + f.displayName() + " or have it on their stack:");
         out.addAll(found);
+        // Never "nowhere" for a thread whose stack was not read: each is named, with why.
+        for (ThreadView t : all) {
+            if (!t.looked()) {
+                out.add(String.format("thread %d (%s) not looked at, it may be in %s: %s", t.tid(), t.name(),
+                        f.displayName(), t.problem().substring(NOT_LOOKED.length())));
+            }
+        }
         return out;
     }
 }

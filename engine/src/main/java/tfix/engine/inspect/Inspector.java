@@ -71,7 +71,7 @@ public final class Inspector {
     private Map<Integer, Long> instructionPointers(long from, long to) {
         Map<Integer, Long> out = new HashMap<>();
         for (int tid : process.threadIds()) {
-            ThreadSyscall sc = ThreadSyscall.read(process.pid(), tid).orElse(null);
+            ThreadSyscall sc = stops.syscall(process.pid(), tid).orElse(null);
             long rip;
             if (sc == null) {
                 continue; // ended meanwhile

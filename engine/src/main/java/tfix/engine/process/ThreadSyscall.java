@@ -14,7 +14,16 @@ public record ThreadSyscall(int tid, long number, long stackPointer, long instru
 
     public static Optional<ThreadSyscall> read(int pid, int tid) {
         try {
-            String s = Files.readString(Path.of("/proc", Integer.toString(pid), "task", Integer.toString(tid), "syscall")).trim();
+            return parse(tid, Files.readString(Path.of("/proc", Integer.toString(pid), "task", Integer.toString(tid), "syscall")));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The file's text, however it was read (an agent reads it in-process); empty when it is not that file's form. */
+    public static Optional<ThreadSyscall> parse(int tid, String text) {
+        try {
+            String s = text.trim();
             if (s.equals("running")) {
                 return Optional.of(new ThreadSyscall(tid, RUNNING, 0, 0));
             }
@@ -23,7 +32,7 @@ public record ThreadSyscall(int tid, long number, long stackPointer, long instru
             long sp = Long.parseUnsignedLong(f[f.length - 2].substring(2), 16);
             long pc = Long.parseUnsignedLong(f[f.length - 1].substring(2), 16);
             return Optional.of(new ThreadSyscall(tid, nr, sp, pc));
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             return Optional.empty();
         }
     }

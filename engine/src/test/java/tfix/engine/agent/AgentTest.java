@@ -131,7 +131,7 @@ class AgentTest extends EngineTest {
     }
 
     @Test
-    void planTransactionAndTheInspectionVerbsThatReadMemoryRunThroughTheAgentBacktracesSayWhyNot()
+    void planTransactionAndTheInspectionVerbsRunThroughTheAgentRunningThreadsSayWhyTheyHaveNoBacktrace()
             throws Exception {
         try (RunningTarget t = AgentTargets.start("dumpable=1", EXE, List.of())) {
             try (TfixSession s = attach(t, Via.AGENT)) {
@@ -141,10 +141,10 @@ class AgentTest extends EngineTest {
                 assertTrue(s.inspect(i -> i.maps()).stream().anyMatch(l -> l.contains("libtfix-agent.so")));
                 assertTrue(s.inspect(i -> i.symbols(java.util.regex.Pattern.compile("^hot$"))).stream()
                         .anyMatch(l -> l.contains("hot")));
-                // Threads are listed from /proc; a backtrace needs registers, and the line says why there is none.
+                // Threads are listed; those running user code say why they have no backtrace (AgentInspectTest).
                 List<String> threads = s.inspect(i -> i.threads());
                 assertTrue(threads.stream().anyMatch(l -> l.contains("tfix-agent")), threads.toString());
-                assertTrue(threads.stream().anyMatch(l -> l.contains("needs ptrace: not available through the agent yet")),
+                assertTrue(threads.stream().anyMatch(l -> l.contains("no backtrace: running user code")),
                         threads.toString());
                 assertEquals(1, s.transaction(List.of(spec)).size());
                 t.awaitLine("hot=3");
