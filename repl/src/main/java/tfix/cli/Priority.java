@@ -19,15 +19,20 @@ final class Priority {
 
     /** picocli's usual execution, after raising the priority if the command asks for it. */
     static int execute(ParseResult parsed) {
+        if (wanted(parsed)) {
+            ProcessPriority.raise(new Native().libc(), NICE);
+        }
+        return new CommandLine.RunLast().execute(parsed);
+    }
+
+    /** Whether the command asks for the raise (works on processes, no --no-priority, not help). */
+    static boolean wanted(ParseResult parsed) {
         ParseResult cmd = parsed;
         while (cmd.hasSubcommand()) {
             cmd = cmd.subcommand();
         }
         boolean help = cmd.isUsageHelpRequested() || cmd.isVersionHelpRequested();
-        if (!help && cmd.commandSpec().findOption(FLAG) != null && !cmd.hasMatchedOption(FLAG) && !offByEnvironment()) {
-            ProcessPriority.raise(new Native().libc(), NICE);
-        }
-        return new CommandLine.RunLast().execute(parsed);
+        return !help && cmd.commandSpec().findOption(FLAG) != null && !cmd.hasMatchedOption(FLAG) && !offByEnvironment();
     }
 
     private static boolean offByEnvironment() {

@@ -174,8 +174,11 @@ class AnsibleTest {
     private static Path launcher(Path tmp) throws IOException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         String script = "#!/bin/sh\n"
-                + "# tfix as the launcher runs it, from the classes under test; its journal stays in the test's folder.\n"
+                + "# tfix as the launcher runs it, from the classes under test; its journal, patch store and locks stay in\n"
+                + "# the test's folder, whatever environment ansible gives its modules.\n"
                 + "TFIX_JOURNAL=" + quote(tmp.resolve("journal.jsonl").toString()) + "; export TFIX_JOURNAL\n"
+                + "TFIX_PATCH_STORE=" + quote(tmp.resolve("patches").toString()) + "; export TFIX_PATCH_STORE\n"
+                + "TFIX_LOCK_DIR=" + quote(tmp.resolve("locks").toString()) + "; export TFIX_LOCK_DIR\n"
                 + "exec " + quote(java.toString()) + " -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dtfix.home=" + quote(ROOT.toString())
                 + " -cp " + quote(System.getProperty("java.class.path")) + " tfix.cli.Main \"$@\"\n";
         Path tfix = tmp.resolve("bin/tfix");

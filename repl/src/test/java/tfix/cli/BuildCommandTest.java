@@ -238,12 +238,28 @@ class BuildCommandTest {
     }
 
     /** A copy of the shop's sources built with make, as the running binary was. */
-    private Path builtTree(String name) throws Exception {
+    private static Path builtTree(String name) throws Exception {
         return builtTree(name, "shop");
     }
 
-    private Path builtTree(String name, String resource) throws Exception {
-        Path src = dir.resolve(name);
+    /**
+     * Built once for the class (make takes seconds): tfix build never changes --source (a test checks it), and the
+     * tests only run the binary, each in a process of its own.
+     */
+    @TempDir
+    static Path trees;
+    private static final java.util.Map<String, Path> BUILT = new java.util.HashMap<>();
+
+    private static synchronized Path builtTree(String name, String resource) throws Exception {
+        Path built = BUILT.get(name + "/" + resource);
+        if (built == null) {
+            built = make(trees.resolve(name), resource);
+            BUILT.put(name + "/" + resource, built);
+        }
+        return built;
+    }
+
+    private static Path make(Path src, String resource) throws Exception {
         copy(resource(resource), src);
         Process p = new ProcessBuilder("make", "-s").directory(src.toFile()).redirectErrorStream(true).start();
         String log = new String(p.getInputStream().readAllBytes());

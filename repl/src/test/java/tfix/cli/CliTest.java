@@ -18,17 +18,25 @@ import org.junit.jupiter.api.io.TempDir;
 import tfix.engine.testing.RunningTarget;
 import tfix.engine.testing.Targets;
 
-/** The tfix command line, run as separate processes against real targets. */
+/**
+ * The tfix command line against real targets: in this JVM ({@link InProcessCli}) unless a test is about the JVM
+ * around it, then as a separate process ({@link #tfixJvm}, {@link #tfixWith}).
+ */
 class CliTest {
     record Result(int exit, String out, String err) {
     }
 
-    /** Runs the command line in its own JVM; {@code home} is tfix.home (where samples/ is), as the launcher sets it. */
+    /** Runs the command line; {@code home} is tfix.home (where samples/ is), as the launcher sets it. */
     static Result tfixIn(Path home, String... args) throws IOException, InterruptedException {
-        return tfixWith(java.util.Map.of(), home, args);
+        return InProcessCli.needsOwnJvm(args) ? tfixWith(java.util.Map.of(), home, args) : InProcessCli.run(home, args);
     }
 
-    /** The same, with extra environment variables (TFIX_JOURNAL...). */
+    /** The command line in a JVM of its own, as the launcher runs it. */
+    static Result tfixJvm(String... args) throws IOException, InterruptedException {
+        return tfixWith(java.util.Map.of(), Path.of("..").toAbsolutePath().normalize(), args);
+    }
+
+    /** In a JVM of its own, with extra environment variables (TFIX_JOURNAL...). */
     static Result tfixWith(java.util.Map<String, String> env, Path home, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1", "-Dtfix.home=" + home, "-cp", System.getProperty("java.class.path"), "tfix.cli.Main"));
@@ -62,7 +70,7 @@ class CliTest {
         try (RunningTarget t = RunningTarget.start(exe)) {
             t.awaitLine("compute=40 static=16");
             String deep = "attach " + t.pid() + "\ndef down(n) { down(n + 1) }\ndown(0)\n";
-            Result r = tfix("exec", deep);
+            Result r = tfixJvm("exec", deep); // an Error in the command line's own JVM, as users meet it
             assertEquals(1, r.exit(), r.err());
             assertEquals(1, r.err().lines().count(), r.err());
             assertTrue(r.err().startsWith("tfix: StackOverflowError: the script recursed too deeply")
@@ -91,7 +99,8 @@ class CliTest {
         Path patch = Targets.patch("scorer_patch.c");
         try (RunningTarget t = RunningTarget.start(exe)) {
             t.awaitLine("compute=40 static=16");
-            Result r = tfix("exec", "attach " + t.pid() + "; replace 'compute' with 'compute_v2' from '" + patch
+            // Replaced by a JVM of its own; status, verify and revert below run in this one: another process.
+            Result r = tfixJvm("exec", "attach " + t.pid() + "; replace 'compute' with 'compute_v2' from '" + patch
                     + "'; verify; detach");
             assertEquals(0, r.exit(), r.err());
             assertTrue(r.out().contains("replaced compute with compute_v2"), r.out());

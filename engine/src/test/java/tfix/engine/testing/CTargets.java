@@ -12,7 +12,7 @@ import java.util.List;
 
 /** Compiles C test targets with the machine's gcc, once per distinct source and flags. */
 public final class CTargets {
-    private static final Path DIR = Path.of(System.getProperty("tfix.testBins", "target/test-bins")).toAbsolutePath();
+    private static final Path DIR = Path.of(System.getProperty("tfix.testBins", "target/test-bins")).toAbsolutePath().normalize();
 
     private CTargets() {
     }

@@ -10,7 +10,9 @@ import java.util.concurrent.Callable;
 import java.util.function.Function;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import tfix.engine.Engine;
 import tfix.engine.Options;
 import tfix.engine.Results;
@@ -66,8 +68,14 @@ public final class BenchCommand implements Callable<Integer> {
     private Toolchain tools;
     private boolean gdb;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        if (!PrivateState.inside()) { // never the machine's journal, patch store or locks
+            return PrivateState.rerun(spec.root().commandLine().getParseResult().originalArgs().toArray(String[]::new));
+        }
         try (Toolchain built = Toolchain.inTemporaryFolder()) {
             tools = built;
             engine = Engine.create();
