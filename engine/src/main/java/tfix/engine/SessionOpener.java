@@ -17,6 +17,7 @@ import tfix.engine.ptrace.Ptrace;
 import tfix.engine.ptrace.PtraceThread;
 import tfix.engine.ptrace.TraceClaim;
 import tfix.engine.ptrace.Tracee;
+import tfix.engine.timing.Holds;
 import tfix.engine.timing.Phases;
 
 /**
@@ -67,7 +68,11 @@ final class SessionOpener {
         PtraceThread thread = new PtraceThread(pid, options.holder(), options.lockTimeout(), waiting);
         Tracee tracee;
         try {
-            tracee = thread.call(() -> Tracee.attach(process, new Ptrace(engine.nat()), thread));
+            tracee = thread.call(() -> {
+                try (Holds.Cause c = Holds.cause("attach (seizing every thread)")) {
+                    return Tracee.attach(process, new Ptrace(engine.nat()), thread);
+                }
+            });
             attach.close();
         } catch (RuntimeException e) {
             thread.close();

@@ -6,6 +6,7 @@ import tfix.engine.sys.LibC;
 import tfix.engine.sys.Native;
 import tfix.engine.sys.ProcessPriority;
 import tfix.engine.sys.SyscallException;
+import tfix.engine.timing.Holds;
 
 /**
  * Raw ptrace requests. Every call must come from the OS thread that attached
@@ -37,6 +38,8 @@ public final class Ptrace {
     private final LibC libc;
     private final Pointer regsBuffer;
     private final Pointer wordBuffer;
+    /** When this tracer last looked for events ({@link Holds} on): a signal arriving meanwhile waits for the next look. */
+    private long lastPoll;
 
     public Ptrace(Native nat) {
         this.nat = nat;
@@ -52,6 +55,14 @@ public final class Ptrace {
             throw new SyscallException(what + "(" + tid + ")", errno, nat.describe(errno));
         }
         return r;
+    }
+
+    private void heard() {
+        long now = System.nanoTime();
+        if (lastPoll != 0) {
+            Holds.add(Holds.Kind.DEAF, Holds.current(), now - lastPoll);
+        }
+        lastPoll = now;
     }
 
     Native nat() {
@@ -139,6 +150,9 @@ public final class Ptrace {
      * Returns null when nothing has happened.
      */
     public WaitStatus pollAny() {
+        if (Holds.on()) {
+            heard();
+        }
         int[] status = new int[1];
         int r = libc.waitpid(-1, status, WNOHANG | WALL | WNOTHREAD);
         if (r <= 0) {
