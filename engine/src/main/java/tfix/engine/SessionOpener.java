@@ -78,16 +78,20 @@ final class SessionOpener {
             thread.close();
             throw e;
         }
+        // From now on a signal to a traced thread stops it until passed on: listen at once, not only once the session
+        // is made (reading the target's symbols and its record takes long).
+        thread.whileIdle(tracee::pump);
         ProcMemory memory = null;
         try {
             Optional<ImageStamp> image = ImageStamp.read(pid); // before mem is opened: it stays bound to this image
             memory = new ProcMemory(pid);
-            TfixSession s = new TfixSession(process, options, new PtraceRoute(thread, tracee), memory, engine, early, image);
-            thread.whileIdle(tracee::pump);
-            return s;
+            return new TfixSession(process, options, new PtraceRoute(thread, tracee), memory, engine, early, image);
         } catch (RuntimeException e) {
             try {
-                thread.run(tracee::detach);
+                thread.run(() -> {
+                    thread.whileIdle(null);
+                    tracee.detach();
+                });
             } finally {
                 thread.close();
                 if (memory != null) {
