@@ -22,8 +22,16 @@ final class ColdBench extends Bench {
     private Path cds;
     private final Map<String, String> env = new HashMap<>();
 
+    /** Only the timer gap ({@code --only gap}). */
+    private final boolean gapOnly;
+
     ColdBench(BenchCommand bench) {
+        this(bench, false);
+    }
+
+    ColdBench(BenchCommand bench, boolean gapOnly) {
         super(bench);
+        this.gapOnly = gapOnly;
     }
 
     @Override
@@ -46,8 +54,10 @@ final class ColdBench extends Bench {
         training.start().waitFor();
         Built freeze = build("freeze", "-pthread");
         System.out.println("cold commands (fresh JVM each, launcher's options and archive):");
-        idle(freeze);
-        busy(freeze.patch());
+        if (!gapOnly) {
+            idle(freeze);
+            busy(freeze.patch());
+        }
         gaps(freeze);
     }
 
