@@ -40,6 +40,7 @@ public final class Ptrace {
     private final Pointer wordBuffer;
     /** When this tracer last looked for events ({@link Holds} on): a signal arriving meanwhile waits for the next look. */
     private long lastPoll;
+    private String lastCause;
 
     public Ptrace(Native nat) {
         this.nat = nat;
@@ -59,10 +60,13 @@ public final class Ptrace {
 
     private void heard() {
         long now = System.nanoTime();
+        String cause = Holds.current();
         if (lastPoll != 0) {
-            Holds.add(Holds.Kind.DEAF, Holds.current(), now - lastPoll);
+            // Named by what ran at both ends: a long interval ending in the idle pump began in the task before it.
+            Holds.add(Holds.Kind.DEAF, cause.equals(lastCause) ? cause : lastCause + " .. " + cause, now - lastPoll);
         }
         lastPoll = now;
+        lastCause = cause;
     }
 
     Native nat() {
