@@ -115,33 +115,36 @@ final class Seizer {
         }
     }
 
-    /**
-     * Detaches from every thread, passing on pending signals; threads born meanwhile are let go too. Each thread is
-     * let go as soon as it stops: none waits for the others to stop (nothing needs them all stopped at once, unless
-     * a process is held at its entry).
-     */
+    /** Detaches from every thread, passing on pending signals; threads born meanwhile are let go too. */
     void releaseAll() {
         adoptUnknownThreads();
         if (tracee.threads.isEmpty()) {
             return;
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        try {
+            tracee.stopAll(Duration.ofSeconds(5));
+        } catch (TfixException e) {
+            // Detach what is stopped; the kernel releases the rest when tfix exits.
+        }
         if (tracee.hold != null) {
-            deadline = 0; // stopped already, or never will be within the stop's own time-out
-            try {
-                tracee.stopAll(Duration.ofSeconds(5));
-            } catch (TfixException e) {
-                // Detach what is stopped; the kernel releases the rest when tfix exits.
-            }
             tracee.hold.release(); // every thread is stopped: none is on its way to the trap
-        } else {
-            tracee.frozen = true; // a thread born meanwhile stays in its first stop until let go here
-            for (TracedThread t : tracee.threads.values()) {
-                t.wantRunning = false;
-                StopWait.requestStop(ptrace, t, false);
+        }
+        for (TracedThread t : new ArrayList<>(tracee.threads.values())) {
+            if (!t.stopped) {
+                continue;
+            }
+            try {
+                if (t.interruptStop && !t.groupStop) {
+                    tracee.undoStopEintr(t);
+                }
+                ptrace.detach(t.tid, t.groupStop ? 0 : t.pendingSignal);
+                t.released();
+            } catch (SyscallException e) {
+                if (e.errno() != Errno.ESRCH) {
+                    throw e;
+                }
             }
         }
-        detachEachAsItStops(deadline);
         tracee.threads.clear();
         tracee.frozen = false;
         // A clone born during the last stop is traced too: let it go as well.
@@ -149,53 +152,5 @@ final class Seizer {
         if (!tracee.threads.isEmpty()) {
             releaseAll();
         }
-    }
-
-    private void detachEachAsItStops(long deadline) {
-        Backoff backoff = new Backoff();
-        int rounds = 0;
-        while (true) {
-            for (TracedThread t : new ArrayList<>(tracee.threads.values())) {
-                if (t.stopped) {
-                    detach(t);
-                }
-            }
-            if (tracee.threads.isEmpty() || System.nanoTime() > deadline) {
-                return; // past it: the kernel releases the rest when tfix exits
-            }
-            boolean heard = false;
-            WaitStatus ws;
-            while ((ws = ptrace.pollAny()) != null) {
-                tracee.handle(ws);
-                heard = true;
-            }
-            if (heard) {
-                backoff.reset();
-                continue;
-            }
-            if (++rounds % 64 == 0) {
-                try {
-                    dropExited(List.copyOf(tracee.threads.values()));
-                } catch (TfixException e) {
-                    return; // the process is gone
-                }
-            }
-            backoff.pause();
-        }
-    }
-
-    private void detach(TracedThread t) {
-        try {
-            if (t.interruptStop && !t.groupStop) {
-                tracee.undoStopEintr(t);
-            }
-            ptrace.detach(t.tid, t.groupStop ? 0 : t.pendingSignal);
-            t.released();
-        } catch (SyscallException e) {
-            if (e.errno() != Errno.ESRCH) {
-                throw e;
-            }
-        }
-        tracee.threads.remove(t.tid);
     }
 }
