@@ -15,6 +15,7 @@ import tfix.engine.ptrace.Tracee;
 import tfix.engine.remote.CallArea;
 import tfix.engine.remote.FunctionCalls;
 import tfix.engine.remote.RemoteCaller;
+import tfix.engine.timing.Holds;
 
 /** The process traced from outside: every thread seized, calls on a borrowed thread, every thread stopped to write. */
 final class PtraceRoute implements Route {
@@ -59,12 +60,14 @@ final class PtraceRoute implements Route {
             @Override
             public <T> T whileStopped(int tid, Function<ThreadStops.Pointers, T> during) {
                 return tracee.onTracer(() -> {
-                    tracee.stopThread(tid, Duration.ofSeconds(1));
-                    try {
-                        Registers r = tracee.registers(tid);
-                        return during.apply(new ThreadStops.Pointers(r.rip(), r.rsp(), r.get(Registers.RBP)));
-                    } finally {
-                        tracee.resumeThread(tid);
+                    try (Holds.Cause c = Holds.cause("reading one thread's registers")) {
+                        tracee.stopThread(tid, Duration.ofSeconds(1));
+                        try {
+                            Registers r = tracee.registers(tid);
+                            return during.apply(new ThreadStops.Pointers(r.rip(), r.rsp(), r.get(Registers.RBP)));
+                        } finally {
+                            tracee.resumeThread(tid);
+                        }
                     }
                 });
             }
@@ -76,12 +79,14 @@ final class PtraceRoute implements Route {
         try {
             thread.call(() -> {
                 thread.whileIdle(null);
-                try {
-                    if (!tracee.exited()) {
-                        last.run();
+                try (Holds.Cause c = Holds.cause("the last statement and detach")) {
+                    try {
+                        if (!tracee.exited()) {
+                            last.run();
+                        }
+                    } finally {
+                        tracee.detach();
                     }
-                } finally {
-                    tracee.detach();
                 }
                 return null;
             });

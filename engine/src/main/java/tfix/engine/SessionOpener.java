@@ -17,6 +17,7 @@ import tfix.engine.ptrace.Ptrace;
 import tfix.engine.ptrace.PtraceThread;
 import tfix.engine.ptrace.TraceClaim;
 import tfix.engine.ptrace.Tracee;
+import tfix.engine.timing.Holds;
 import tfix.engine.timing.Phases;
 
 /**
@@ -67,22 +68,30 @@ final class SessionOpener {
         PtraceThread thread = new PtraceThread(pid, options.holder(), options.lockTimeout(), waiting);
         Tracee tracee;
         try {
-            tracee = thread.call(() -> Tracee.attach(process, new Ptrace(engine.nat()), thread));
+            tracee = thread.call(() -> {
+                try (Holds.Cause c = Holds.cause("attach (seizing every thread)")) {
+                    return Tracee.attach(process, new Ptrace(engine.nat()), thread);
+                }
+            });
             attach.close();
         } catch (RuntimeException e) {
             thread.close();
             throw e;
         }
+        // From now on a signal to a traced thread stops it until passed on: listen at once, not only once the session
+        // is made (reading the target's symbols and its record takes long).
+        thread.whileIdle(tracee::pump);
         ProcMemory memory = null;
         try {
             Optional<ImageStamp> image = ImageStamp.read(pid); // before mem is opened: it stays bound to this image
             memory = new ProcMemory(pid);
-            TfixSession s = new TfixSession(process, options, new PtraceRoute(thread, tracee), memory, engine, early, image);
-            thread.whileIdle(tracee::pump);
-            return s;
+            return new TfixSession(process, options, new PtraceRoute(thread, tracee), memory, engine, early, image);
         } catch (RuntimeException e) {
             try {
-                thread.run(tracee::detach);
+                thread.run(() -> {
+                    thread.whileIdle(null);
+                    tracee.detach();
+                });
             } finally {
                 thread.close();
                 if (memory != null) {

@@ -100,7 +100,8 @@ public final class Applier implements SiteWriter {
     public Outcome apply(List<Write> writes) {
         return tracee.onTracer(() -> {
             tracee.boostWhileStopped(true);
-            try (tfix.engine.timing.Phases.Span s = tfix.engine.timing.Phases.start("  freeze (stop all, check, write, resume)")) {
+            try (tfix.engine.timing.Phases.Span s = tfix.engine.timing.Phases.start("  freeze (stop all, check, write, resume)");
+                 tfix.engine.timing.Holds.Cause c = tfix.engine.timing.Holds.cause("the freeze")) {
                 return applyOnTracer(writes);
             } finally {
                 tracee.boostWhileStopped(false);
@@ -117,14 +118,16 @@ public final class Applier implements SiteWriter {
     @Override
     public void awaitClear(List<Write> writes) {
         tracee.onTracer(() -> {
-            long deadline = System.nanoTime() + threadTimeout.toNanos();
-            Maps maps = tracee.process().maps();
-            for (int attempt = 1;; attempt++) {
-                String busy = firstBusyAlone(writes, maps);
-                if (busy == null) {
-                    return null;
+            try (tfix.engine.timing.Holds.Cause c = tfix.engine.timing.Holds.cause("threads clear of the site, one at a time")) {
+                long deadline = System.nanoTime() + threadTimeout.toNanos();
+                Maps maps = tracee.process().maps();
+                for (int attempt = 1;; attempt++) {
+                    String busy = firstBusyAlone(writes, maps);
+                    if (busy == null) {
+                        return null;
+                    }
+                    waitOrGiveUp(busy, deadline, attempt);
                 }
-                waitOrGiveUp(busy, deadline, attempt);
             }
         });
     }

@@ -6,6 +6,7 @@ import tfix.engine.sys.LibC;
 import tfix.engine.sys.Native;
 import tfix.engine.sys.ProcessPriority;
 import tfix.engine.sys.SyscallException;
+import tfix.engine.timing.Holds;
 
 /**
  * Raw ptrace requests. Every call must come from the OS thread that attached
@@ -37,6 +38,9 @@ public final class Ptrace {
     private final LibC libc;
     private final Pointer regsBuffer;
     private final Pointer wordBuffer;
+    /** When this tracer last looked for events ({@link Holds} on): a signal arriving meanwhile waits for the next look. */
+    private long lastPoll;
+    private String lastCause;
 
     public Ptrace(Native nat) {
         this.nat = nat;
@@ -52,6 +56,17 @@ public final class Ptrace {
             throw new SyscallException(what + "(" + tid + ")", errno, nat.describe(errno));
         }
         return r;
+    }
+
+    private void heard() {
+        long now = System.nanoTime();
+        String cause = Holds.current();
+        if (lastPoll != 0) {
+            // Named by what ran at both ends: a long interval ending in the idle pump began in the task before it.
+            Holds.add(Holds.Kind.DEAF, cause.equals(lastCause) ? cause : lastCause + " .. " + cause, now - lastPoll);
+        }
+        lastPoll = now;
+        lastCause = cause;
     }
 
     Native nat() {
@@ -139,6 +154,9 @@ public final class Ptrace {
      * Returns null when nothing has happened.
      */
     public WaitStatus pollAny() {
+        if (Holds.on()) {
+            heard();
+        }
         int[] status = new int[1];
         int r = libc.waitpid(-1, status, WNOHANG | WALL | WNOTHREAD);
         if (r <= 0) {

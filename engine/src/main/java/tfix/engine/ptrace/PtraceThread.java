@@ -10,6 +10,8 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
+import tfix.engine.timing.Holds;
+
 /**
  * The one OS thread that owns a tracee. The kernel ties ptrace to the thread that
  * attached, so every request for the tracee runs here.
@@ -52,7 +54,7 @@ public final class PtraceThread implements AutoCloseable {
             idle.cancel(false);
         }
         idle = task == null ? null : executor.scheduleWithFixedDelay(() -> {
-            try {
+            try (Holds.Cause c = Holds.cause("the idle pump (every 1 ms between tasks)")) {
                 task.run();
             } catch (RuntimeException e) {
                 // The next task reports the tracee's state; an idle pass has no one to tell.
@@ -75,7 +77,11 @@ public final class PtraceThread implements AutoCloseable {
                 throw new IllegalStateException(e);
             }
         }
-        Future<T> f = executor.submit(task);
+        Future<T> f = executor.submit(() -> {
+            try (Holds.Cause c = Holds.cause("a task on the tracer thread")) {
+                return task.call();
+            }
+        });
         try {
             return f.get();
         } catch (InterruptedException e) {

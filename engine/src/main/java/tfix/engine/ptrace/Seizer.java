@@ -138,6 +138,7 @@ final class Seizer {
                     tracee.undoStopEintr(t);
                 }
                 ptrace.detach(t.tid, t.groupStop ? 0 : t.pendingSignal);
+                t.released();
             } catch (SyscallException e) {
                 if (e.errno() != Errno.ESRCH) {
                     throw e;

@@ -9,6 +9,7 @@ import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.sys.Errno;
 import tfix.engine.sys.SyscallException;
+import tfix.engine.timing.Holds;
 
 /**
  * Waits until threads asked to stop are in a ptrace-stop, handling every other event
@@ -71,6 +72,7 @@ final class StopWait {
         if (t.stopped && !evenIfStopped) {
             return;
         }
+        t.holding(Holds.current());
         try {
             ptrace.interrupt(t.tid);
         } catch (SyscallException e) {

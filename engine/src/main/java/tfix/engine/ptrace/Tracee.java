@@ -12,6 +12,7 @@ import java.util.function.Predicate;
 import tfix.engine.process.TargetProcess;
 import tfix.engine.sys.Errno;
 import tfix.engine.sys.SyscallException;
+import tfix.engine.timing.Holds;
 
 /**
  * A process whose threads tfix has seized. Threads keep running until tfix stops
@@ -131,6 +132,10 @@ public final class Tracee {
             return;
         }
         t.stopped = true;
+        if (Holds.on()) {
+            t.holding(ws.signalDelivery() ? "a signal's stop, passed on (during " + Holds.current() + ")"
+                    : "a stop (during " + Holds.current() + ")");
+        }
         t.interruptStop = ws.eventStop() && !ws.groupStop();
         if (ws.event() == WaitStatus.EVENT_CLONE) {
             int child = (int) ptrace.eventMessage(t.tid);
@@ -171,6 +176,7 @@ public final class Tracee {
             } else {
                 ptrace.cont(t.tid, t.pendingSignal);
             }
+            t.released();
             t.running();
         } catch (SyscallException e) {
             if (e.errno() != Errno.ESRCH) {

@@ -3,11 +3,11 @@ package tfix.engine.remote;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import tfix.engine.elf.LoadedModule;
 import tfix.engine.elf.ProcessSymbols;
@@ -45,11 +45,25 @@ final class LockHolders {
 
     private final ProcessSymbols symbols;
     private final ProcMemory memory;
-    private final Map<LoadedModule, Ranges> lockingRanges = new HashMap<>();
+    private final Map<LoadedModule, Ranges> lockingRanges = new ConcurrentHashMap<>();
 
     LockHolders(ProcessSymbols symbols, ProcMemory memory) {
         this.symbols = symbols;
         this.memory = memory;
+    }
+
+    /**
+     * Finds the locking functions of every module that has some, once: the first look-up of a name builds a module's
+     * name index, work that must not happen while a thread is stopped.
+     */
+    void prepare() {
+        for (LoadedModule m : symbols.modules()) {
+            String file = m.fileName();
+            if (file.startsWith("libc.so") || file.startsWith("libc-") || file.startsWith("libpthread")
+                    || file.startsWith("libstdc++")) {
+                lockingRanges.computeIfAbsent(m, LockHolders::rangesOf);
+            }
+        }
     }
 
     /** The locking function the thread is in or returns into, in words ("malloc (libc.so.6)"), or null. */

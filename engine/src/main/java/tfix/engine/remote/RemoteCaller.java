@@ -2,18 +2,13 @@ package tfix.engine.remote;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
 
 import tfix.engine.elf.ProcessSymbols;
-import tfix.engine.failure.Limit;
-import tfix.engine.failure.Reason;
-import tfix.engine.failure.TfixException;
 import tfix.engine.process.ProcMemory;
 import tfix.engine.ptrace.Registers;
 import tfix.engine.ptrace.ThreadExitedException;
@@ -39,6 +34,7 @@ public final class RemoteCaller implements FunctionCalls {
     private final RawSyscall raw;
     private final MemfdMapping mapping;
     private final ThreadChooser chooser;
+    private final BorrowRounds rounds;
     private final Duration timeout;
     private final BooleanSupplier cancelled;
     private StubSite site;
@@ -81,6 +77,7 @@ public final class RemoteCaller implements FunctionCalls {
         this.mapping = new MemfdMapping(tracee, memory, timeout, cancelled);
         this.exits = new StubExit(tracee, timeout, area);
         this.chooser = new ThreadChooser(tracee, symbols, memory);
+        this.rounds = new BorrowRounds(tracee, chooser, timeout, cancelled);
     }
 
     public RemoteCaller(Tracee tracee, ProcMemory memory, ProcessSymbols symbols, Duration timeout) {
@@ -109,17 +106,13 @@ public final class RemoteCaller implements FunctionCalls {
      */
     @Override
     public long call(String what, long function, Arg... args) {
-        return tracee.onTracer(() -> callOnTracer(what, function, true, args));
+        return onSomeThread(what, tid -> callIn(tid, what, function, true, args));
     }
 
     /** The same for a callee that takes no lock (a system call's wrapper): any thread will do. */
     @Override
     public long callLockFree(String what, long function, Arg... args) {
-        return tracee.onTracer(() -> callOnTracer(what, function, false, args));
-    }
-
-    private long callOnTracer(String what, long function, boolean takesLocks, Arg... args) {
-        return onSomeThread(what, tid -> callIn(tid, what, function, takesLocks, args));
+        return onSomeThread(what, tid -> callIn(tid, what, function, false, args));
     }
 
     /**
@@ -128,7 +121,7 @@ public final class RemoteCaller implements FunctionCalls {
      */
     @Override
     public Optional<MappedMemfd> memfdMapping(String name, int memfdFlags, long length, int prot, int flags) {
-        return Optional.of(tracee.onTracer(() -> onSomeThread("making the memfd " + name, tid -> {
+        return Optional.of(onSomeThread("making the memfd " + name, tid -> {
             Registers regs = exits.stopOutside(site, tid);
             try {
                 Registers resume = borrow(tid, regs, "making the memfd " + name, false);
@@ -137,40 +130,20 @@ public final class RemoteCaller implements FunctionCalls {
             } finally {
                 tracee.resumeThread(tid); // back through the block: it runs on as it was
             }
-        })));
+        }));
     }
 
-    /** Runs {@code work} on the first thread it suits, trying the threads again for a while when none does. */
+    /**
+     * Runs {@code work} on the first thread it suits (see {@link BorrowRounds}). What a call needs once per session (the
+     * stub's place, errno's) is found first, off the tracer thread.
+     */
     private <T> T onSomeThread(String what, IntFunction<T> work) {
         try (Phases.Span timed = Phases.start("  remote calls (each)")) {
             if (site == null) {
                 site = StubSite.find(symbols.modules(), rawBlockOffset() + RawSyscall.BLOCK);
             }
             errno.learn(this);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            List<String> why = new ArrayList<>();
-            // Threads move between calls: a round that finds none fit is tried again for a while.
-            while (true) {
-                why.clear();
-                for (int tid : chooser.candidates(site)) {
-                    try {
-                        return work.apply(tid);
-                    } catch (ThreadExitedException e) {
-                        // A short-lived thread ended before it could be borrowed: take the next one.
-                    } catch (CallUnsuitable e) {
-                        why.add("thread " + tid + ": " + e.getMessage());
-                    }
-                }
-                if (!tracee.process().alive()) {
-                    throw new TfixException(Reason.PROCESS_GONE, "process " + tracee.pid() + " exited before it could run " + what);
-                }
-                if (System.nanoTime() > deadline || cancelled.getAsBoolean()) {
-                    throw new TfixException(cancelled.getAsBoolean() ? Reason.CANCELLED : Reason.TIMEOUT,
-                            cancelled.getAsBoolean() ? null : Limit.CALL_TIMEOUT, "no thread of process " + tracee.pid() + " could safely run " + what
-                            + (why.isEmpty() ? "" : " (" + String.join("; ", why) + ")"));
-                }
-                LockSupport.parkNanos(2_000_000);
-            }
+            return rounds.run(what, site, work);
         }
     }
 

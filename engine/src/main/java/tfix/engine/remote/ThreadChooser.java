@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 
 import tfix.engine.elf.ProcessSymbols;
+import tfix.engine.process.Maps;
 import tfix.engine.process.ProcMemory;
 import tfix.engine.process.ProcStatus;
 import tfix.engine.process.TaskStat;
@@ -22,6 +23,8 @@ final class ThreadChooser {
     private final ProcessSymbols symbols;
 
     private final LockHolders locks;
+    /** The maps read for the current round, before any thread of it is stopped (null: read them when needed). */
+    private volatile Maps roundMaps;
 
     ThreadChooser(Tracee tracee, ProcessSymbols symbols, ProcMemory memory) {
         this.tracee = tracee;
@@ -37,10 +40,25 @@ final class ThreadChooser {
      * inside the stub ({@code stub}, may be null) come last.
      */
     List<Integer> candidates(StubSite stub) {
+        return candidates(stub, tracee.threadIds());
+    }
+
+    /**
+     * The same from the thread ids {@code tids}, off the tracer thread: reads /proc, the maps (kept for
+     * {@link #unsuitable}) and the locking functions' places, so the tracer thread keeps listening meanwhile and
+     * none of it happens while a thread is stopped.
+     */
+    List<Integer> rank(StubSite stub, List<Integer> tids) {
+        locks.prepare();
+        roundMaps = tracee.process().maps();
+        return candidates(stub, tids);
+    }
+
+    private List<Integer> candidates(StubSite stub, List<Integer> tids) {
         record Scored(int tid, int score) {
         }
         List<Scored> scored = new ArrayList<>();
-        for (int tid : tracee.threadIds()) {
+        for (int tid : tids) {
             ThreadSyscall sc = ThreadSyscall.read(tracee.pid(), tid).orElse(null);
             if (sc == null || TaskStat.ofTask(tracee.pid(), tid).map(TaskStat::ioWorker).orElse(false)) {
                 continue; // gone, or an io_uring worker, which never runs user code
@@ -65,7 +83,11 @@ final class ThreadChooser {
             return "running inside libc or the dynamic loader, where it may hold a lock " + what + " needs";
         }
         if (takesLocks) {
-            String holder = locks.heldBy(regs, tracee.process().maps());
+            Maps maps = roundMaps;
+            if (maps == null || maps.find(regs.rsp()).isEmpty()) {
+                maps = tracee.process().maps(); // a stack newer than the round's maps: never skip its scan
+            }
+            String holder = locks.heldBy(regs, maps);
             if (holder != null) {
                 return "stopped inside " + holder + ", which may hold a lock " + what + " needs";
             }

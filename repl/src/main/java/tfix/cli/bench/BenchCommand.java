@@ -37,7 +37,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-gdb", description = "Leave gdb out.")
     boolean noGdb;
 
-    @Option(names = "--only", description = "Run only these parts: freeze, command, service, cold, call, transaction, symbols, fleet, build, agent.", split = ",")
+    @Option(names = "--only", description = "Run only these parts: freeze, command, service, cold, gap (cold's timer gap alone), call, transaction, symbols, fleet, build, agent.", split = ",")
     List<String> only;
 
     @Option(names = "--processes", description = "Processes of the fleet benchmark (default ${DEFAULT-VALUE}).", defaultValue = "200")
@@ -55,6 +55,7 @@ public final class BenchCommand implements Callable<Integer> {
         PARTS.put("command", CommandBench::new);
         PARTS.put("service", ServiceBench::new);
         PARTS.put("cold", ColdBench::new);
+        PARTS.put("gap", b -> new ColdBench(b, true));
         PARTS.put("call", CallCostBench::new);
         PARTS.put("transaction", TransactionBench::new);
         PARTS.put("symbols", SymbolBench::new);

@@ -1,5 +1,6 @@
 package tfix.cli.bench;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,8 +22,16 @@ final class ColdBench extends Bench {
     private Path cds;
     private final Map<String, String> env = new HashMap<>();
 
+    /** Only the timer gap ({@code --only gap}). */
+    private final boolean gapOnly;
+
     ColdBench(BenchCommand bench) {
+        this(bench, false);
+    }
+
+    ColdBench(BenchCommand bench, boolean gapOnly) {
         super(bench);
+        this.gapOnly = gapOnly;
     }
 
     @Override
@@ -45,8 +54,10 @@ final class ColdBench extends Bench {
         training.start().waitFor();
         Built freeze = build("freeze", "-pthread");
         System.out.println("cold commands (fresh JVM each, launcher's options and archive):");
-        idle(freeze);
-        busy(freeze.patch());
+        if (!gapOnly) {
+            idle(freeze);
+            busy(freeze.patch());
+        }
         gaps(freeze);
     }
 
@@ -98,16 +109,22 @@ final class ColdBench extends Bench {
 
     /** The longest gap of the target's 1 ms timer during a whole command, and while strace is attached as long. */
     private void gaps(Built b) throws Exception {
-        List<Double> tfix = new ArrayList<>(), strace = new ArrayList<>(), none = new ArrayList<>();
+        List<Double> tfix = new ArrayList<>(), strace = new ArrayList<>(), none = new ArrayList<>(), plain = new ArrayList<>();
+        HoldTally holds = new HoldTally();
         boolean hasStrace = Toolchain.has("strace");
         try (BenchTarget target = BenchTarget.start(b.exe(), "1")) {
             String pid = Integer.toString(target.pid());
             String replace = "attach " + pid + "; replace 'work' with 'work_v2' from '" + b.patch() + "'; revert 'work'; detach";
             for (int r = 0; r < bench.runs(); r++) {
                 long t0 = System.nanoTime();
-                double ms = tfix(true, "exec", replace);
+                Run run = run(true, Map.of("TFIX_HOLDS", "1"), "exec", replace);
+                double ms = run.millis();
                 long t1 = System.nanoTime();
                 tfix.add(target.gaps(t0, t1).signalMs());
+                holds.addRun(run.stderr());
+                long p0 = System.nanoTime();
+                tfix(false, "exec", "--no-priority", replace);
+                plain.add(target.gaps(p0, System.nanoTime()).signalMs());
                 long quiet = System.nanoTime();
                 Thread.sleep((long) ms);
                 none.add(target.gaps(quiet, System.nanoTime()).signalMs());
@@ -123,12 +140,22 @@ final class ColdBench extends Bench {
             }
         }
         bench.row("target's longest 1 ms-timer gap during a whole exec replace+revert", Stats.ms(tfix), "");
+        holds.print("what held the target during the exec", 6);
+        bench.row("  the same with --no-priority (nice 0)", Stats.ms(plain), "");
         bench.row("  the same target with strace -f attached as long", hasStrace ? Stats.ms(strace) : "n/a: no strace", "");
         bench.row("  the same target with no tool", Stats.ms(none), "");
     }
 
     /** A command's wall time in ms, started as the launcher starts it (at nice -19 when {@code raised} and root). */
     private double tfix(boolean raised, String... args) throws Exception {
+        return run(raised, Map.of(), args).millis();
+    }
+
+    /** A command's wall time and what it wrote on standard error. */
+    private record Run(double millis, String stderr) {
+    }
+
+    private Run run(boolean raised, Map<String, String> extraEnv, String... args) throws Exception {
         List<String> cmd = new ArrayList<>();
         if (raised && "0".equals(Toolchain.run(List.of("id", "-u")).trim())) {
             cmd.addAll(List.of("nice", "-n", "-19"));
@@ -136,15 +163,18 @@ final class ColdBench extends Bench {
         cmd.addAll(List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:SharedArchiveFile=" + cds,
                 "-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-jar", jar));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().putAll(env);
+        pb.environment().putAll(extraEnv);
         long t0 = System.nanoTime();
-        int exit = pb.start().waitFor();
+        Process p = pb.start();
+        String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        int exit = p.waitFor();
         double ms = (System.nanoTime() - t0) / 1e6;
         if (exit != 0) {
             throw new tfix.engine.failure.TfixException(tfix.engine.failure.Reason.IO, "`tfix " + String.join(" ", args) + "` failed (exit " + exit + ")");
         }
-        return ms;
+        return new Run(ms, stderr);
     }
 
     private static void deleteTree(Path dir) throws Exception {

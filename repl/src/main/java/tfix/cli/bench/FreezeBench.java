@@ -36,6 +36,7 @@ final class FreezeBench extends Bench {
             List<Double> tfixOwn = new ArrayList<>(), tfixSeen = new ArrayList<>(), gdbSeen = new ArrayList<>(),
                     baseline = new ArrayList<>(), tfixSignal = new ArrayList<>(), gdbSignal = new ArrayList<>(),
                     baselineSignal = new ArrayList<>(), floorOwn = new ArrayList<>(), floorSeen = new ArrayList<>();
+            HoldTally holds = new HoldTally();
             List<List<Double>> phases = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
             int nativeWindows = 0;
             for (int r = 0; r < bench.runs(); r++) {
@@ -46,8 +47,10 @@ final class FreezeBench extends Bench {
                     baseline.add(quiet.clockMs());
                     baselineSignal.add(quiet.signalMs());
                     long t0 = System.nanoTime();
+                    tfix.engine.timing.Holds.enable(true);
                     var replaced = BenchCommand.tfixReplace(bench.engine(), t.pid(), "work", "work_v2", patch);
                     long t1 = System.nanoTime();
+                    holds.addRun();
                     tfixOwn.add(replaced.freezeMillis());
                     Applier.Phases p = replaced.phases();
                     nativeWindows += p.nativeWindow() ? 1 : 0;
@@ -88,6 +91,7 @@ final class FreezeBench extends Bench {
                     String.format("%.2fx", Stats.median(tfixOwn) / Stats.median(floorOwn)), "");
             bench.row(n + " threads: longest stop the target saw", Stats.ms(tfixSeen), bench.gdb() ? Stats.ms(gdbSeen) : "n/a");
             bench.row(n + " threads: the same, the floor's run", Stats.ms(floorSeen), "");
+            holds.print(n + " threads: what held the target during one replace", 5);
             bench.row(n + " threads: longest gap with nobody attached", Stats.ms(baseline), "");
             bench.row(n + " threads: longest wait of a 1 ms timer's signal, whole command", Stats.ms(tfixSignal),
                     bench.gdb() ? Stats.ms(gdbSignal) : "n/a");
