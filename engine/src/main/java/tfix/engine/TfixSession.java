@@ -51,6 +51,7 @@ public final class TfixSession implements AutoCloseable {
     private final AttachedTarget target;
     private boolean closed;
     private boolean stackCheck;
+    private boolean writeInAStop;
     private Consumer<String> warnings = w -> System.err.println("tfix: warning: " + w);
     /** Set from any thread (Ctrl-C in the REPL); waits give up, nothing half-done is left. */
     private volatile boolean cancelRequested;
@@ -198,6 +199,11 @@ public final class TfixSession implements AutoCloseable {
         exclusive(() -> stackCheck = on);
     }
 
+    /** Writes in a stop of the threads even where the route could write without one. */
+    public void writeInAStop(boolean on) {
+        exclusive(() -> writeInAStop = on);
+    }
+
     /** Refuses to go on unless the executable (or the named library) has this GNU build-id. */
     public void expectBuildId(String library, String buildId) {
         exclusive(() -> {
@@ -213,7 +219,7 @@ public final class TfixSession implements AutoCloseable {
 
     /** Plans take the shape the route writes without a stop, unless something needs the stop. */
     private void writeShape() {
-        boolean can = route.writesWithoutStop();
+        boolean can = route.writesWithoutStop() && !writeInAStop;
         preparer.writeWithoutStop(can && !stackCheck, can && stackCheck ? "safety 'stack' reads the stacks, in a stop" : null);
     }
 

@@ -128,6 +128,9 @@ class AgentRealFixesTest extends EngineTest {
             List<byte[]> before;
             SitePlan plan;
             try (TfixSession s = via(t, Via.AGENT)) {
+                // Through the agent a 2-byte entry jump would be written without a stop instead (NoStopTest): ask for
+                // the stop, where a function this short is patched through its callers.
+                s.writeInAStop(true);
                 plan = s.plan(List.of(spec)).get(0);
                 assertNotNull(plan.callers(), plan.describe());
                 before = plan.callers().sites().stream().map(c -> Targets.peek(t.pid(), c.address(), c.original().length))
