@@ -58,16 +58,37 @@ final class FreshCli {
     record Ran(double ms, String output) {
     }
 
-    /** Runs a command; a failed one fails the bench (no figure from a run that did not do its work). */
+    /**
+     * How the JVM is scheduled: as the launcher does (nice -19 as root), at the priority it was started with
+     * ({@code TFIX_NO_PRIORITY=1}), or as the launcher does but kept off the CPUs the target's threads last ran on.
+     */
+    enum Scheduling { RAISED, PLAIN, RAISED_ELSEWHERE }
+
+    /** Runs a command as the launcher does. */
     Ran run(String... args) throws Exception {
+        return run(Scheduling.RAISED, 0, args);
+    }
+
+    /** Runs a command; a failed one fails the bench (no figure from a run that did not do its work). */
+    Ran run(Scheduling how, long target, String... args) throws Exception {
         List<String> cmd = new ArrayList<>();
-        if ("0".equals(Toolchain.run(List.of("id", "-u")).trim())) {
+        Map<String, String> e = new java.util.HashMap<>(env);
+        if (how == Scheduling.RAISED_ELSEWHERE) {
+            String cpus = TargetCpus.others(target);
+            if (cpus != null) {
+                cmd.addAll(List.of("taskset", "-c", cpus));
+            }
+        }
+        if (how != Scheduling.PLAIN && "0".equals(Toolchain.run(List.of("id", "-u")).trim())) {
             cmd.addAll(List.of("nice", "-n", "-19"));
+        }
+        if (how == Scheduling.PLAIN) {
+            e.put("TFIX_NO_PRIORITY", "1");
         }
         cmd.addAll(List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:SharedArchiveFile=" + cds,
                 "-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-jar", jar));
         cmd.addAll(List.of(args));
-        return timed(cmd, env, args);
+        return timed(cmd, e, args);
     }
 
     static Ran timed(List<String> cmd, Map<String, String> env, String... args) throws Exception {

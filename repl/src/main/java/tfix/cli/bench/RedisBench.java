@@ -18,8 +18,9 @@ import tfix.engine.service.ServiceProcess;
  * Issue 18 goal 5, what clients feel: a real Debian redis-server under redis-benchmark load (4 clients: PING, SET,
  * GET), and a probe client sending PING every 2 ms ({@link RedisProbe}). Its reply times with no tfix (before and
  * after the rest), while `tfix status` runs again and again, and while a patch of pingCommand is applied and
- * reverted again and again; each command a fresh JVM as the launcher starts it, then the same through the resident
- * service when its client is built. Prints p50/p99/max per phase and the p99's ratio to the baseline's beside the
+ * reverted again and again; each command a fresh JVM as the launcher starts it (nice -19 as root), at the priority
+ * it was started with, and at nice -19 kept off the CPU Redis's main thread last ran on; then the same through the
+ * resident service when its client is built. Prints p50/p99/max per phase and the p99's ratio to the baseline's beside the
  * goal (1.5x), with the load average at the phase's end.
  */
 final class RedisBench extends Bench {
@@ -58,17 +59,24 @@ final class RedisBench extends Bench {
                 String replace = "attach " + pid + "; replace 'pingCommand' with 'pingCommand_v2' from '" + patch
                         + "', original: 'pingCommand_orig'; detach";
                 quiet(probe, "baseline (no tfix), before");
-                during(probe, "`tfix status` cycles (fresh JVM each)", () -> {
-                    for (int i = 0; i < 2 * cycles; i++) {
-                        cli.run("status", "--pid", pid);
-                    }
-                });
-                during(probe, "apply/revert cycles of pingCommand (fresh JVM each)", () -> {
-                    for (int i = 0; i < cycles; i++) {
-                        applied(cli.run("exec", replace).output());
-                        cli.run("revert", "--pid", pid);
-                    }
-                });
+                for (FreshCli.Scheduling how : FreshCli.Scheduling.values()) {
+                    String jvm = switch (how) {
+                        case RAISED -> "fresh JVM each, nice -19 as the launcher";
+                        case PLAIN -> "fresh JVM each, TFIX_NO_PRIORITY=1";
+                        case RAISED_ELSEWHERE -> "fresh JVM each, nice -19, taskset off redis's CPU";
+                    };
+                    during(probe, "`tfix status` cycles (" + jvm + ")", () -> {
+                        for (int i = 0; i < cycles; i++) {
+                            cli.run(how, redis.pid(), "status", "--pid", pid);
+                        }
+                    });
+                    during(probe, "apply/revert cycles (" + jvm + ")", () -> {
+                        for (int i = 0; i < cycles; i++) {
+                            applied(cli.run(how, redis.pid(), "exec", replace).output());
+                            cli.run(how, redis.pid(), "revert", "--pid", pid);
+                        }
+                    });
+                }
                 throughService(cli, probe, pid, replace, cycles);
                 quiet(probe, "baseline (no tfix), after");
                 if (!redis.loaded()) {
@@ -100,7 +108,7 @@ final class RedisBench extends Bench {
                 served(via, env, "revert", "--pid", pid);
             }
             during(probe, "`tfix status` cycles through the service", () -> {
-                for (int i = 0; i < 2 * cycles; i++) {
+                for (int i = 0; i < cycles; i++) {
                     served(via, env, "status", "--pid", pid);
                 }
             });
