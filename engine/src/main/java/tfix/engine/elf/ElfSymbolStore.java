@@ -221,7 +221,7 @@ public final class ElfSymbolStore {
         return Files.getAttribute(Path.of("/proc/self"), "unix:uid");
     }
 
-    /** The entry a file of this build-id and identity would have: for tests and `tfix status --debug`. */
+    /** The entry a file of this build-id and identity would have (for tests). */
     Path entryFor(String buildId, FileIdentity identity) {
         return dir.resolve(name(buildId + "#" + identity.key()));
     }
