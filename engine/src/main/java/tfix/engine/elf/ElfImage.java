@@ -25,7 +25,10 @@ public final class ElfImage {
     private final Path file;
     private final boolean positionIndependent;
     private final List<Segment> segments;
-    private final List<Symbol> symbols;
+    /** Parsed on first need (attach reads no symbol table), from the on-disk store when it has this file. */
+    private List<Symbol> symbols;
+    /** What stat said of the file when it was mapped; empty for bytes tfix made (they have no file to key a store by). */
+    private final Optional<FileIdentity> identity;
     private final Optional<String> buildId;
     /** The file, mapped: later reads need no path that may be gone (map_files of an exited process). */
     private final FileWindows data;
@@ -46,14 +49,14 @@ public final class ElfImage {
         }
     }
 
-    private ElfImage(Path file, boolean pie, List<Segment> segments, List<Symbol> symbols, Optional<String> buildId,
+    private ElfImage(Path file, boolean pie, List<Segment> segments, Optional<FileIdentity> identity, Optional<String> buildId,
                      FileWindows data, ElfFile elf) {
         this.data = data;
         this.elf = elf;
         this.file = file;
         this.positionIndependent = pie;
         this.segments = segments;
-        this.symbols = symbols;
+        this.identity = identity;
         this.buildId = buildId;
     }
 
@@ -77,6 +80,7 @@ public final class ElfImage {
         ElfFile elf;
         FileWindows data;
         SectionTable sections;
+        Optional<FileIdentity> identity = inMemory != null ? Optional.empty() : FileIdentity.of(file);
         try {
             data = inMemory != null ? FileWindows.of(file, inMemory) : FileWindows.map(file);
             sections = SectionTable.read(data);
@@ -94,39 +98,7 @@ public final class ElfImage {
                 segs.add(new Segment(ph.p_vaddr, ph.p_memsz, ph.p_offset, ph.p_filesz, ph.isExecutable()));
             }
         }
-        List<Symbol> syms = new ArrayList<>();
-        addSymbols(syms, safe(elf::getSymbolTableSection), ".symtab");
-        addSymbols(syms, safe(elf::getDynamicSymbolTableSection), ".dynsym");
-        return new ElfImage(file, elf.e_type == ElfFile.ET_DYN, List.copyOf(segs), List.copyOf(syms), sections.buildId(), data, elf);
-    }
-
-    private static ElfSymbolTableSection safe(java.util.function.Supplier<ElfSymbolTableSection> g) {
-        try {
-            return g.get();
-        } catch (RuntimeException e) {
-            return null;
-        }
-    }
-
-    private static void addSymbols(List<Symbol> out, ElfSymbolTableSection table, String tableName) {
-        if (table == null) {
-            return;
-        }
-        for (ElfSymbol s : table.symbols) {
-            int type = s.getType();
-            if ((type != Symbol.STT_FUNC && type != Symbol.STT_GNU_IFUNC) || s.st_shndx == 0 || s.st_value == 0) {
-                continue;
-            }
-            String name;
-            try {
-                name = s.getName();
-            } catch (RuntimeException e) {
-                continue;
-            }
-            if (name != null && !name.isEmpty()) {
-                out.add(new Symbol(name, s.st_value, s.st_size, type, s.getBinding(), tableName));
-            }
-        }
+        return new ElfImage(file, elf.e_type == ElfFile.ET_DYN, List.copyOf(segs), identity, sections.buildId(), data, elf);
     }
 
     public Path file() {
@@ -141,8 +113,18 @@ public final class ElfImage {
         return segments;
     }
 
-    public List<Symbol> symbols() {
+    public synchronized List<Symbol> symbols() {
+        if (symbols == null) {
+            symbols = identity.isPresent() && buildId.isPresent()
+                    ? ElfSymbolStore.standard().symbols(buildId.get(), identity.get(), () -> SymbolTables.functions(elf))
+                    : SymbolTables.functions(elf);
+        }
         return symbols;
+    }
+
+    /** Whether its function symbols were read yet: attach reads none, a look-up reads only the files it searches. */
+    public synchronized boolean symbolsRead() {
+        return symbols != null;
     }
 
     public Optional<String> buildId() {
@@ -173,7 +155,7 @@ public final class ElfImage {
     public synchronized long[] symbolStarts() {
         if (symbolStarts == null) {
             TreeSet<Long> starts = new TreeSet<>();
-            for (ElfSymbolTableSection t : new ElfSymbolTableSection[] {safe(elf::getSymbolTableSection), safe(elf::getDynamicSymbolTableSection)}) {
+            for (ElfSymbolTableSection t : new ElfSymbolTableSection[] {SymbolTables.safe(elf::getSymbolTableSection), SymbolTables.safe(elf::getDynamicSymbolTableSection)}) {
                 if (t == null) {
                     continue;
                 }

@@ -37,7 +37,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-gdb", description = "Leave gdb out.")
     boolean noGdb;
 
-    @Option(names = "--only", description = "Run only these parts: freeze, command, service, cold, gap (cold's timer gap alone), call, transaction, symbols, fleet, build, agent.", split = ",")
+    @Option(names = "--only", description = "Run only these parts: freeze, command, service, cold, gap (cold's timer gap alone), call, transaction, symbols, fleet, build, agent, redis.", split = ",")
     List<String> only;
 
     @Option(names = "--processes", description = "Processes of the fleet benchmark (default ${DEFAULT-VALUE}).", defaultValue = "200")
@@ -62,6 +62,7 @@ public final class BenchCommand implements Callable<Integer> {
         PARTS.put("fleet", FleetBench::new);
         PARTS.put("build", BuildBench::new);
         PARTS.put("agent", AgentIdleBench::new);
+        PARTS.put("redis", RedisBench::new);
     }
 
     private final List<String[]> rows = new ArrayList<>();
