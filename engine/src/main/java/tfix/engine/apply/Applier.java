@@ -179,6 +179,9 @@ public final class Applier implements SiteWriter {
                     }
                     throw e;
                 }
+                if (a.result() == NativeStop.DONE || a.result() == NativeStop.BUSY) { // a hand-over is marked by the Java way
+                    tfix.engine.timing.Holds.add(tfix.engine.timing.Holds.Kind.STOPPED, "the freeze", a.resumed() - a.start());
+                }
                 if (a.result() == NativeStop.DONE) {
                     long last = a.resumed() - a.start();
                     return new Outcome(last, freeze + last, attempt, new Phases(a.stopped() - a.start(),
