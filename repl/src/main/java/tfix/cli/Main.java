@@ -44,7 +44,8 @@ public final class Main implements Callable<Integer> {
         long lockTimeout;
 
         @Option(names = Priority.FLAG, description = "Keep the scheduling priority tfix was started with (also"
-                + " TFIX_NO_PRIORITY=1); by default, as root, tfix runs at nice " + Priority.NICE + " so a busy host does not slow it.")
+                + " TFIX_NO_PRIORITY=1); by default, as root on a saturated host, tfix raises itself (up to nice -19) so the"
+                + " host's load does not slow it; TFIX_PRIORITY=N sets the level.")
         boolean noPriority;
 
         /** The command using these options, named to a tfix that waits for this one. */

@@ -6,12 +6,11 @@ import tfix.engine.sys.Native;
 import tfix.engine.sys.ProcessPriority;
 
 /**
- * Commands that work on processes (those with --no-priority) run at nice -19 when tfix may raise itself (root):
- * on a saturated host they otherwise wait tens of seconds for the CPU (issue 18, goal 3). --no-priority or
- * TFIX_NO_PRIORITY=1 keeps the priority tfix was started with.
+ * Commands that work on processes (those with --no-priority) raise their priority when tfix may (root) and the host
+ * is saturated ({@link FairNice}: up to nice -19): there they otherwise wait tens of seconds for the CPU (issue 18,
+ * goal 3). --no-priority or TFIX_NO_PRIORITY=1 keeps the priority tfix was started with; TFIX_PRIORITY=N sets it.
  */
 final class Priority {
-    static final int NICE = -19;
     static final String FLAG = "--no-priority";
 
     private Priority() {
@@ -19,8 +18,15 @@ final class Priority {
 
     /** picocli's usual execution, after raising the priority if the command asks for it. */
     static int execute(ParseResult parsed) {
-        if (wanted(parsed)) {
-            ProcessPriority.raise(new Native().libc(), NICE);
+        int level;
+        try {
+            level = wanted(parsed) ? FairNice.now() : 0;
+        } catch (IllegalArgumentException e) {
+            parsed.commandSpec().commandLine().getErr().println("tfix: " + e.getMessage());
+            return 2;
+        }
+        if (level < 0) {
+            ProcessPriority.raise(new Native().libc(), level);
         }
         return new CommandLine.RunLast().execute(parsed);
     }

@@ -59,12 +59,13 @@ final class InProcessCli {
     }
 
     /**
-     * Main.main raises its whole JVM to {@link Priority#NICE} for commands that work on processes: on a loaded
+     * Main.main raises its whole JVM to {@link FairNice#now} for commands that work on processes: on a loaded
      * machine a command at nice 0 is many times slower. Here only this thread (and the threads the command starts,
      * which inherit it) is raised, and put back after: targets a test starts later must not inherit it.
      */
     private static int atTfixPriority(picocli.CommandLine.ParseResult parsed) {
-        if (!Priority.wanted(parsed)) {
+        int level = Priority.wanted(parsed) ? FairNice.now() : 0;
+        if (level == 0) {
             return new picocli.CommandLine.RunLast().execute(parsed);
         }
         tfix.engine.sys.LibC libc = new tfix.engine.sys.Native().libc();
@@ -78,7 +79,7 @@ final class InProcessCli {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        libc.setpriority(0 /* PRIO_PROCESS: one thread id on Linux */, tid, Priority.NICE);
+        libc.setpriority(0 /* PRIO_PROCESS: one thread id on Linux */, tid, level);
         try {
             return new picocli.CommandLine.RunLast().execute(parsed);
         } finally {

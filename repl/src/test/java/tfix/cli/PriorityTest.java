@@ -12,9 +12,10 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 18 goal 3: as root, a command runs with every one of its JVM's threads at nice -19, threads started later
- * too (nice is per thread on Linux); --no-priority and TFIX_NO_PRIORITY=1 leave it as started. The script reads
- * the nice values of its own JVM from /proc, as any observer would.
+ * Issue 18 goal 3: as root, a command raised (on a saturated host by itself, FairNiceTest; here TFIX_PRIORITY=-19
+ * says so) runs with every one of its JVM's threads at that level, threads started later too (nice is per thread on
+ * Linux); --no-priority and TFIX_NO_PRIORITY=1 leave it as started. The script reads the nice values of its own JVM
+ * from /proc, as any observer would.
  */
 class PriorityTest {
     /** Prints the distinct nice values of the JVM's threads now, and that of a thread started afterwards. */
@@ -47,16 +48,26 @@ class PriorityTest {
         assumeTrue(Files.readString(Path.of("/proc/self/status")).lines().anyMatch(l -> l.matches("Uid:\\s+\\d+\\s+0\\s.*")),
                 "raising the priority needs root");
         String own = Integer.toString(ownNice());
-        String[] raised = run(Map.of());
+        Map<String, String> saturated = Map.of("TFIX_PRIORITY", "-19");
+        String[] raised = run(saturated);
         assertEquals("-19", raised[0], "every thread running when the command starts");
         assertEquals("-19", raised[1], "a thread started later inherits it");
 
-        String[] flag = run(Map.of(), "--no-priority");
+        String[] flag = run(saturated, "--no-priority");
         assertEquals(own, flag[0]);
         assertEquals(own, flag[1]);
 
-        String[] env = run(Map.of("TFIX_NO_PRIORITY", "1"));
+        String[] env = run(Map.of("TFIX_NO_PRIORITY", "1", "TFIX_PRIORITY", "-19"));
         assertEquals(own, env[0]);
         assertEquals(own, env[1]);
+    }
+
+    @Test
+    void aLevelThatIsNoNiceLevelIsRefusedInOneLine() throws Exception {
+        CliTest.Result r = CliTest.tfixWith(Map.of("TFIX_PRIORITY", "-40"), Path.of("..").toAbsolutePath().normalize(),
+                "exec", "1 + 1");
+        assertEquals(2, r.exit(), r.out() + r.err());
+        assertEquals("tfix: TFIX_PRIORITY=-40 is not a nice level from 0 to -19: set it to one (e.g. -19), or unset it"
+                + " to let tfix judge from the host's load", r.err().strip());
     }
 }

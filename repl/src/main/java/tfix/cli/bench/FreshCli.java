@@ -11,7 +11,7 @@ import tfix.engine.failure.TfixException;
 
 /**
  * tfix commands run the way the launcher runs them: a fresh JVM with its options and class-data sharing archive
- * (made once, by a training run, in the bench's folder), at nice -19 as root, with the given environment.
+ * (made once, by a training run, in the bench's folder), at the launcher's priority as root, with the given environment.
  */
 final class FreshCli {
     private final String java;
@@ -59,7 +59,8 @@ final class FreshCli {
     }
 
     /**
-     * How the JVM is scheduled: as the launcher does (nice -19 as root), at the priority it was started with
+     * How the JVM is scheduled: as the launcher does (raised as root when the host is saturated, FairNice), at
+     * the priority it was started with
      * ({@code TFIX_NO_PRIORITY=1}), or as the launcher does but kept off the CPUs the target's threads last ran on.
      */
     enum Scheduling { RAISED, PLAIN, RAISED_ELSEWHERE }
@@ -80,7 +81,10 @@ final class FreshCli {
             }
         }
         if (how != Scheduling.PLAIN && "0".equals(Toolchain.run(List.of("id", "-u")).trim())) {
-            cmd.addAll(List.of("nice", "-n", "-19"));
+            int level = tfix.cli.FairNice.now(); // as the launcher judges the host
+            if (level < 0) {
+                cmd.addAll(List.of("nice", "-n", Integer.toString(level)));
+            }
         }
         if (how == Scheduling.PLAIN) {
             e.put("TFIX_NO_PRIORITY", "1");

@@ -61,9 +61,9 @@ final class RedisBench extends Bench {
                 quiet(probe, "baseline (no tfix), before");
                 for (FreshCli.Scheduling how : FreshCli.Scheduling.values()) {
                     String jvm = switch (how) {
-                        case RAISED -> "fresh JVM each, nice -19 as the launcher";
+                        case RAISED -> "fresh JVM each, priority as the launcher judges";
                         case PLAIN -> "fresh JVM each, TFIX_NO_PRIORITY=1";
-                        case RAISED_ELSEWHERE -> "fresh JVM each, nice -19, taskset off redis's CPU";
+                        case RAISED_ELSEWHERE -> "fresh JVM each, launcher's priority, taskset off redis's CPU";
                     };
                     during(probe, "`tfix status` cycles (" + jvm + ")", () -> {
                         for (int i = 0; i < cycles; i++) {
