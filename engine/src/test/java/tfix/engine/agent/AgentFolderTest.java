@@ -56,6 +56,11 @@ class AgentFolderTest extends EngineTest {
         Files.createDirectory(dir.resolve(".journal"));
         try (RunningTarget t = start(dir)) {
             // Idle, the control thread waits in poll (system call 7) on the socket and the folder's watch together.
+            // Right after start the control thread may still be on its way there: wait for the state, then insist.
+            long until = System.nanoTime() + 5_000_000_000L;
+            while (!controlThreadSyscall(t).equals("7") && System.nanoTime() < until) {
+                LockSupport.parkNanos(2_000_000L);
+            }
             assertEquals("7", controlThreadSyscall(t));
             Files.copy(FIX, dir.resolve("fix.so"));
             t.awaitLine("hot=3");

@@ -170,7 +170,13 @@ class AgentTest extends EngineTest {
             }
             assertEquals(1, agents.size(), "one control thread");
             // Blocked in accept4 (system call 288), not spinning: its state is read, no time is measured.
-            String syscall = java.nio.file.Files.readString(agents.get(0).resolve("syscall"));
+            // Right after start it may still be on its way into accept4: wait for that state, then insist on it.
+            Path file = agents.get(0).resolve("syscall");
+            long until = System.nanoTime() + 5_000_000_000L;
+            while (!java.nio.file.Files.readString(file).startsWith("288 ") && System.nanoTime() < until) {
+                java.util.concurrent.locks.LockSupport.parkNanos(2_000_000L);
+            }
+            String syscall = java.nio.file.Files.readString(file);
             assertTrue(syscall.startsWith("288 "), syscall);
             String stat = java.nio.file.Files.readString(agents.get(0).resolve("stat"));
             assertEquals('S', stat.charAt(stat.lastIndexOf(')') + 2), stat);
