@@ -100,7 +100,7 @@ static int read_word(int fd, int64_t addr, int64_t *into) {
 
 /* Whether thread i is in the way (then out[] says how), 0 if clear, -1 if the Java side must look. */
 static int check_thread(const int64_t *in, int64_t *out, int64_t i, const int64_t *regs, const int64_t *words,
-                        int64_t from, int64_t nwords, uint64_t stack_end) {
+                        int64_t from, int64_t nwords, int64_t stack_end) {
     const int64_t *sites_raw = in + IN_HDR + in[IN_THREADS] + 2 * in[IN_MAPS];
     const struct site *sites = (const struct site *) sites_raw;
     const struct range *ranges = (const struct range *) (sites_raw + 8 * in[IN_SITES]);
@@ -117,20 +117,21 @@ static int check_thread(const int64_t *in, int64_t *out, int64_t i, const int64_
         int64_t r = find_range(ranges, nranges, words[k]);
         if (r >= 0) return busy(out, i, ranges[r].kind, ranges[r].site, words[k], from + 8 * k);
     }
-    /* Deeper frames, through the frame-pointer chain (where the code keeps one), as StackCheck follows it. */
-    uint64_t rbp = (uint64_t) regs[4];
-    uint64_t wend = (uint64_t) from + 8 * nwords;
-    for (int f = 0; f < MAX_FRAMES && rbp >= (uint64_t) from && rbp + 16 <= stack_end; f++) {
+    /* Deeper frames, through the frame-pointer chain (where the code keeps one), as StackCheck follows it. rbp is
+     * any value where code uses it as a general register (-16 is common in -O2 code): every test is signed and
+     * written so that nothing can wrap (rbp + 16 wrapped to 0 once passed them all and read far off the buffer). */
+    int64_t rbp = regs[4];
+    for (int f = 0; f < MAX_FRAMES && rbp >= from && rbp <= stack_end - 16; f++) {
         int64_t next, ret;
-        if (rbp + 16 <= wend && ((rbp - from) & 7) == 0) {
+        if (rbp - from <= 8 * nwords - 16 && ((rbp - from) & 7) == 0) {
             next = words[(rbp - from) / 8];
         } else {
             if (read_word((int) in[IN_MEMFD], rbp, &next) || read_word((int) in[IN_MEMFD], rbp + 8, &ret)) return -1;
             int64_t r = find_range(ranges, nranges, ret);
             if (r >= 0) return busy(out, i, ranges[r].kind, ranges[r].site, ret, rbp + 8);
         }
-        if ((uint64_t) next <= rbp) break;
-        rbp = (uint64_t) next;
+        if (next <= rbp) break; /* signed: a negative word read from the stack ends the chain */
+        rbp = next;
     }
     return 0;
 }
