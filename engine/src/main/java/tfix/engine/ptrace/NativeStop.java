@@ -108,25 +108,51 @@ public final class NativeStop {
         }
     }
 
-    /** What the library did to each thread, in tfix's books; a thread it left stopped (in an EINTR) resumed here. */
+    /**
+     * What the library did to each thread, in tfix's books; a thread it left stopped (in an EINTR) resumed here.
+     * Every thread is booked before any is resumed, and a resume that fails does not stop the others: a thread
+     * booked as running while the library left it stopped would stay in its ptrace-stop until the detach.
+     */
     private void settle(Pointer out, List<Integer> tids) {
         tracee.frozen = false;
         javaResumedAt = 0;
+        List<TracedThread> leftStopped = new ArrayList<>();
+        String odd = null;
         for (int i = 0; i < tids.size(); i++) {
             TracedThread t = tracee.threads.get(tids.get(i));
             t.wantRunning = true;
-            switch ((int) out.getLong(8L * (OUT_HDR + i))) {
-                case RUNNING -> t.running();
-                case STOPPED -> {
-                    t.stopped = true;
-                    t.interruptStop = true;
-                    t.registers = registers(out, i);
-                    tracee.resume(t); // re-issues the call that answered EINTR to the stop
-                    javaResumedAt = System.nanoTime();
-                }
-                case GONE -> tracee.threads.remove(t.tid);
-                default -> throw new IllegalStateException("thread state " + out.getLong(8L * (OUT_HDR + i)));
+            long state = out.getLong(8L * (OUT_HDR + i));
+            if (state == RUNNING) {
+                t.running();
+            } else if (state == STOPPED) {
+                t.stopped = true;
+                t.interruptStop = true;
+                t.registers = registers(out, i);
+                leftStopped.add(t);
+            } else if (state == GONE) {
+                tracee.threads.remove(t.tid);
+            } else if (odd == null) {
+                odd = "thread state " + state + " for thread " + t.tid;
             }
+        }
+        RuntimeException first = null;
+        for (TracedThread t : leftStopped) {
+            try {
+                tracee.resume(t); // re-issues the call that answered EINTR to the stop
+                javaResumedAt = System.nanoTime();
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+        if (odd != null) {
+            throw new IllegalStateException(odd);
         }
     }
 }
