@@ -18,8 +18,12 @@ public final class NativeStop {
     public static final int OUT_RESULT = 0, OUT_T_START = 1, OUT_T_STOPPED = 2, OUT_T_CHECKED = 3, OUT_T_WRITTEN = 4,
             OUT_T_RESUMED = 5, OUT_BUSY_THREAD = 6, OUT_BUSY_KIND = 7, OUT_BUSY_SITE = 8, OUT_BUSY_VALUE = 9,
             OUT_BUSY_PLACE = 10, OUT_STATUSES = 11, OUT_HDR = 16;
-    /** Results: written and resumed; a thread in the way, nothing written, resumed; the Java path goes on, all stopped. */
-    public static final int DONE = 0, BUSY = 1, FALLBACK = 2;
+    /**
+     * Results: written and resumed; a thread in the way, nothing written, resumed; the Java path goes on, all stopped;
+     * a write failed and a site written could not be put back (OUT_BUSY_SITE the last site written, OUT_BUSY_VALUE
+     * the first not put back), all stopped.
+     */
+    public static final int DONE = 0, BUSY = 1, FALLBACK = 2, ROLLBACK_FAILED = 3;
     private static final int RUNNING = 0, STOPPED = 1, GONE = 2;
 
     private final Tracee tracee;
@@ -90,7 +94,7 @@ public final class NativeStop {
         out.putLong(8L * OUT_STATUSES + 8, tids.size());
         try {
             int result = (int) calls.tfix_freeze(in.address(), out.address());
-            if (result == FALLBACK) {
+            if (result == FALLBACK || result == ROLLBACK_FAILED) {
                 long at = OUT_HDR + tids.size() + (long) Registers.COUNT * tids.size();
                 for (int k = 0; k < out.getLong(8L * OUT_STATUSES); k++) {
                     tracee.handle(new WaitStatus((int) out.getLong(8 * (at + 2L * k)), (int) out.getLong(8 * (at + 2L * k + 1))));
