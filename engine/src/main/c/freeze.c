@@ -8,7 +8,8 @@
  * Only the usual cases are handled here: each thread answers with a plain interrupt stop, or first stops for a
  * signal, which is passed on at once (see pass_signal). Anything else (a clone, a job-control stop, an exit, a
  * signal that cut a call short, a stack not in the maps given, a read that fails, bytes that differ) returns FALLBACK with every status collected so far and no thread resumed: the Java path,
- * which knows every case, takes over from there in the same stop. A thread stopped in a system call that
+ * which knows every case, takes over from there in the same stop. A write that fails and a site that then cannot
+ * be put back returns ROLLBACK_FAILED, also with every thread stopped. A thread stopped in a system call that
  * answered EINTR is left stopped for the Java side, which re-issues the call before resuming it.
  *
  * Layout of in[] and out[]: see the constants below and NativeFreeze/NativeStop, which write and read them.
@@ -30,11 +31,11 @@ enum { IN_PID, IN_MEMFD, IN_THREADS, IN_MAPS, IN_SITES, IN_RANGES, IN_SCAN, IN_T
        IN_BYTES, IN_HDR = 16 };
 enum { OUT_RESULT, OUT_T_START, OUT_T_STOPPED, OUT_T_CHECKED, OUT_T_WRITTEN, OUT_T_RESUMED, OUT_BUSY_THREAD,
        OUT_BUSY_KIND, OUT_BUSY_SITE, OUT_BUSY_VALUE, OUT_BUSY_PLACE, OUT_STATUSES, OUT_HDR = 16 };
-enum { DONE = 0, BUSY = 1, FALLBACK = 2 };
+enum { DONE = 0, BUSY = 1, FALLBACK = 2, ROLLBACK_FAILED = 3 };
 enum { RUNNING = 0, STOPPED = 1, GONE = 2 };
 /* Why a thread is in the way, as tfix.engine.apply.NativeFreeze words it. */
 enum { AT_RIP = 1, RESTART = 2, RETURN_INTO = 3, EXECUTING_OLD = 4, OLD_ON_STACK = 5 };
-enum { NREGS = 27, MAX_FRAMES = 64, IOV_BATCH = 1024 };
+enum { NREGS = 27, MAX_FRAMES = 64, IOV_BATCH = 1024, MAX_SITES = 4096 };
 #define EVENT_STOP_TRAP ((SIGTRAP | (PTRACE_EVENT_STOP << 8)) << 8 | 0x7f)
 #define YIELD_NANOS 500000L
 
@@ -100,7 +101,7 @@ static int read_word(int fd, int64_t addr, int64_t *into) {
 
 /* Whether thread i is in the way (then out[] says how), 0 if clear, -1 if the Java side must look. */
 static int check_thread(const int64_t *in, int64_t *out, int64_t i, const int64_t *regs, const int64_t *words,
-                        int64_t from, int64_t nwords, uint64_t stack_end) {
+                        int64_t from, int64_t nwords, int64_t stack_end) {
     const int64_t *sites_raw = in + IN_HDR + in[IN_THREADS] + 2 * in[IN_MAPS];
     const struct site *sites = (const struct site *) sites_raw;
     const struct range *ranges = (const struct range *) (sites_raw + 8 * in[IN_SITES]);
@@ -117,20 +118,21 @@ static int check_thread(const int64_t *in, int64_t *out, int64_t i, const int64_
         int64_t r = find_range(ranges, nranges, words[k]);
         if (r >= 0) return busy(out, i, ranges[r].kind, ranges[r].site, words[k], from + 8 * k);
     }
-    /* Deeper frames, through the frame-pointer chain (where the code keeps one), as StackCheck follows it. */
-    uint64_t rbp = (uint64_t) regs[4];
-    uint64_t wend = (uint64_t) from + 8 * nwords;
-    for (int f = 0; f < MAX_FRAMES && rbp >= (uint64_t) from && rbp + 16 <= stack_end; f++) {
+    /* Deeper frames, through the frame-pointer chain (where the code keeps one), as StackCheck follows it. rbp is
+     * any value where code uses it as a general register (-16 is common in -O2 code): every test is signed and
+     * written so that nothing can wrap (rbp + 16 wrapped to 0 once passed them all and read far off the buffer). */
+    int64_t rbp = regs[4];
+    for (int f = 0; f < MAX_FRAMES && rbp >= from && rbp <= stack_end - 16; f++) {
         int64_t next, ret;
-        if (rbp + 16 <= wend && ((rbp - from) & 7) == 0) {
+        if (rbp - from <= 8 * nwords - 16 && ((rbp - from) & 7) == 0) {
             next = words[(rbp - from) / 8];
         } else {
             if (read_word((int) in[IN_MEMFD], rbp, &next) || read_word((int) in[IN_MEMFD], rbp + 8, &ret)) return -1;
             int64_t r = find_range(ranges, nranges, ret);
             if (r >= 0) return busy(out, i, ranges[r].kind, ranges[r].site, ret, rbp + 8);
         }
-        if ((uint64_t) next <= rbp) break;
-        rbp = (uint64_t) next;
+        if (next <= rbp) break; /* signed: a negative word read from the stack ends the chain */
+        rbp = next;
     }
     return 0;
 }
@@ -223,27 +225,51 @@ static void resume_all(const int64_t *in, int64_t *out, int64_t *state, const in
     out[OUT_T_RESUMED] = now_ns();
 }
 
-/* Writes every site, reads each back; all or nothing. 0 when done, -1 (nothing changed) when Java must look. */
-static int write_all(const int64_t *in) {
+/* Puts [addr, addr+len) back to bytes, read back; 0 when it holds them. */
+static int put_back(int fd, const struct site *w, const unsigned char *bytes) {
+    unsigned char now[64];
+    for (int tries = 0; tries < 2; tries++) {
+        if (pwrite(fd, bytes, w->len, w->addr) == w->len && pread(fd, now, w->len, w->addr) == w->len
+            && !memcmp(now, bytes, w->len)) return 0;
+    }
+    return -1;
+}
+
+/*
+ * Writes every site, reads each back; all or nothing. 0 when done; -1 when nothing changed (every site written
+ * put back and read back as before) and the Java side must look; ROLLBACK_FAILED when a site could not be put back
+ * (out[] names the last site written and the first not put back: the Java side tries again and words it). A site
+ * that already held its new bytes is neither written nor put back.
+ */
+static int write_all(const int64_t *in, int64_t *out) {
     const struct site *sites = (const struct site *) (in + IN_HDR + in[IN_THREADS] + 2 * in[IN_MAPS]);
     const unsigned char *bytes = (const unsigned char *) in[IN_BYTES];
     unsigned char now[64];
     int fd = (int) in[IN_MEMFD];
-    int64_t s, done;
-    for (s = 0; s < in[IN_SITES]; s++) {
+    int64_t s, done, n = in[IN_SITES];
+    if (n > MAX_SITES) return -1;
+    char was_after[MAX_SITES];
+    for (s = 0; s < n; s++) {
         const struct site *w = &sites[s];
         if (w->len > 64 || pread(fd, now, w->len, w->addr) != w->len) return -1;
-        if (memcmp(now, bytes + w->before, w->len) && memcmp(now, bytes + w->after, w->len)) return -1;
+        was_after[s] = !memcmp(now, bytes + w->after, w->len);
+        if (memcmp(now, bytes + w->before, w->len) && !was_after[s]) return -1;
     }
-    for (done = 0; done < in[IN_SITES]; done++) {
+    for (done = 0; done < n; done++) {
         const struct site *w = &sites[done];
+        if (was_after[done]) continue;
         if (pwrite(fd, bytes + w->after, w->len, w->addr) != w->len) goto rollback; /* may be partly written */
         if (pread(fd, now, w->len, w->addr) != w->len || memcmp(now, bytes + w->after, w->len)) goto rollback;
     }
     return 0;
-rollback: /* the Java path then writes again, and words what went wrong */
-    for (s = 0; s <= done && s < in[IN_SITES]; s++) pwrite(fd, bytes + sites[s].before, sites[s].len, sites[s].addr);
-    return -1;
+rollback: /* every site written goes back, also past one that will not: the Java path then looks again */
+    out[OUT_BUSY_SITE] = done;
+    out[OUT_BUSY_VALUE] = -1;
+    for (s = 0; s <= done && s < n; s++) {
+        if (!was_after[s] && put_back(fd, &sites[s], bytes + sites[s].before) && out[OUT_BUSY_VALUE] < 0)
+            out[OUT_BUSY_VALUE] = s;
+    }
+    return out[OUT_BUSY_VALUE] < 0 ? -1 : ROLLBACK_FAILED;
 }
 
 __attribute__((visibility("default"))) int64_t tfix_freeze(int64_t *in, int64_t *out) {
@@ -279,7 +305,8 @@ __attribute__((visibility("default"))) int64_t tfix_freeze(int64_t *in, int64_t 
         words += len[i] / 8;
     }
     out[OUT_T_CHECKED] = now_ns();
-    if (write_all(in)) return out[OUT_RESULT] = FALLBACK;
+    int w = write_all(in, out);
+    if (w) return out[OUT_RESULT] = w == ROLLBACK_FAILED ? ROLLBACK_FAILED : FALLBACK; /* every thread stopped */
     out[OUT_T_WRITTEN] = now_ns();
     resume_all(in, out, state, regs);
     return out[OUT_RESULT] = DONE;

@@ -169,15 +169,13 @@ public final class Applier implements SiteWriter {
             attempt++;
             threads.prepare(maps); // the stacks' index and buffer, made while the target runs
             long stopped;
+            List<Write> nativelyLeft = List.of(); // written by the library, not put back
             if (natively != null && natively.prepare(maps, writes, STOP_TIMEOUT)) {
                 NativeFreeze.Attempt a;
                 try {
                     a = natively.run(STOP_TIMEOUT);
                 } catch (RuntimeException e) {
-                    if (!tracee.exited()) {
-                        tracee.resumeAll();
-                    }
-                    throw e;
+                    throw resumeAfter(e);
                 }
                 if (a.result() == NativeStop.DONE || a.result() == NativeStop.BUSY) { // a hand-over is marked by the Java way
                     tfix.engine.timing.Holds.add(tfix.engine.timing.Holds.Kind.STOPPED, "the freeze", a.resumed() - a.start());
@@ -193,10 +191,12 @@ public final class Applier implements SiteWriter {
                     continue;
                 }
                 stopped = a.start(); // every thread stopped: the Java way goes on in the same stop
+                nativelyLeft = a.result() == NativeStop.ROLLBACK_FAILED ? natively.written() : nativelyLeft;
             } else {
                 stopped = tracee.stopAll(STOP_TIMEOUT);
             }
             try {
+                SiteRollback.afterNative(memory, nativelyLeft); // before any check: all back, or the torn sites named
                 long allStopped = System.nanoTime();
                 String busy = threads.busyThread(writes);
                 if (busy == null) {
@@ -213,12 +213,21 @@ public final class Applier implements SiteWriter {
                 freeze += System.nanoTime() - stopped;
                 waitOrGiveUp(busy, deadline, attempt);
             } catch (RuntimeException e) {
-                if (!tracee.exited()) {
-                    tracee.resumeAll();
-                }
-                throw e;
+                throw resumeAfter(e);
             }
         }
+    }
+
+    /** Resumes every thread after {@code e}; a failure to resume is added to it, never thrown instead of it. */
+    private RuntimeException resumeAfter(RuntimeException e) {
+        try {
+            if (!tracee.exited()) {
+                tracee.resumeAll();
+            }
+        } catch (RuntimeException r) {
+            e.addSuppressed(r);
+        }
+        return e;
     }
 
     /** A thread is in the way: let it run a moment and leave (it usually does within microseconds), or give up. */
@@ -234,18 +243,20 @@ public final class Applier implements SiteWriter {
     }
 
     private void writeAll(List<Write> writes) {
+        List<SiteRollback.Site> was = new ArrayList<>();
         for (Write w : writes) {
             byte[] now = memory.read(w.address(), w.before().length);
             if (!Arrays.equals(now, w.before()) && !Arrays.equals(now, w.after())) {
                 throw new TfixException(Reason.UNSAFE_SITE, String.format("the bytes of %s at %#x changed since they were"
                         + " checked (now %s); nothing was changed", w.function(), w.address(), CodeWriter.hex(now)));
             }
+            was.add(new SiteRollback.Site(w, now));
         }
-        List<Write> done = new ArrayList<>();
+        int started = 0; // sites whose write began: a write that fails may have changed part of its site
         try {
             for (Write w : writes) {
+                started++;
                 memory.write(w.address(), w.after());
-                done.add(w);
                 byte[] back = memory.read(w.address(), w.after().length);
                 if (!Arrays.equals(back, w.after())) {
                     throw new TfixException(Reason.UNSAFE_SITE, String.format("read-back of %s at %#x gave %s instead of"
@@ -253,10 +264,7 @@ public final class Applier implements SiteWriter {
                 }
             }
         } catch (RuntimeException e) {
-            for (Write w : done) {
-                memory.write(w.address(), w.before());
-            }
-            throw e;
+            throw SiteRollback.after(memory, was.subList(0, started), e);
         }
     }
 }

@@ -169,6 +169,11 @@ final class NativeFreeze implements AutoCloseable {
                 out.getLong(8L * OUT_T_CHECKED), out.getLong(8L * OUT_T_WRITTEN), resumed, result == BUSY ? busy() : null);
     }
 
+    /** After ROLLBACK_FAILED: the sites the library began to write (each it could not put back among them). */
+    List<Write> written() {
+        return writes.subList(0, (int) Math.min(out.getLong(8L * OUT_BUSY_SITE) + 1, writes.size()));
+    }
+
     private String busy() {
         int i = (int) out.getLong(8L * OUT_BUSY_THREAD);
         int tid = tids.get(i);

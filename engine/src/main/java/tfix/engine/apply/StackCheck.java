@@ -94,12 +94,13 @@ public final class StackCheck {
         int n = len / 8;
         long[] deeper = new long[MAX_FRAMES];
         int d = 0;
-        // Deeper frames, through the frame-pointer chain (where the code keeps one).
+        // Deeper frames, through the frame-pointer chain (where the code keeps one). rbp may hold any value (-O2
+        // code uses it as a general register): tests written so that none can overflow, as freeze.c's.
         long rbp = regs.get(Registers.RBP);
-        for (int i = 0; i < MAX_FRAMES && rbp >= from && rbp + 16 <= w.stackEnd(); i++) {
+        for (int i = 0; i < MAX_FRAMES && rbp >= from && rbp <= w.stackEnd() - 16; i++) {
             long next;
             long ret;
-            if (rbp + 16 <= from + len && ((rbp - from) & 7) == 0) {
+            if (rbp - from <= len - 16 && ((rbp - from) & 7) == 0) {
                 next = values[(int) (rbp - from) / 8];
                 ret = values[(int) (rbp - from) / 8 + 1];
             } else {

@@ -18,8 +18,12 @@ public final class NativeStop {
     public static final int OUT_RESULT = 0, OUT_T_START = 1, OUT_T_STOPPED = 2, OUT_T_CHECKED = 3, OUT_T_WRITTEN = 4,
             OUT_T_RESUMED = 5, OUT_BUSY_THREAD = 6, OUT_BUSY_KIND = 7, OUT_BUSY_SITE = 8, OUT_BUSY_VALUE = 9,
             OUT_BUSY_PLACE = 10, OUT_STATUSES = 11, OUT_HDR = 16;
-    /** Results: written and resumed; a thread in the way, nothing written, resumed; the Java path goes on, all stopped. */
-    public static final int DONE = 0, BUSY = 1, FALLBACK = 2;
+    /**
+     * Results: written and resumed; a thread in the way, nothing written, resumed; the Java path goes on, all stopped;
+     * a write failed and a site written could not be put back (OUT_BUSY_SITE the last site written, OUT_BUSY_VALUE
+     * the first not put back), all stopped.
+     */
+    public static final int DONE = 0, BUSY = 1, FALLBACK = 2, ROLLBACK_FAILED = 3;
     private static final int RUNNING = 0, STOPPED = 1, GONE = 2;
 
     private final Tracee tracee;
@@ -90,7 +94,7 @@ public final class NativeStop {
         out.putLong(8L * OUT_STATUSES + 8, tids.size());
         try {
             int result = (int) calls.tfix_freeze(in.address(), out.address());
-            if (result == FALLBACK) {
+            if (result == FALLBACK || result == ROLLBACK_FAILED) {
                 long at = OUT_HDR + tids.size() + (long) Registers.COUNT * tids.size();
                 for (int k = 0; k < out.getLong(8L * OUT_STATUSES); k++) {
                     tracee.handle(new WaitStatus((int) out.getLong(8 * (at + 2L * k)), (int) out.getLong(8 * (at + 2L * k + 1))));
@@ -108,25 +112,51 @@ public final class NativeStop {
         }
     }
 
-    /** What the library did to each thread, in tfix's books; a thread it left stopped (in an EINTR) resumed here. */
+    /**
+     * What the library did to each thread, in tfix's books; a thread it left stopped (in an EINTR) resumed here.
+     * Every thread is booked before any is resumed, and a resume that fails does not stop the others: a thread
+     * booked as running while the library left it stopped would stay in its ptrace-stop until the detach.
+     */
     private void settle(Pointer out, List<Integer> tids) {
         tracee.frozen = false;
         javaResumedAt = 0;
+        List<TracedThread> leftStopped = new ArrayList<>();
+        String odd = null;
         for (int i = 0; i < tids.size(); i++) {
             TracedThread t = tracee.threads.get(tids.get(i));
             t.wantRunning = true;
-            switch ((int) out.getLong(8L * (OUT_HDR + i))) {
-                case RUNNING -> t.running();
-                case STOPPED -> {
-                    t.stopped = true;
-                    t.interruptStop = true;
-                    t.registers = registers(out, i);
-                    tracee.resume(t); // re-issues the call that answered EINTR to the stop
-                    javaResumedAt = System.nanoTime();
-                }
-                case GONE -> tracee.threads.remove(t.tid);
-                default -> throw new IllegalStateException("thread state " + out.getLong(8L * (OUT_HDR + i)));
+            long state = out.getLong(8L * (OUT_HDR + i));
+            if (state == RUNNING) {
+                t.running();
+            } else if (state == STOPPED) {
+                t.stopped = true;
+                t.interruptStop = true;
+                t.registers = registers(out, i);
+                leftStopped.add(t);
+            } else if (state == GONE) {
+                tracee.threads.remove(t.tid);
+            } else if (odd == null) {
+                odd = "thread state " + state + " for thread " + t.tid;
             }
+        }
+        RuntimeException first = null;
+        for (TracedThread t : leftStopped) {
+            try {
+                tracee.resume(t); // re-issues the call that answered EINTR to the stop
+                javaResumedAt = System.nanoTime();
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+        if (odd != null) {
+            throw new IllegalStateException(odd);
         }
     }
 }
