@@ -63,9 +63,10 @@ static int full(int fd, void *buf, size_t n, int writing) {
 static void hello(struct tfix_reply *r) {
     char line[128];
     const char *sig = getenv("TFIX_AGENT_SIGNAL");
-    int n = snprintf(line, sizeof line, "tfix-agent 1 pid=%d signal=%s nostop=%d", getpid(), sig ? sig : "auto",
+    /* snprintf returns the length it would have written: a long TFIX_AGENT_SIGNAL must not make us send past line. */
+    int n = snprintf(line, sizeof line, "tfix-agent 1 pid=%d signal=%.32s nostop=%d", getpid(), sig ? sig : "auto",
             nostop_available());
-    reply_add(r, line, (size_t) n);
+    reply_add(r, line, n < 0 ? 0 : (size_t) n >= sizeof line ? sizeof line - 1 : (size_t) n);
 }
 
 static void dispatch(uint32_t op, const uint8_t *in, size_t n, struct tfix_reply *r) {
