@@ -317,8 +317,12 @@ void nostop_write(const uint8_t *in, size_t n, struct tfix_reply *r) {
         struct sigaction ours = {0}, was;
         sigaction(SIGTRAP, NULL, &was);
         ours.sa_sigaction = on_trap;
-        ours.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+        /* SA_NODEFER and no SIGTRAP in the mask: a parked thread that runs a program handler which reaches a site,
+         * or the program's own SIGTRAP handler called from ours reaching one, must meet the int3 with SIGTRAP
+         * unblocked (a blocked forced trap is reset to its default action: a core dump). */
+        ours.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER;
         ours.sa_mask = was.sa_mask;
+        sigdelset(&ours.sa_mask, SIGTRAP);
         sigaction(SIGTRAP, &ours, &program_trap);
         trap_installed = 1;
     }
