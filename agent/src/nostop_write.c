@@ -114,15 +114,14 @@ static void on_trap(int sig, siginfo_t *info, void *context) {
         }
         return;
     }
-    int saved = errno;
+    /* No libc here (a site may lie in it): atomics are inline, the futex a raw system call, which leaves errno be. */
     atomic_fetch_add(&trap_inside, 1);
     atomic_fetch_add(&trapped, 1);
     while (atomic_load(&trap_holding)) {
-        syscall(SYS_futex, (int *) &trap_holding, FUTEX_WAIT_PRIVATE, 1, NULL, NULL, 0);
+        raw6(SYS_futex, (long) &trap_holding, FUTEX_WAIT_PRIVATE, 1, 0);
     }
     uc->uc_mcontext.gregs[REG_RIP] = (greg_t) (pc - 1); /* the site again: now a whole instruction, old or new */
     atomic_fetch_sub(&trap_inside, 1);
-    errno = saved;
 }
 
 /* The three steps from `from` to `to` on every site; -1 (and where) when a write or a barrier failed. */
