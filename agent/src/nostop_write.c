@@ -259,6 +259,24 @@ static int blocks_trap(void) {
     return found;
 }
 
+/* The first signal whose handler runs with SIGTRAP blocked (its sa_mask holds it, as sigfillset makes it), or 0: a
+ * thread in such a handler during the window that calls a site would be killed, and masks read from /proc are only
+ * a moment's. SIGTRAP's own action is ours during the window, so it is not asked. */
+static int handler_blocks_trap(void) {
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct sigaction a;
+        if (sig == SIGTRAP || sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &a) != 0) {
+            continue;
+        }
+        int handled = (a.sa_flags & SA_SIGINFO) ? a.sa_sigaction != NULL
+                : a.sa_handler != SIG_DFL && a.sa_handler != SIG_IGN;
+        if (handled && sigismember(&a.sa_mask, SIGTRAP) == 1) {
+            return sig;
+        }
+    }
+    return 0;
+}
+
 static int parse(const uint8_t *in, size_t n, uint32_t *count, struct tfix_reply *r) {
     if (n < 4) {
         return reply_fail(r, EINVAL, "NOSTOP_WRITE payload is malformed");
@@ -310,6 +328,12 @@ void nostop_write(const uint8_t *in, size_t n, struct tfix_reply *r) {
     int blocking = blocks_trap();
     if (blocking != 0) {
         reply_fail(r, ENOTSUP, "thread %d blocks SIGTRAP: an int3 would kill it; nothing was changed", blocking);
+        return;
+    }
+    int masking = handler_blocks_trap();
+    if (masking != 0) {
+        reply_fail(r, ENOTSUP, "the handler of signal %d blocks SIGTRAP: an int3 met inside it would kill the thread;"
+                " nothing was changed", masking);
         return;
     }
     if (!trap_installed) {
