@@ -16,7 +16,11 @@
  * A thread that executes an int3 of ours meanwhile gets SIGTRAP; our handler (installed for the window only, the
  * program's action put back exactly) parks it until every site of the batch is whole (written or rolled back), then
  * sends it back to the site's first byte, so a batch of many sites switches for every thread at once. Every byte is
- * read back; a difference rolls every site back by the same sequence. A revert is the same write the other way.
+ * read back; a difference rolls every site back by the same sequence (roll_back: only sites not already whole, a
+ * second byte only under an int3 that was written, carrying on past a failing site). A revert is the same write the
+ * other way. If the roll-back itself fails, a site may keep an int3: the agent is then `stuck` and keeps its handler
+ * and sites[] (threads there stay held, which is safe, never run half an instruction), refuses new batches and
+ * tries the roll-back again at each later write; nothing puts the program's SIGTRAP action back meanwhile.
  * No thread is signalled: a thread blocked in nanosleep, epoll_wait, poll or select cannot see EINTR because of us.
  *
  * The agent is inside the process: a tfix CLI killed mid-command cannot leave an int3 unhandled, since the agent
@@ -64,6 +68,9 @@ static _Atomic uint32_t site_count;
 static _Atomic int trap_holding, trap_inside, trapped;
 static struct sigaction program_trap;
 static int trap_installed, barrier_state; /* 0 unknown, 1 registered, -1 unavailable */
+/* 1 after a roll-back that failed: a site may still hold an int3 of ours. Until a later roll-back succeeds the
+ * handler stays, threads at the sites stay held, sites[] is kept (a new batch is refused) and nothing settles. */
+static int stuck;
 
 static long raw6(long n, long a, long b, long c, long d) {
     long ret;
@@ -124,7 +131,19 @@ static void on_trap(int sig, siginfo_t *info, void *context) {
     atomic_fetch_sub(&trap_inside, 1);
 }
 
-/* The three steps from `from` to `to` on every site; -1 (and where) when a write or a barrier failed. */
+/* Every site holds `after` (or `before`), read back; the index of the first that does not, else -1. */
+static long differs(uint32_t n, int after) {
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t now[2];
+        const uint8_t *want = after ? sites[i].after : sites[i].before;
+        if (get(sites[i].address, now, 2) != 0 || now[0] != want[0] || now[1] != want[1]) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* The three steps to `after` (or `before`) on every site; -1 (and where) at the first write or barrier that failed. */
 static int switch_all(uint32_t n, int to_after, uint32_t *failed) {
     static const uint8_t int3 = INT3;
     for (uint32_t i = 0; i < n; i++) {
@@ -158,16 +177,40 @@ static int switch_all(uint32_t n, int to_after, uint32_t *failed) {
     return barrier();
 }
 
-/* Every site holds `after` (or `before`), read back; the index of the first that does not, else -1. */
-static long differs(uint32_t n, int after) {
+/* Puts `before` back wherever a failed switch_all left anything else, by the same three steps, but only on sites
+ * that do not hold `before` already and only past an int3 of ours that was written (a site whose int3 cannot be
+ * written is left as it is: changing its second byte under a live first one could be seen torn). Carries on past a
+ * failing site so every other one is made whole. 0 when every site reads back `before`, the last barrier done. */
+static int roll_back(uint32_t n, uint32_t *failed) {
+    static const uint8_t int3 = INT3;
+    uint8_t held[MAX_SITES];
     for (uint32_t i = 0; i < n; i++) {
         uint8_t now[2];
-        const uint8_t *want = after ? sites[i].after : sites[i].before;
-        if (get(sites[i].address, now, 2) != 0 || now[0] != want[0] || now[1] != want[1]) {
-            return i;
+        held[i] = 0;
+        if (get(sites[i].address, now, 2) == 0 && now[0] == sites[i].before[0] && now[1] == sites[i].before[1]) {
+            continue;
+        }
+        held[i] = put(sites[i].address, &int3, 1) == 0;
+    }
+    if (barrier() != 0) {
+        return -1;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (held[i] && put(sites[i].address + 1, sites[i].before + 1, 1) != 0) {
+            held[i] = 0; /* its int3 stays: a thread there waits, it never runs a torn instruction */
         }
     }
-    return -1;
+    if (barrier() != 0) {
+        return -1;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (held[i]) {
+            put(sites[i].address, sites[i].before, 1);
+        }
+    }
+    long bad = barrier() == 0 ? differs(n, 0) : 0;
+    *failed = bad < 0 ? 0 : (uint32_t) bad;
+    return bad < 0 ? 0 : -1;
 }
 
 static uint64_t runtime_ns(int tid) {
@@ -229,7 +272,7 @@ static int await_quiet(void) {
 /* Puts the program's SIGTRAP action back if a write left the agent's handler installed (threads were slow to
  * show they were past the trap path): called before every request. */
 void nostop_settle(void) {
-    if (trap_installed && atomic_load(&trap_inside) == 0 && await_quiet() == 0) {
+    if (!stuck && trap_installed && atomic_load(&trap_inside) == 0 && await_quiet() == 0) {
         sigaction(SIGTRAP, &program_trap, NULL);
         trap_installed = 0;
     }
@@ -306,6 +349,17 @@ void nostop_write(const uint8_t *in, size_t n, struct tfix_reply *r) {
         reply_fail(r, ENOTSUP, "membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE) is not available here");
         return;
     }
+    uint32_t undo_failed = 0;
+    if (stuck) { /* the last batch's roll-back failed: try it again, take nothing new until it holds */
+        if (roll_back(atomic_load(&site_count), &undo_failed) != 0) {
+            reply_fail(r, EIO, "a failed roll-back left an int3 at %#lx (threads there stay held) and it fails again;"
+                    " nothing was changed", (unsigned long) sites[undo_failed].address);
+            return;
+        }
+        stuck = 0;
+        atomic_store(&trap_holding, 0);
+        raw6(SYS_futex, (long) &trap_holding, FUTEX_WAKE_PRIVATE, 1 << 30, 0);
+    }
     if (atomic_load(&trap_inside) != 0 || (trap_installed && await_quiet() != 0)) {
         reply_fail(r, EAGAIN, "a thread has not yet left the last write's trap handler");
         return;
@@ -354,10 +408,11 @@ void nostop_write(const uint8_t *in, size_t n, struct tfix_reply *r) {
     atomic_store(&site_count, count);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    uint32_t failed = 0, undo_failed = 0;
+    uint32_t failed = 0;
     int wrote = switch_all(count, 1, &failed) == 0 && differs(count, 1) < 0;
-    int whole = wrote || (switch_all(count, 0, &undo_failed) == 0 && differs(count, 0) < 0);
+    int whole = wrote || roll_back(count, &undo_failed) == 0;
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    stuck = !whole;
     if (whole) {
         atomic_store(&trap_holding, 0);
         syscall(SYS_futex, (int *) &trap_holding, FUTEX_WAKE_PRIVATE, 1 << 30, NULL, NULL, 0);
@@ -375,8 +430,9 @@ void nostop_write(const uint8_t *in, size_t n, struct tfix_reply *r) {
         reply_fail(r, EIO, "writing or reading back the 2 bytes at %#lx failed; every site rolled back",
                 (unsigned long) sites[failed].address);
     } else {
-        /* Threads stay parked at an int3 rather than run half an instruction: nothing else is safe. */
-        reply_fail(r, EIO, "the roll-back at %#lx failed too: threads at the sites stay held", (unsigned long)
-                sites[undo_failed].address);
+        /* Threads stay parked at an int3 rather than run half an instruction: nothing else is safe. The handler
+         * stays (stuck); the next NOSTOP_WRITE tries the roll-back again first. */
+        reply_fail(r, EIO, "the roll-back at %#lx failed too: threads at the sites stay held until a later roll-back"
+                " succeeds (the agent tries again at the next write)", (unsigned long) sites[undo_failed].address);
     }
 }
