@@ -27,11 +27,16 @@
  * finishes the batch or rolls it back whatever happens to its peer (the request is read whole before any byte).
  *
  * Putting the program's SIGTRAP action back: a thread can have executed an int3 and still be inside the kernel's
- * trap path, its signal not yet queued. Such a thread is runnable (it never sleeps there). The action is put back
- * only once every thread has been seen asleep, or has run 100 us of its own CPU time since the last barrier (the
- * trap path takes a few us: it is then past it, in our handler or out of it), or has gone; until then (10 s at most)
- * the handler stays, passing on every SIGTRAP that is not ours, and the control thread tries again after its reply
- * and before every request (nostop_settle).
+ * trap path, its signal not yet queued. Such a thread is runnable (it never sleeps there). Once queued, the signal's
+ * action is chosen only when the thread takes it, and before that the thread may be stopped (job control, a
+ * debugger: T, t) or frozen (cgroup freezer). The action is put back only once no thread of the process has SIGTRAP
+ * pending (SigPnd, ShdPnd), and every thread has been seen asleep but not stopped, or has run 100 us of its own CPU
+ * time since the last barrier (the trap path takes a few us: it is then past it, in our handler or out of it), or
+ * has gone; more than MAX_TASKS threads is never quiet. Remaining window: the 100 us rule is a bound, not a proof
+ * (a trap path stretched past 100 us of the thread's CPU, e.g. by task_work or a tracer, before its SIGTRAP is
+ * queued, would be called past it). A SIGTRAP the program keeps blocked and pending keeps the handler in place.
+ * Until then (10 s at most) the handler stays, passing on every SIGTRAP that is not ours, and the control thread
+ * tries again after its reply and before every request (nostop_settle).
  *
  * Between the first int3 and the last barrier the control thread calls no libc function (raw system calls only): it
  * must not run code that a site being written may lie in.
@@ -219,46 +224,74 @@ static uint64_t runtime_ns(int tid) {
     return read_small_file(path, text, sizeof text) < 0 ? 0 : strtoull(text, NULL, 10);
 }
 
-static char state_of(int tid) {
-    char path[64], text[512];
-    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+static int has_trap(const char *text, const char *field) {
+    const char *at = strstr(text, field);
+    return at != NULL && (strtoull(at + strlen(field), NULL, 16) & (1ull << (SIGTRAP - 1))) != 0;
+}
+
+/* The thread's state letter and whether SIGTRAP is pending for it (its own set or the process's); -1 once gone. */
+static int status_of(int tid, char *state, int *trap_pending) {
+    char path[64], text[4096];
+    snprintf(path, sizeof path, "/proc/self/task/%d/status", tid);
     if (read_small_file(path, text, sizeof text) < 0) {
-        return 'X';
+        return -1;
     }
-    const char *paren = strrchr(text, ')');
-    return paren && paren[1] && paren[2] ? paren[2] : '?';
+    const char *st = strstr(text, "\nState:");
+    *state = '?';
+    for (st = st ? st + 7 : NULL; st && (*st == ' ' || *st == '\t'); st++) {
+    }
+    if (st && *st) {
+        *state = *st;
+    }
+    *trap_pending = has_trap(text, "\nSigPnd:") || has_trap(text, "\nShdPnd:");
+    return 0;
 }
 
 /* See the header comment: 0 once no thread can still be on its way from one of our int3s into the handler. */
 static int await_quiet(void) {
     static int tids[MAX_TASKS];
     static uint64_t ran[MAX_TASKS];
-    int n = 0, self = (int) syscall(SYS_gettid);
+    static uint8_t past[MAX_TASKS];
+    int n = 0, over = 0, self = (int) syscall(SYS_gettid);
     DIR *d = opendir("/proc/self/task");
-    for (struct dirent *e; d && (e = readdir(d)) != NULL && n < MAX_TASKS;) {
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
         int tid = atoi(e->d_name);
         if (tid > 0 && tid != self) {
+            if (n == MAX_TASKS) {
+                over = 1; /* threads we cannot follow: never called quiet */
+                break;
+            }
             tids[n] = tid;
+            past[n] = 0;
             ran[n++] = runtime_ns(tid);
         }
     }
     if (d) {
         closedir(d);
     }
+    if (d == NULL || over) {
+        return -1;
+    }
     struct timespec start, now, pause = {0, 200000};
     clock_gettime(CLOCK_MONOTONIC, &start);
-    for (int left = n;;) {
+    for (;;) {
+        int left = 0, pending = 0;
         for (int i = 0; i < n; i++) {
-            if (tids[i] == 0) {
+            char s;
+            int p;
+            if (tids[i] == 0 || status_of(tids[i], &s, &p) != 0) {
+                tids[i] = 0; /* gone */
                 continue;
             }
-            char s = state_of(tids[i]);
-            if (s != 'R' || runtime_ns(tids[i]) >= ran[i] + 100000u) {
-                tids[i] = 0;
-                left--;
+            /* A SIGTRAP queued and not yet taken: the action is chosen when it is taken, so it must still be ours.
+             * Stopped (T, t) is not asleep: job control or a debugger can stop a thread between trap and take. */
+            pending |= p;
+            if (!past[i]) {
+                past[i] = (s != 'R' && s != 'T' && s != 't') || runtime_ns(tids[i]) >= ran[i] + 100000u;
             }
+            left += !past[i];
         }
-        if (left == 0 && atomic_load(&trap_inside) == 0) {
+        if (left == 0 && !pending && atomic_load(&trap_inside) == 0) {
             return 0;
         }
         clock_gettime(CLOCK_MONOTONIC, &now);
