@@ -23,6 +23,9 @@
  * tries the roll-back again at each later write; nothing puts the program's SIGTRAP action back meanwhile.
  * No thread is signalled: a thread blocked in nanosleep, epoll_wait, poll or select cannot see EINTR because of us.
  *
+ * fork() copies the text: the agent's atfork handlers make a fork wait until the batch is whole and a batch wait
+ * for forks under way, and give the child the program's SIGTRAP action back (see fork_prepare for what is left).
+ *
  * The agent is inside the process: a tfix CLI killed mid-command cannot leave an int3 unhandled, since the agent
  * finishes the batch or rolls it back whatever happens to its peer (the request is read whole before any byte).
  *
@@ -46,6 +49,7 @@
 #include <errno.h>
 #include <linux/futex.h>
 #include <linux/membarrier.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -75,7 +79,9 @@ static struct sigaction program_trap;
 static int trap_installed, barrier_state; /* 0 unknown, 1 registered, -1 unavailable */
 /* 1 after a roll-back that failed: a site may still hold an int3 of ours. Until a later roll-back succeeds the
  * handler stays, threads at the sites stay held, sites[] is kept (a new batch is refused) and nothing settles. */
-static int stuck;
+static _Atomic int stuck;
+/* Threads between fork's prepare and parent handlers: a batch starts only at 0, a fork only with no batch held. */
+static _Atomic int forking;
 
 static long raw6(long n, long a, long b, long c, long d) {
     long ret;
@@ -96,12 +102,58 @@ static int get(uint64_t address, uint8_t *bytes, long n) {
     return raw6(SYS_pread64, memory_fd(), (long) bytes, n, (long) address) == n ? 0 : -1;
 }
 
+/* fork() copies the text: a child made during a batch would keep int3s with no control thread to release them.
+ * fork waits until the batch is whole (unless stuck: then the child may hold int3s, the one case left), and a
+ * batch waits for forks under way (await_forks). vfork, posix_spawn and raw clone run no atfork handler. */
+static void fork_prepare(void) {
+    for (;;) {
+        while (atomic_load(&trap_holding) && !stuck) {
+            raw6(SYS_futex, (long) &trap_holding, FUTEX_WAIT_PRIVATE, 1, 0);
+        }
+        atomic_fetch_add(&forking, 1);
+        if (!atomic_load(&trap_holding) || stuck) {
+            return;
+        }
+        atomic_fetch_sub(&forking, 1); /* a batch began meanwhile: let it, fork after it */
+        raw6(SYS_futex, (long) &forking, FUTEX_WAKE_PRIVATE, 1 << 30, 0);
+    }
+}
+
+static void fork_parent(void) {
+    atomic_fetch_sub(&forking, 1);
+    raw6(SYS_futex, (long) &forking, FUTEX_WAKE_PRIVATE, 1 << 30, 0);
+}
+
+/* The child has no control thread: it gets the program's SIGTRAP action back (its text is whole: fork waited). */
+static void fork_child(void) {
+    atomic_store(&forking, 0);
+    if (trap_installed && !stuck) {
+        sigaction(SIGTRAP, &program_trap, NULL);
+        trap_installed = 0;
+    }
+}
+
+/* With trap_holding set: 0 once no fork is under way (they then wait for the batch), -1 after 1 s of forks. */
+static int await_forks(void) {
+    struct timespec start, now, step = {0, 1000000};
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (int seen; (seen = atomic_load(&forking)) != 0;) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec >= 1) {
+            return -1;
+        }
+        raw6(SYS_futex, (long) &forking, FUTEX_WAIT_PRIVATE, seen, (long) &step);
+    }
+    return 0;
+}
+
 /* Whether SYNC_CORE barriers can be had here (asked once, registered once). */
 int nostop_available(void) {
     if (barrier_state == 0) {
         long cmds = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
         barrier_state = cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE)
-                && syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0) == 0 ? 1 : -1;
+                && syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0) == 0
+                && pthread_atfork(fork_prepare, fork_parent, fork_child) == 0 ? 1 : -1;
     }
     return barrier_state == 1;
 }
@@ -437,6 +489,12 @@ void nostop_write(const uint8_t *in, size_t n, struct tfix_reply *r) {
         trap_installed = 1;
     }
     atomic_store(&trap_holding, 1);
+    if (await_forks() != 0) {
+        atomic_store(&trap_holding, 0);
+        syscall(SYS_futex, (int *) &trap_holding, FUTEX_WAKE_PRIVATE, 1 << 30, NULL, NULL, 0);
+        reply_fail(r, ENOTSUP, "a fork stayed under way for 1 s: written in a stop instead; nothing was changed");
+        return;
+    }
     atomic_store(&trapped, 0);
     atomic_store(&site_count, count);
     struct timespec t0, t1;
