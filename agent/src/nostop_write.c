@@ -23,6 +23,14 @@
  * tries the roll-back again at each later write; nothing puts the program's SIGTRAP action back meanwhile.
  * No thread is signalled: a thread blocked in nanosleep, epoll_wait, poll or select cannot see EINTR because of us.
  *
+ * A thread that meets an int3 with SIGTRAP blocked is killed (the kernel forces a blocked trap signal to its default
+ * action). So the handler runs with SIGTRAP unblocked (SA_NODEFER, not in its mask): a parked thread that a program
+ * handler takes to a site, or the program's SIGTRAP handler called from ours, traps again and waits too. While
+ * parked it calls no libc (raw futex), since a site may lie there. The agent declines (ENOTSUP: the engine stops the
+ * threads instead) when a thread's mask holds SIGTRAP, or any installed handler's sa_mask does (sigfillset), just
+ * before the first int3. Remaining window: masks are read once; a thread that blocks SIGTRAP itself
+ * (pthread_sigmask/sigprocmask with a full set) after that read, and calls a site before the batch is whole, dies.
+ *
  * fork() copies the text: the agent's atfork handlers make a fork wait until the batch is whole and a batch wait
  * for forks under way, and give the child the program's SIGTRAP action back (see fork_prepare for what is left).
  *
