@@ -46,6 +46,11 @@
  * has gone; more than MAX_TASKS threads is never quiet. Remaining window: the 100 us rule is a bound, not a proof
  * (a trap path stretched past 100 us of the thread's CPU, e.g. by task_work or a tracer, before its SIGTRAP is
  * queued, would be called past it). A SIGTRAP the program keeps blocked and pending keeps the handler in place.
+ * The program's action is read before ours goes in (a trap of its own in between finds it, not zeros). If the
+ * program sets a SIGTRAP action of its own while ours stays, the next batch takes that as the program's and puts
+ * ours back, and a restore leaves the program's new one in place. Remaining: a change made between our read and our
+ * write of the action (two system calls apart) is lost, and a program that replaces our handler while a thread is
+ * still on its way from an int3 sends that thread to its handler.
  * Until then (10 s at most) the handler stays, passing on every SIGTRAP that is not ours, and the control thread
  * tries again after its reply and before every request (nostop_settle).
  *
@@ -133,11 +138,12 @@ static void fork_parent(void) {
 }
 
 /* The child has no control thread: it gets the program's SIGTRAP action back (its text is whole: fork waited). */
+static void restore_trap(void);
+
 static void fork_child(void) {
     atomic_store(&forking, 0);
     if (trap_installed && !stuck) {
-        sigaction(SIGTRAP, &program_trap, NULL);
-        trap_installed = 0;
+        restore_trap();
     }
 }
 
@@ -362,12 +368,45 @@ static int await_quiet(void) {
     }
 }
 
+static int ours_now(void) {
+    struct sigaction now;
+    return sigaction(SIGTRAP, NULL, &now) == 0 && (now.sa_flags & SA_SIGINFO) && now.sa_sigaction == on_trap;
+}
+
+/* Our handler in place for a batch. program_trap is read before ours goes live (a foreign trap in between finds the
+ * program's action, not zeros); if the program set another action while ours stayed (after a time-out), that one
+ * becomes the program's and ours goes back in. */
+static void install_trap(void) {
+    struct sigaction was, ours = {0};
+    if (trap_installed && ours_now()) {
+        return;
+    }
+    sigaction(SIGTRAP, NULL, &was);
+    program_trap = was;
+    ours.sa_sigaction = on_trap;
+    /* SA_NODEFER and no SIGTRAP in the mask: a parked thread that runs a program handler which reaches a site,
+     * or the program's own SIGTRAP handler called from ours reaching one, must meet the int3 with SIGTRAP
+     * unblocked (a blocked forced trap is reset to its default action: a core dump). */
+    ours.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER;
+    ours.sa_mask = was.sa_mask;
+    sigdelset(&ours.sa_mask, SIGTRAP);
+    sigaction(SIGTRAP, &ours, NULL);
+    trap_installed = 1;
+}
+
+/* The program's action back, unless the program set one of its own meanwhile: that one stays. */
+static void restore_trap(void) {
+    if (ours_now()) {
+        sigaction(SIGTRAP, &program_trap, NULL);
+    }
+    trap_installed = 0;
+}
+
 /* Puts the program's SIGTRAP action back if a write left the agent's handler installed (threads were slow to
  * show they were past the trap path): called before every request. */
 void nostop_settle(void) {
     if (!stuck && trap_installed && atomic_load(&trap_inside) == 0 && await_quiet() == 0) {
-        sigaction(SIGTRAP, &program_trap, NULL);
-        trap_installed = 0;
+        restore_trap();
     }
 }
 
@@ -483,19 +522,7 @@ void nostop_write(const uint8_t *in, size_t n, struct tfix_reply *r) {
                 " nothing was changed", masking);
         return;
     }
-    if (!trap_installed) {
-        struct sigaction ours = {0}, was;
-        sigaction(SIGTRAP, NULL, &was);
-        ours.sa_sigaction = on_trap;
-        /* SA_NODEFER and no SIGTRAP in the mask: a parked thread that runs a program handler which reaches a site,
-         * or the program's own SIGTRAP handler called from ours reaching one, must meet the int3 with SIGTRAP
-         * unblocked (a blocked forced trap is reset to its default action: a core dump). */
-        ours.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER;
-        ours.sa_mask = was.sa_mask;
-        sigdelset(&ours.sa_mask, SIGTRAP);
-        sigaction(SIGTRAP, &ours, &program_trap);
-        trap_installed = 1;
-    }
+    install_trap();
     atomic_store(&trap_holding, 1);
     if (await_forks() != 0) {
         atomic_store(&trap_holding, 0);
@@ -516,8 +543,7 @@ void nostop_write(const uint8_t *in, size_t n, struct tfix_reply *r) {
         atomic_store(&trap_holding, 0);
         syscall(SYS_futex, (int *) &trap_holding, FUTEX_WAKE_PRIVATE, 1 << 30, NULL, NULL, 0);
         if (await_quiet() == 0) {
-            sigaction(SIGTRAP, &program_trap, NULL);
-            trap_installed = 0;
+            restore_trap();
         }
     }
     uint64_t ns = (uint64_t) (t1.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t) (t1.tv_nsec - t0.tv_nsec);
