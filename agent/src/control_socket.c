@@ -124,14 +124,20 @@ static int listener = -1, watch = -1;
 static void *control_loop(void *arg) {
     (void) arg;
     for (;;) {
-        if (watch >= 0) {
-            /* The folder's events and peers, waited for together; a folder event is handled between peers, so no
-             * tfix run is mid-session when the agent writes to the record. */
+        /* The folder's events (when watched: poll skips fd -1) and peers, waited for together; a folder event is
+         * handled between peers, so no tfix run is mid-session when the agent writes to the record. While a write
+         * left its SIGTRAP handler in place, the program's action is tried again every 100 ms; else accept blocks. */
+        int unsettled = nostop_unsettled();
+        if (watch >= 0 || unsettled) {
             struct pollfd both[2] = {{.fd = listener, .events = POLLIN}, {.fd = watch, .events = POLLIN}};
-            if (poll(both, 2, -1) < 0) {
+            int ready = poll(both, 2, unsettled ? 100 : -1);
+            if (ready == 0) {
+                nostop_settle();
+            }
+            if (ready <= 0) {
                 continue;
             }
-            if (both[1].revents & POLLIN) {
+            if (watch >= 0 && (both[1].revents & POLLIN)) {
                 folder_event(watch);
             }
             if (!(both[0].revents & POLLIN)) {

@@ -51,8 +51,10 @@
  * ours back, and a restore leaves the program's new one in place. Remaining: a change made between our read and our
  * write of the action (two system calls apart) is lost, and a program that replaces our handler while a thread is
  * still on its way from an int3 sends that thread to its handler.
- * Until then (10 s at most) the handler stays, passing on every SIGTRAP that is not ours, and the control thread
- * tries again after its reply and before every request (nostop_settle).
+ * Until then the handler stays, passing on every SIGTRAP that is not ours: a write waits 1 s for it, then the
+ * control thread tries again (20 ms each) after its reply, before every request and every 100 ms while idle
+ * (nostop_settle, nostop_unsettled); a write that finds it still in place after 1 s declines (ENOTSUP: the engine
+ * writes in a stop), keeping sites[] for a late thread.
  *
  * Between the first int3 and the last barrier the control thread calls no libc function (raw system calls only): it
  * must not run code that a site being written may lie in.
@@ -78,6 +80,10 @@
 #define MAX_SITES 256
 #define MAX_TASKS 4096
 #define INT3 0xcc
+/* How long a write waits for threads to show they are past the trap path (its reply waits that long at most), and
+ * a settle (before each request, and every 100 ms from the control loop while the handler stays). */
+#define BATCH_QUIET_MS 1000
+#define SETTLE_MS 20
 
 struct two {
     uint64_t address;
@@ -313,8 +319,9 @@ static int status_of(int tid, char *state, int *trap_pending) {
     return 0;
 }
 
-/* See the header comment: 0 once no thread can still be on its way from one of our int3s into the handler. */
-static int await_quiet(void) {
+/* See the header comment: 0 once no thread can still be on its way from one of our int3s into the handler; -1 if
+ * that is not shown within wait_ms. */
+static int await_quiet(long wait_ms) {
     static int tids[MAX_TASKS];
     static uint64_t ran[MAX_TASKS];
     static uint8_t past[MAX_TASKS];
@@ -361,7 +368,7 @@ static int await_quiet(void) {
             return 0;
         }
         clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec - start.tv_sec >= 10) {
+        if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >= wait_ms) {
             return -1;
         }
         nanosleep(&pause, NULL);
@@ -402,10 +409,15 @@ static void restore_trap(void) {
     trap_installed = 0;
 }
 
+/* Whether a write left the agent's handler in place, to be put back by a later nostop_settle (not while stuck). */
+int nostop_unsettled(void) {
+    return trap_installed && !stuck;
+}
+
 /* Puts the program's SIGTRAP action back if a write left the agent's handler installed (threads were slow to
  * show they were past the trap path): called before every request. */
 void nostop_settle(void) {
-    if (!stuck && trap_installed && atomic_load(&trap_inside) == 0 && await_quiet() == 0) {
+    if (nostop_unsettled() && atomic_load(&trap_inside) == 0 && await_quiet(SETTLE_MS) == 0) {
         restore_trap();
     }
 }
@@ -492,8 +504,10 @@ void nostop_write(const uint8_t *in, size_t n, struct tfix_reply *r) {
         atomic_store(&trap_holding, 0);
         raw6(SYS_futex, (long) &trap_holding, FUTEX_WAKE_PRIVATE, 1 << 30, 0);
     }
-    if (atomic_load(&trap_inside) != 0 || (trap_installed && await_quiet() != 0)) {
-        reply_fail(r, EAGAIN, "a thread has not yet left the last write's trap handler");
+    if (atomic_load(&trap_inside) != 0 || (trap_installed && await_quiet(BATCH_QUIET_MS) != 0)) {
+        /* sites[] must stay as it is for a thread still on its way; a write in a stop needs none of it. */
+        reply_fail(r, ENOTSUP, "a thread may not yet have left the last write's trap handler: written in a stop"
+                " instead; nothing was changed");
         return;
     }
     atomic_store(&site_count, 0);
@@ -542,7 +556,7 @@ void nostop_write(const uint8_t *in, size_t n, struct tfix_reply *r) {
     if (whole) {
         atomic_store(&trap_holding, 0);
         syscall(SYS_futex, (int *) &trap_holding, FUTEX_WAKE_PRIVATE, 1 << 30, NULL, NULL, 0);
-        if (await_quiet() == 0) {
+        if (await_quiet(BATCH_QUIET_MS) == 0) {
             restore_trap();
         }
     }
