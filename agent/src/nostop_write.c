@@ -553,6 +553,9 @@ void nostop_write(const uint8_t *in, size_t n, struct tfix_reply *r) {
     int whole = wrote || roll_back(count, &undo_failed) == 0;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     stuck = !whole;
+    if (stuck) { /* a fork waiting for the batch goes on (see fork_prepare); parked threads wait again */
+        raw6(SYS_futex, (long) &trap_holding, FUTEX_WAKE_PRIVATE, 1 << 30, 0);
+    }
     if (whole) {
         atomic_store(&trap_holding, 0);
         syscall(SYS_futex, (int *) &trap_holding, FUTEX_WAKE_PRIVATE, 1 << 30, NULL, NULL, 0);
