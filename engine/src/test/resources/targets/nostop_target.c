@@ -5,7 +5,8 @@
  * loop into the program's own handler; with "blocktrap", one of the eight blocks SIGTRAP; with "alarm", a thread
  * takes SIGALRM every 1 ms in a handler installed with every signal in its mask (SIGTRAP too) that calls hot();
  * with "forks", two threads fork in a loop with no pause, each child calls hot() and hot2() and exits 0 if the answers are right.
- * Anything wrong prints a line starting "BAD"; every 20 ms the main thread prints
+ * "ready" also gives hot's address and that of a shared read-only page (which /proc/self/mem cannot write even
+ * with force: a site there makes a write fail midway). Anything wrong prints a line starting "BAD"; every 20 ms the main thread prints
  * "tick N hot=H hot2=H2 eintr=E traps=T trapown=0|1 alarms=A forks=F". */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/select.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -124,6 +127,8 @@ static void *forker(void *arg) {
     for (;;) {
         pid_t child = fork();
         if (child == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL); /* a held child must not outlive a test that ends its parent */
+            if (getppid() == 1) _exit(2);
             int ok = 1;
             for (int i = 0; i < 100; i++) {
                 int r = hot(i), r2 = hot2(i);
@@ -186,7 +191,8 @@ int main(int argc, char **argv) {
     for (long kind = 0; kind < 4; kind++) pthread_create(&t, NULL, waiter, (void *) kind);
     int blocker = argc > 1 && strcmp(argv[1], "blocktrap") == 0;
     for (int i = 0; i < 8; i++) pthread_create(&t, NULL, worker, blocker && i == 0 ? (void *) 1 : NULL);
-    printf("ready pid=%d\n", getpid());
+    void *locked = mmap(NULL, 4096, PROT_READ, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    printf("ready pid=%d hot=%p unwritable=%p\n", getpid(), (void *) hot, locked);
     for (long tick = 0;; tick++) {
         struct timespec req = {0, 20 * 1000000L};
         if (nanosleep(&req, NULL) != 0) eintr("main nanosleep");

@@ -160,6 +160,36 @@ class NoStopTest extends EngineTest {
     }
 
     @Test
+    void aBatchWhoseSecondSiteCannotBeWrittenIsRolledBackWholeAndTheNextWriteWorks() throws Exception {
+        // B1: the int3 goes on hot's entry, then writing the second site (a shared read-only page) fails: the agent
+        // must put hot's bytes back (threads calling it meanwhile wait, then run it whole) and take later writes.
+        try (RunningTarget t = AgentTargets.start("tick 0 ", EXE, List.of())) {
+            Matcher ready = Pattern.compile("hot=0x(\\p{XDigit}+) unwritable=0x(\\p{XDigit}+)").matcher(
+                    t.output().stream().filter(l -> l.startsWith("ready pid=")).findFirst().orElseThrow());
+            assertTrue(ready.find());
+            long hot = Long.parseUnsignedLong(ready.group(1), 16), locked = Long.parseUnsignedLong(ready.group(2), 16);
+            try (AgentClient agent = AgentClient.connect(new tfix.engine.sys.Native(), t.pid(), 5).orElseThrow()) {
+                byte[] before = agent.read(hot, 2);
+                List<AgentClient.Change> changes = List.of(new AgentClient.Change(hot, before, new byte[] {(byte) 0xeb, (byte) 0xfe}),
+                        new AgentClient.Change(locked, new byte[2], new byte[] {1, 2}));
+                tfix.engine.failure.TfixException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        tfix.engine.failure.TfixException.class, () -> agent.writeWithoutStop(changes));
+                assertTrue(e.getMessage().contains("every site rolled back"), e.getMessage());
+                assertEquals(List.of(before[0], before[1]), List.of(agent.read(hot, 2)[0], agent.read(hot, 2)[1]));
+            }
+            tick(t, "2");
+            try (TfixSession s = attach(t, Via.AGENT)) {
+                Results.Replaced r = s.replace("hot", null, "hot_v2", PATCH);
+                assertTrue(r.stopped().startsWith("no thread stopped"), r.toString());
+                tick(t, "3");
+                assertEquals(1, s.revertAll().patches().size());
+            }
+            tick(t, "2");
+            noneBad(t);
+        }
+    }
+
+    @Test
     void aTransactionOfTwoSitesSwitchesThemTogetherAndAPlanSaysWhichWrite() throws Exception {
         try (RunningTarget t = AgentTargets.start("tick 0 ", EXE, List.of())) {
             List<ReplaceSpec> specs = List.of(ReplaceSpec.of("hot", "hot_v2", PATCH), ReplaceSpec.of("hot2", "hot2_v2", PATCH));
