@@ -63,9 +63,10 @@ static int full(int fd, void *buf, size_t n, int writing) {
 static void hello(struct tfix_reply *r) {
     char line[128];
     const char *sig = getenv("TFIX_AGENT_SIGNAL");
-    int n = snprintf(line, sizeof line, "tfix-agent 1 pid=%d signal=%s nostop=%d", getpid(), sig ? sig : "auto",
+    /* snprintf returns the length it would have written: a long TFIX_AGENT_SIGNAL must not make us send past line. */
+    int n = snprintf(line, sizeof line, "tfix-agent 1 pid=%d signal=%.32s nostop=%d", getpid(), sig ? sig : "auto",
             nostop_available());
-    reply_add(r, line, (size_t) n);
+    reply_add(r, line, n < 0 ? 0 : (size_t) n >= sizeof line ? sizeof line - 1 : (size_t) n);
 }
 
 static void dispatch(uint32_t op, const uint8_t *in, size_t n, struct tfix_reply *r) {
@@ -123,14 +124,20 @@ static int listener = -1, watch = -1;
 static void *control_loop(void *arg) {
     (void) arg;
     for (;;) {
-        if (watch >= 0) {
-            /* The folder's events and peers, waited for together; a folder event is handled between peers, so no
-             * tfix run is mid-session when the agent writes to the record. */
+        /* The folder's events (when watched: poll skips fd -1) and peers, waited for together; a folder event is
+         * handled between peers, so no tfix run is mid-session when the agent writes to the record. While a write
+         * left its SIGTRAP handler in place, the program's action is tried again every 100 ms; else accept blocks. */
+        int unsettled = nostop_unsettled();
+        if (watch >= 0 || unsettled) {
             struct pollfd both[2] = {{.fd = listener, .events = POLLIN}, {.fd = watch, .events = POLLIN}};
-            if (poll(both, 2, -1) < 0) {
+            int ready = poll(both, 2, unsettled ? 100 : -1);
+            if (ready == 0) {
+                nostop_settle();
+            }
+            if (ready <= 0) {
                 continue;
             }
-            if (both[1].revents & POLLIN) {
+            if (watch >= 0 && (both[1].revents & POLLIN)) {
                 folder_event(watch);
             }
             if (!(both[0].revents & POLLIN)) {

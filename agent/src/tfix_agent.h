@@ -99,6 +99,7 @@ void stop_and_write(const uint8_t *in, size_t n, struct tfix_reply *r);
 /* nostop_write.c: 2-byte entry jumps written with no thread stopped */
 int nostop_available(void);
 void nostop_settle(void);
+int nostop_unsettled(void);
 void nostop_write(const uint8_t *in, size_t n, struct tfix_reply *r);
 
 /* record.c: the patch record tfix keeps in the process */

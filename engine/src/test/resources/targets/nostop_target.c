@@ -2,8 +2,12 @@
  * starts with an 8-byte instruction and follows a short function whose padding can hold a pad. Eight threads call
  * hot() and hot2() in a tight loop and check every answer is the old or the new one; threads loop on epoll_wait,
  * poll, select and nanosleep with 1 ms time-outs and count any EINTR; with "traps", a thread raises SIGTRAP in a
- * loop into the program's own handler; with "blocktrap", one of the eight blocks SIGTRAP. Anything wrong prints a line starting "BAD"; every 20 ms the main thread
- * prints "tick N hot=H hot2=H2 eintr=E traps=T trapown=0|1". */
+ * loop into the program's own handler; with "blocktrap", one of the eight blocks SIGTRAP; with "alarm", a thread
+ * takes SIGALRM every 1 ms in a handler installed with every signal in its mask (SIGTRAP too) that calls hot();
+ * with "forks", two threads fork in a loop with no pause, each child calls hot() and hot2() and exits 0 if the answers are right.
+ * "ready" also gives hot's address and that of a shared read-only page (which /proc/self/mem cannot write even
+ * with force: a site there makes a write fail midway). Anything wrong prints a line starting "BAD"; every 20 ms the main thread prints
+ * "tick N hot=H hot2=H2 eintr=E traps=T trapown=0|1 alarms=A forks=F". */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
@@ -14,11 +18,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/select.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-static atomic_long calls, eintrs, traps;
+static atomic_long calls, eintrs, traps, alarms, forks;
 static int pipefd[2], epfd;
 
 __attribute__((noinline, used)) int before_hot(int x) {
@@ -93,6 +101,61 @@ static void *trapper(void *arg) {
     return NULL;
 }
 
+static void on_alarm(int sig) {
+    (void) sig;
+    int r = hot(1);
+    if (r != 2 && r != 3) {
+        static const char bad[] = "BAD alarm result\n";
+        (void) !write(1, bad, sizeof bad - 1);
+    }
+    atomic_fetch_add(&alarms, 1);
+}
+
+/* The one thread that takes SIGALRM (every other thread blocks it, so their timed waits see no EINTR). */
+static void *alarmed(void *arg) {
+    (void) arg;
+    sigset_t alrm;
+    sigemptyset(&alrm);
+    sigaddset(&alrm, SIGALRM);
+    pthread_sigmask(SIG_UNBLOCK, &alrm, NULL);
+    for (;;) pause();
+    return NULL;
+}
+
+static void *forker(void *arg) {
+    (void) arg;
+    for (;;) {
+        pid_t child = fork();
+        if (child == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL); /* a held child must not outlive a test that ends its parent */
+            if (getppid() == 1) _exit(2);
+            int ok = 1;
+            for (int i = 0; i < 100; i++) {
+                int r = hot(i), r2 = hot2(i);
+                ok &= (r == i + 1 || r == i + 2) && (r2 == i + 10 || r2 == i + 20);
+            }
+            _exit(ok ? 0 : 1);
+        }
+        int status = 0, waited = 0;
+        struct timespec short_wait = {0, 50000L}, since, now;
+        clock_gettime(CLOCK_MONOTONIC, &since);
+        while (child > 0 && (waited = waitpid(child, &status, WNOHANG)) == 0) {
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            if (now.tv_sec - since.tv_sec >= 3) { /* a child held (at an int3 copied by fork): say so, end it */
+                printf("BAD child %d hung\n", (int) child);
+                kill(child, SIGKILL);
+                since.tv_sec = now.tv_sec + 3600;
+            }
+            nanosleep(&short_wait, NULL);
+        }
+        if (child < 0 || waited != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            printf("BAD child %d status %#x\n", (int) child, status);
+        }
+        atomic_fetch_add(&forks, 1); /* and at once the next: a fork is nearly always under way */
+    }
+    return NULL;
+}
+
 static int trap_own(void) {
     struct sigaction now;
     sigaction(SIGTRAP, NULL, &now);
@@ -110,14 +173,30 @@ int main(int argc, char **argv) {
         sigaction(SIGTRAP, &sa, NULL);
         pthread_create(&t, NULL, trapper, NULL);
     }
+    if (argc > 1 && strcmp(argv[1], "alarm") == 0) {
+        sigset_t alrm;
+        sigemptyset(&alrm);
+        sigaddset(&alrm, SIGALRM);
+        pthread_sigmask(SIG_BLOCK, &alrm, NULL); /* inherited by every thread but alarmed() */
+        struct sigaction sa = {0};
+        sa.sa_handler = on_alarm;
+        sa.sa_flags = SA_RESTART;
+        sigfillset(&sa.sa_mask);
+        sigaction(SIGALRM, &sa, NULL);
+        pthread_create(&t, NULL, alarmed, NULL);
+        struct itimerval every = {{0, 1000}, {0, 1000}};
+        setitimer(ITIMER_REAL, &every, NULL);
+    }
+    for (int i = 0; i < 2 && argc > 1 && strcmp(argv[1], "forks") == 0; i++) pthread_create(&t, NULL, forker, NULL);
     for (long kind = 0; kind < 4; kind++) pthread_create(&t, NULL, waiter, (void *) kind);
     int blocker = argc > 1 && strcmp(argv[1], "blocktrap") == 0;
     for (int i = 0; i < 8; i++) pthread_create(&t, NULL, worker, blocker && i == 0 ? (void *) 1 : NULL);
-    printf("ready pid=%d\n", getpid());
+    void *locked = mmap(NULL, 4096, PROT_READ, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    printf("ready pid=%d hot=%p unwritable=%p\n", getpid(), (void *) hot, locked);
     for (long tick = 0;; tick++) {
         struct timespec req = {0, 20 * 1000000L};
         if (nanosleep(&req, NULL) != 0) eintr("main nanosleep");
-        printf("tick %ld hot=%d hot2=%d eintr=%ld traps=%ld trapown=%d\n", tick, hot(1), hot2(1), atomic_load(&eintrs),
-                atomic_load(&traps), trap_own());
+        printf("tick %ld hot=%d hot2=%d eintr=%ld traps=%ld trapown=%d alarms=%ld forks=%ld\n", tick, hot(1), hot2(1),
+                atomic_load(&eintrs), atomic_load(&traps), trap_own(), atomic_load(&alarms), atomic_load(&forks));
     }
 }

@@ -30,7 +30,7 @@ import tfix.engine.testing.Targets;
 class NoStopTest extends EngineTest {
     private static final Path EXE = Targets.exe("nostop_target.c", "-O2");
     private static final Path PATCH = Targets.patch("nostop_patch.c");
-    private static final Pattern TICK = Pattern.compile("tick \\d+ hot=(\\d+) hot2=(\\d+) eintr=(\\d+) traps=(\\d+) trapown=(\\d)");
+    private static final Pattern TICK = Pattern.compile("tick \\d+ hot=(\\d+) hot2=(\\d+) eintr=(\\d+) traps=(\\d+) trapown=(\\d) alarms=(\\d+) forks=(\\d+)");
 
     private static TfixSession attach(RunningTarget t, Via via) {
         return TfixSession.attach(t.pid(), engine, Options.defaults(), w -> { }, via);
@@ -100,6 +100,92 @@ class NoStopTest extends EngineTest {
             tick(t, "2");
             assertTrue(t.alive());
             assertEquals(List.of(), t.output().stream().filter(l -> l.startsWith("BAD result")).toList());
+        }
+    }
+
+    @Test
+    void aHandlerThatRunsWithSigtrapBlockedMakesTheAgentStopTheThreadsInsteadAndNothingCrashes() throws Exception {
+        // B3: SIGALRM every 1 ms into a handler whose mask holds every signal and which calls hot(): an int3 met
+        // there would kill the process, so the agent declines and the write takes the stop path.
+        try (RunningTarget t = AgentTargets.start("tick 0 ", EXE, List.of(), "alarm")) {
+            long before = Long.parseLong(tick(t, "2").group(6));
+            try (TfixSession s = attach(t, Via.AGENT)) {
+                for (int i = 0; i < 5; i++) {
+                    Results.Replaced r = s.replace("hot", null, "hot_v2", PATCH);
+                    assertTrue(r.stopped().startsWith("target stopped"), r.toString());
+                    assertTrue(s.verify().get(0).ok());
+                    assertEquals(1, s.revertAll().patches().size());
+                }
+            }
+            Matcher m = tick(t, "2");
+            assertTrue(Long.parseLong(m.group(6)) > before, "the handler kept running: " + m.group());
+            assertTrue(t.alive());
+            assertEquals(List.of(), t.output().stream().filter(l -> l.startsWith("BAD result")
+                    || l.startsWith("BAD alarm")).toList());
+        }
+    }
+
+    @Test
+    void aProgramThatForksDuringTwentyWritesWithoutStopHasEveryChildExitNormally() throws Exception {
+        // B5: a fork during the window would copy int3s (and a held handler with no control thread) into the child.
+        try (RunningTarget t = AgentTargets.start("tick 0 ", EXE, List.of(), "forks")) {
+            try (TfixSession s = attach(t, Via.AGENT)) {
+                for (int i = 0; i < 20; i++) {
+                    Results.Replaced r = s.replace("hot", null, "hot_v2", PATCH);
+                    assertTrue(r.stopped().startsWith("no thread stopped"), r.toString());
+                    assertEquals(1, s.revertAll().patches().size());
+                }
+            }
+            long after = Long.parseLong(tick(t, "2").group(7));
+            // Children forked after the last write exit too: no child hangs at an int3, so the forker goes on.
+            Matcher later = TICK.matcher(t.awaitLine("tick .* forks=(?!" + after + "$)\\d+$"));
+            assertTrue(later.find() && Long.parseLong(later.group(7)) > after, later.group());
+            assertTrue(t.alive());
+            noneBad(t);
+        }
+    }
+
+    @Test
+    void aLongAgentSignalValueStillGetsAWholeHelloAndTheWriteWithoutStop() throws Exception {
+        // B9: HELLO's line has a fixed size; a long TFIX_AGENT_SIGNAL must neither overrun it nor hide nostop=1.
+        try (RunningTarget t = AgentTargets.start("tick 0 ", EXE, List.of("TFIX_AGENT_SIGNAL=" + "9".repeat(300)))) {
+            try (TfixSession s = attach(t, Via.AGENT)) {
+                Results.Replaced r = s.replace("hot", null, "hot_v2", PATCH);
+                assertTrue(r.stopped().startsWith("no thread stopped"), r.toString());
+                assertEquals(1, s.revertAll().patches().size());
+            }
+            tick(t, "2");
+            noneBad(t);
+        }
+    }
+
+    @Test
+    void aBatchWhoseSecondSiteCannotBeWrittenIsRolledBackWholeAndTheNextWriteWorks() throws Exception {
+        // B1: the int3 goes on hot's entry, then writing the second site (a shared read-only page) fails: the agent
+        // must put hot's bytes back (threads calling it meanwhile wait, then run it whole) and take later writes.
+        try (RunningTarget t = AgentTargets.start("tick 0 ", EXE, List.of())) {
+            Matcher ready = Pattern.compile("hot=0x(\\p{XDigit}+) unwritable=0x(\\p{XDigit}+)").matcher(
+                    t.output().stream().filter(l -> l.startsWith("ready pid=")).findFirst().orElseThrow());
+            assertTrue(ready.find());
+            long hot = Long.parseUnsignedLong(ready.group(1), 16), locked = Long.parseUnsignedLong(ready.group(2), 16);
+            try (AgentClient agent = AgentClient.connect(new tfix.engine.sys.Native(), t.pid(), 5).orElseThrow()) {
+                byte[] before = agent.read(hot, 2);
+                List<AgentClient.Change> changes = List.of(new AgentClient.Change(hot, before, new byte[] {(byte) 0xeb, (byte) 0xfe}),
+                        new AgentClient.Change(locked, new byte[2], new byte[] {1, 2}));
+                tfix.engine.failure.TfixException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        tfix.engine.failure.TfixException.class, () -> agent.writeWithoutStop(changes));
+                assertTrue(e.getMessage().contains("every site rolled back"), e.getMessage());
+                assertEquals(List.of(before[0], before[1]), List.of(agent.read(hot, 2)[0], agent.read(hot, 2)[1]));
+            }
+            tick(t, "2");
+            try (TfixSession s = attach(t, Via.AGENT)) {
+                Results.Replaced r = s.replace("hot", null, "hot_v2", PATCH);
+                assertTrue(r.stopped().startsWith("no thread stopped"), r.toString());
+                tick(t, "3");
+                assertEquals(1, s.revertAll().patches().size());
+            }
+            tick(t, "2");
+            noneBad(t);
         }
     }
 
