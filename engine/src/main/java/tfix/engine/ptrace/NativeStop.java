@@ -91,10 +91,7 @@ public final class NativeStop {
         try {
             int result = (int) calls.tfix_freeze(in.address(), out.address());
             if (result == FALLBACK) {
-                long at = OUT_HDR + tids.size() + (long) Registers.COUNT * tids.size();
-                for (int k = 0; k < out.getLong(8L * OUT_STATUSES); k++) {
-                    tracee.handle(new WaitStatus((int) out.getLong(8 * (at + 2L * k)), (int) out.getLong(8 * (at + 2L * k + 1))));
-                }
+                handleCollected(out, tids.size());
                 long waited = System.nanoTime() - out.getLong(8L * OUT_T_START);
                 new StopWait(tracee, null, false).await(timeout.minusNanos(Math.min(waited, timeout.toNanos() / 2)));
             } else {
@@ -108,10 +105,30 @@ public final class NativeStop {
         }
     }
 
+    /**
+     * The statuses the library collected, each in tfix's books. One that fails does not stop the others: a status
+     * left unhandled is a thread left in a ptrace-stop that tfix counts as running.
+     */
+    private void handleCollected(Pointer out, int threads) {
+        long at = OUT_HDR + threads + (long) Registers.COUNT * threads;
+        RuntimeException first = null;
+        for (int k = 0; k < out.getLong(8L * OUT_STATUSES); k++) {
+            try {
+                tracee.handle(new WaitStatus((int) out.getLong(8 * (at + 2L * k)), (int) out.getLong(8 * (at + 2L * k + 1))));
+            } catch (RuntimeException e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
     /** What the library did to each thread, in tfix's books; a thread it left stopped (in an EINTR) resumed here. */
     private void settle(Pointer out, List<Integer> tids) {
         tracee.frozen = false;
         javaResumedAt = 0;
+        RuntimeException first = null; // every thread is settled all the same: one unsettled is a stop tfix forgot
         for (int i = 0; i < tids.size(); i++) {
             TracedThread t = tracee.threads.get(tids.get(i));
             t.wantRunning = true;
@@ -121,12 +138,19 @@ public final class NativeStop {
                     t.stopped = true;
                     t.interruptStop = true;
                     t.registers = registers(out, i);
-                    tracee.resume(t); // re-issues the call that answered EINTR to the stop
+                    try {
+                        tracee.resume(t); // re-issues the call that answered EINTR to the stop
+                    } catch (RuntimeException e) {
+                        first = first == null ? e : first;
+                    }
                     javaResumedAt = System.nanoTime();
                 }
                 case GONE -> tracee.threads.remove(t.tid);
                 default -> throw new IllegalStateException("thread state " + out.getLong(8L * (OUT_HDR + i)));
             }
+        }
+        if (first != null) {
+            throw first;
         }
     }
 }
