@@ -95,10 +95,7 @@ public final class NativeStop {
         try {
             int result = (int) calls.tfix_freeze(in.address(), out.address());
             if (result == FALLBACK || result == ROLLBACK_FAILED) {
-                long at = OUT_HDR + tids.size() + (long) Registers.COUNT * tids.size();
-                for (int k = 0; k < out.getLong(8L * OUT_STATUSES); k++) {
-                    tracee.handle(new WaitStatus((int) out.getLong(8 * (at + 2L * k)), (int) out.getLong(8 * (at + 2L * k + 1))));
-                }
+                handleCollected(out, tids.size());
                 long waited = System.nanoTime() - out.getLong(8L * OUT_T_START);
                 new StopWait(tracee, null, false).await(timeout.minusNanos(Math.min(waited, timeout.toNanos() / 2)));
             } else {
@@ -109,6 +106,25 @@ public final class NativeStop {
             for (TracedThread t : asked) {
                 t.awaitingTrap = false;
             }
+        }
+    }
+
+    /**
+     * The statuses the library collected, each in tfix's books. One that fails does not stop the others: a status
+     * left unhandled is a thread left in a ptrace-stop that tfix counts as running.
+     */
+    private void handleCollected(Pointer out, int threads) {
+        long at = OUT_HDR + threads + (long) Registers.COUNT * threads;
+        RuntimeException first = null;
+        for (int k = 0; k < out.getLong(8L * OUT_STATUSES); k++) {
+            try {
+                tracee.handle(new WaitStatus((int) out.getLong(8 * (at + 2L * k)), (int) out.getLong(8 * (at + 2L * k + 1))));
+            } catch (RuntimeException e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
         }
     }
 

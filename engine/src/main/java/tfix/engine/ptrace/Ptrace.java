@@ -19,6 +19,7 @@ public final class Ptrace {
     static final int PTRACE_DETACH = 17;
     static final int PTRACE_SYSCALL = 24;
     static final int PTRACE_GETEVENTMSG = 0x4201;
+    static final int PTRACE_GETSIGINFO = 0x4202;
     static final int PTRACE_GETREGSET = 0x4204;
     static final int NT_X86_XSTATE = 0x202;
     static final int PTRACE_GET_RSEQ_CONFIGURATION = 0x420f;
@@ -111,6 +112,23 @@ public final class Ptrace {
 
     public void detach(int tid, int signal) {
         call("PTRACE_DETACH", PTRACE_DETACH, tid, 0, signal);
+    }
+
+    /**
+     * si_signo and si_code of the siginfo behind the thread's current ptrace-stop; null for a PTRACE_EVENT_STOP
+     * (an interrupt's or job control's), which has none (EINVAL).
+     */
+    int[] siginfo(int tid) {
+        Pointer info = nat.allocate(128);
+        long r = libc.ptrace(PTRACE_GETSIGINFO, tid, 0, info.address());
+        if (r == -1) {
+            int errno = nat.errno();
+            if (errno == Errno.EINVAL) {
+                return null;
+            }
+            throw new SyscallException("PTRACE_GETSIGINFO(" + tid + ")", errno, nat.describe(errno));
+        }
+        return new int[] {info.getInt(0), info.getInt(8)};
     }
 
     public long eventMessage(int tid) {

@@ -17,6 +17,9 @@ final class Seizer {
     private final Tracee tracee;
     private final TargetProcess process;
     private final Ptrace ptrace;
+    /** The most a detach takes, stops and all: the target must not wait on a tfix that cannot let go. */
+    static final Duration RELEASE_TIME = Duration.ofSeconds(3);
+    private static final Duration MIN_STOP = Duration.ofMillis(100);
 
     Seizer(Tracee tracee) {
         this.tracee = tracee;
@@ -115,16 +118,33 @@ final class Seizer {
         }
     }
 
-    /** Detaches from every thread, passing on pending signals; threads born meanwhile are let go too. */
+    /**
+     * Detaches from every thread, passing on pending signals; threads born meanwhile are let go too. Bounded: a
+     * few rounds within {@link #RELEASE_TIME}, then every thread /proc shows in a ptrace-stop of this tracer is
+     * detached whatever tfix's books say (PTRACE_DETACH works from any ptrace-stop). A thread still running traced
+     * after that is let go by the kernel when the tracer thread ends ({@link PtraceThread#close}).
+     */
     void releaseAll() {
-        adoptUnknownThreads();
-        if (tracee.threads.isEmpty()) {
-            return;
+        long deadline = System.nanoTime() + RELEASE_TIME.toNanos();
+        for (int round = 0; round < 4; round++) {
+            adoptUnknownThreads();
+            long left = deadline - System.nanoTime();
+            if (tracee.threads.isEmpty() || left <= 0) {
+                break;
+            }
+            releaseRound(Duration.ofNanos(Math.max(left, MIN_STOP.toNanos())));
         }
+        tracee.threads.clear();
+        tracee.frozen = false;
+        detachStrays();
+    }
+
+    /** Stops every thread it can within {@code timeout} and detaches those stopped; forgets every thread. */
+    private void releaseRound(Duration timeout) {
         try {
-            tracee.stopAll(Duration.ofSeconds(5));
+            tracee.stopAll(timeout);
         } catch (TfixException e) {
-            // Detach what is stopped; the kernel releases the rest when tfix exits.
+            // Detach what is stopped; the next round, or detachStrays, sees to the rest.
         }
         if (tracee.hold != null) {
             tracee.hold.release(); // every thread is stopped: none is on its way to the trap
@@ -147,10 +167,26 @@ final class Seizer {
         }
         tracee.threads.clear();
         tracee.frozen = false;
-        // A clone born during the last stop is traced too: let it go as well.
-        adoptUnknownThreads();
-        if (!tracee.threads.isEmpty()) {
-            releaseAll();
+    }
+
+    /**
+     * The last word: /proc, not tfix's books, says which threads are still in a ptrace-stop of this tracer; each
+     * is detached from that stop, a signal on its way passed on. Errors are passed over: nothing else can be done.
+     */
+    private void detachStrays() {
+        int self = ptrace.tracerTid();
+        for (int tid : process.threadIds()) {
+            boolean ours = ProcStatus.ofTask(process.pid(), tid).map(s -> s.state() == 't' && s.tracerPid() == self)
+                    .orElse(false);
+            if (!ours) {
+                continue;
+            }
+            try {
+                WaitStatus ws = StrayStops.remade(tid, ptrace.siginfo(tid));
+                ptrace.detach(tid, ws.signalDelivery() ? ws.stopSignal() : 0);
+            } catch (SyscallException e) {
+                // gone meanwhile, or held by PTRACE_LISTEN (job control): the tracer's end lets it go
+            }
         }
     }
 }

@@ -22,6 +22,8 @@ final class StopWait {
     private final Collection<TracedThread> which;
     /** Only an interrupt stop (or a job-control stop) will do; else any ptrace-stop. */
     private final boolean trapOnly;
+    /** A thread stops within microseconds: one not stopped after this is looked for in /proc. */
+    private static final long STRAY_AFTER_NANOS = 20_000_000;
 
     StopWait(Tracee tracee, Collection<TracedThread> which, boolean trapOnly) {
         this.tracee = tracee;
@@ -107,8 +109,25 @@ final class StopWait {
         }
     }
 
+    /**
+     * Handles the stops of waited threads that /proc shows but no wait reported (see {@link StrayStops}); returns
+     * whether there were any.
+     */
+    private boolean collectStray(Collection<TracedThread> waited) {
+        boolean any = false;
+        for (TracedThread t : List.copyOf(waited)) {
+            WaitStatus ws = done(t) ? null : StrayStops.lost(tracee, t);
+            if (ws != null) {
+                tracee.handle(ws);
+                any = true;
+            }
+        }
+        return any;
+    }
+
     void await(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long started = System.nanoTime();
+        long deadline = started + timeout.toNanos();
         Backoff backoff = new Backoff();
         int rounds = 0;
         while (true) {
@@ -122,6 +141,9 @@ final class StopWait {
                 return;
             }
             if (++rounds % 64 == 0 && new Seizer(tracee).dropExited(List.copyOf(waited))) {
+                continue;
+            }
+            if (rounds % 64 == 0 && System.nanoTime() - started > STRAY_AFTER_NANOS && collectStray(waited)) {
                 continue;
             }
             if (System.nanoTime() > deadline) {

@@ -24,11 +24,16 @@ final class SyscallRun {
 
     /** The registers at the accepted stop (the thread still stopped), or null on time-out or cancel. */
     Registers until(Predicate<Registers> accept, Duration timeout, BooleanSupplier cancelled) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long started = System.nanoTime();
+        long deadline = started + timeout.toNanos();
         Backoff backoff = new Backoff();
+        int idle = 0;
         go();
         while (true) {
             WaitStatus ws = ptrace.pollAny();
+            if (ws == null && ++idle % 64 == 0 && System.nanoTime() - started > 20_000_000) {
+                ws = StrayStops.lost(tracee, t); // a stop whose status another waiter took
+            }
             if (ws == null) {
                 if (System.nanoTime() > deadline || cancelled.getAsBoolean()) {
                     t.wantRunning = true;

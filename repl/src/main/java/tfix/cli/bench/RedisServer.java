@@ -1,17 +1,15 @@
 package tfix.cli.bench;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
+import tfix.engine.service.ServiceProcess;
 
 /**
  * Debian's redis-server started for a benchmark: on a free port of 127.0.0.1, in its own folder, no persistence;
@@ -20,11 +18,11 @@ import tfix.engine.failure.TfixException;
 final class RedisServer implements AutoCloseable {
     static final Path SERVER = Path.of("/usr/bin/redis-server");
     static final Path BENCHMARK = Path.of("/usr/bin/redis-benchmark");
-    private final Process server;
+    private final ServiceProcess server;
     private final int port;
     private Process load;
 
-    private RedisServer(Process server, int port) {
+    private RedisServer(ServiceProcess server, int port) {
         this.server = server;
         this.port = port;
     }
@@ -33,30 +31,21 @@ final class RedisServer implements AutoCloseable {
         return java.nio.file.Files.isExecutable(SERVER) && java.nio.file.Files.isExecutable(BENCHMARK);
     }
 
+    /**
+     * Started detached through {@link ServiceProcess}, not as this JVM's child: the JVM's process reaper would wait
+     * for it, and a waitpid by any thread of the tracer's process takes the traced main thread's ptrace-stops too.
+     */
     static RedisServer start(Path dir) throws IOException, InterruptedException {
         int port;
         try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = free.getLocalPort();
         }
-        Process p = new ProcessBuilder(SERVER.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--logfile", "", "--daemonize", "no")
-                .redirectErrorStream(true).start();
+        ServiceProcess p = ServiceProcess.start(Path.of("/bin/sh"), Duration.ofSeconds(30), "-c",
+                "echo ready pid=$$; exec \"$0\" \"$@\"", SERVER.toString(), "--port", Integer.toString(port), "--bind",
+                "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--logfile", "",
+                "--daemonize", "no");
         RedisServer r = new RedisServer(p, port);
-        CountDownLatch ready = new CountDownLatch(1);
-        Thread drain = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = in.readLine()) != null; ) {
-                    if (line.contains("Ready to accept connections")) {
-                        ready.countDown();
-                    }
-                }
-            } catch (IOException e) {
-                // the server ended: close() reaps it
-            }
-        }, "redis-server output");
-        drain.setDaemon(true);
-        drain.start();
-        if (!ready.await(30, TimeUnit.SECONDS) || !p.isAlive()) {
+        if (p.awaitLine(l -> l.contains("Ready to accept connections"), Duration.ofSeconds(30)).isEmpty()) {
             r.close();
             throw new TfixException(Reason.IO, "redis-server did not start on port " + port + " within 30 s");
         }
@@ -84,14 +73,14 @@ final class RedisServer implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Process p : new Process[] {load, server}) {
-            if (p != null) {
-                p.destroyForcibly();
-                try {
-                    p.waitFor(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+        if (load != null) {
+            load.destroyForcibly();
+        }
+        server.close();
+        for (ProcessHandle h : new ProcessHandle[] {load == null ? null : load.toHandle(),
+                ProcessHandle.of(server.pid()).orElse(null)}) {
+            if (h != null) {
+                h.onExit().completeOnTimeout(h, 30, TimeUnit.SECONDS).join();
             }
         }
     }

@@ -12,8 +12,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 import org.junit.jupiter.api.io.TempDir;
 import tfix.engine.Engine;
 import tfix.engine.Options;
@@ -28,9 +28,8 @@ import tfix.engine.patch.ReplaceSpec;
 class RedisProbeTest {
 
     @Test
-    @Disabled("hung once at load 40-65: the first session's detach after the replace looped in Seizer.releaseAll for 12 min"
-            + " (145 nested calls: redis-server's main thread in ptrace-stop, traced by tfix, never counted as stopped, so"
-            + " never detached), redis-server held stopped until the JVM was killed; an engine bug to fix before enabling")
+    @EnabledIfEnvironmentVariable(named = "TFIX_LONG_TESTS", matches = "1", disabledReason = "5-10 s on a quiet machine but"
+            + " 22-26 s at load 17 (CI's load is often 30-44): out of CI; TFIX_LONG_TESTS=1 runs it")
     void probeTimesEveryPingWhileTheBenchPatchIsAppliedAndReverted(@TempDir Path dir) throws Exception {
         assumeTrue(RedisServer.installed(), "redis-server and redis-tools are installed by test.sh");
         Path source = dir.resolve("redis_ping_patch.c");
