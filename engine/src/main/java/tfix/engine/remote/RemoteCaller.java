@@ -129,6 +129,7 @@ public final class RemoteCaller implements FunctionCalls {
                         length, prot, flags);
             } finally {
                 tracee.resumeThread(tid); // back through the block: it runs on as it was
+                area.leaving(tid); // the block is written anew by a later call: not before this thread left it
             }
         }));
     }
@@ -157,11 +158,11 @@ public final class RemoteCaller implements FunctionCalls {
             throw new CallUnsuitable(unsuitable);
         }
         Registers resume = frames.resumeState(tid, regs);
+        awaitLeft(tid); // before anything in the stub's bytes is written again
         stub.installAt(memory, site.address());
         if (!area.mapped()) {
             raw.mapArea(area, site.address() + rawBlockOffset(), tid, regs, resume);
         }
-        awaitLeft(tid);
         return resume;
     }
 
