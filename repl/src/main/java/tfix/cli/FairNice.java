@@ -40,8 +40,10 @@ public final class FairNice {
     }
 
     /**
-     * The level now: TFIX_PRIORITY=N (0 to -19) when set, else from the host's runnable tasks (the larger of the
-     * one-minute load average and the tasks runnable at this instant, less this one) and its CPUs.
+     * The level now: TFIX_PRIORITY=N (0 to -19) when set, else from the tasks runnable at this moment besides this one
+     * (the median of three looks 2 ms apart at /proc/loadavg's fourth field) and the host's CPUs. Not the load
+     * average: it remembers the last minute, so a burst that is over (a benchmark's 256 threads) would still raise
+     * tfix above a server that now has the CPUs to itself.
      */
     public static int now() {
         String forced = System.getenv("TFIX_PRIORITY");
@@ -49,11 +51,17 @@ public final class FairNice {
             return forced(forced.trim());
         }
         try {
-            // "0.52 0.58 0.59 3/512 12345": one-minute average, then runnable/all tasks at this instant.
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            double average = Double.parseDouble(f[0]);
-            int runnable = Integer.parseInt(f[3].substring(0, f[3].indexOf('/')));
-            return level(Math.max(average, runnable - 1), Runtime.getRuntime().availableProcessors());
+            int[] runnable = new int[3];
+            for (int i = 0; i < runnable.length; i++) {
+                if (i > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(2_000_000L);
+                }
+                // "0.52 0.58 0.59 3/512 12345": load averages, then runnable/all tasks at this instant.
+                String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+                runnable[i] = Integer.parseInt(f[3].substring(0, f[3].indexOf('/')));
+            }
+            java.util.Arrays.sort(runnable);
+            return level(runnable[1] - 1, Runtime.getRuntime().availableProcessors());
         } catch (IOException | RuntimeException e) {
             return 0; // no /proc/loadavg to judge by: ask for nothing
         }
