@@ -37,7 +37,14 @@ class AgentInspectTest extends EngineTest {
             AgentTargets.withoutPtrace(engine.nat(), () -> {
                 try (TfixSession s = TfixSession.attach(t.pid(), engine, Options.defaults())) {
                     assertEquals("agent", s.route());
+                    // The sleeper wakes every 30 ms and, beside eight spinning workers on a busy machine, may wait
+                    // for a CPU as runnable: list again until it is seen waiting (the reader always waits).
                     List<String> threads = s.inspect(i -> i.threads());
+                    for (int look = 0; look < 100 && threads.stream()
+                            .noneMatch(l -> l.matches("\\s+#\\d+\\s+0x\\p{XDigit}+ sleeper\\+.*")); look++) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
+                        threads = s.inspect(i -> i.threads());
+                    }
                     String all = String.join("\n", threads);
                     // The reader waits in read(2): its place from the agent's /proc/self/task/TID/syscall, and the
                     // return address into reader() found on its stack.
