@@ -9,8 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -26,6 +24,7 @@ import org.codehaus.groovy.control.CompilationUnit;
 import org.codehaus.groovy.control.CompilerConfiguration;
 import org.codehaus.groovy.control.Phases;
 import org.codehaus.groovy.tools.GroovyClass;
+import tfix.engine.sys.PrivateFolder;
 
 /**
  * Compiled scripts kept on disk, so a command line run again does not load and run Groovy's compiler (most of a
@@ -119,7 +118,7 @@ public final class ScriptCache {
 
     private Map<String, byte[]> read(Path file) {
         try {
-            if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS) || !trusted(dir) || !trusted(file)) {
+            if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS) || !PrivateFolder.trusted(dir) || !PrivateFolder.trusted(file)) {
                 return null;
             }
             try (DataInputStream in = new DataInputStream(Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS))) {
@@ -147,15 +146,7 @@ public final class ScriptCache {
     }
 
     private void write(Path file, Map<String, byte[]> classes) {
-        Path tmp = null;
         try {
-            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-                Files.createDirectories(dir.getParent());
-                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            }
-            if (!trusted(dir)) {
-                return;
-            }
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             try (DataOutputStream out = new DataOutputStream(bytes)) {
                 out.writeUTF(MAGIC);
@@ -166,21 +157,11 @@ public final class ScriptCache {
                     out.write(c.getValue());
                 }
             }
-            tmp = Files.createTempFile(dir, ".incoming-", ".classes");
-            Files.write(tmp, bytes.toByteArray());
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            tmp = null;
-            prune();
+            if (PrivateFolder.replace(dir, file.getFileName().toString(), bytes.toByteArray())) {
+                prune();
+            }
         } catch (IOException | RuntimeException e) {
             // Not cached: the next run compiles again.
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // nothing more to do
-                }
-            }
         }
     }
 
@@ -202,15 +183,6 @@ public final class ScriptCache {
         }
     }
 
-    /** Owned by this process's user, not a link, not writable by group or others. */
-    private static boolean trusted(Path p) throws IOException {
-        if (Files.isSymbolicLink(p)) {
-            return false;
-        }
-        int uid = (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-        int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-        return uid == (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") && (mode & 0022) == 0;
-    }
 
     /** Defines the script's classes from their bytes, asking tfix's loader for everything else. */
     private static final class Loader extends ClassLoader {

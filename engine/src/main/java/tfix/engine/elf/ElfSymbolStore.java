@@ -9,20 +9,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
+
+import tfix.engine.sys.PrivateFolder;
 
 /**
  * Function symbol tables kept on disk across runs, so a cold command does not parse libc's (or a large program's)
@@ -89,7 +87,7 @@ public final class ElfSymbolStore {
 
     private List<Symbol> read(Path file, String key) {
         try {
-            if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS) || !trusted(dir) || !trusted(file)
+            if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS) || !PrivateFolder.trusted(dir) || !PrivateFolder.trusted(file)
                     || Files.size(file) > BYTES || Files.size(file) < 8) {
                 return null;
             }
@@ -131,15 +129,7 @@ public final class ElfSymbolStore {
     }
 
     private void write(Path file, String key, List<Symbol> symbols) {
-        Path tmp = null;
         try {
-            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-                Files.createDirectories(dir.getParent());
-                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            }
-            if (!trusted(dir)) {
-                return;
-            }
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             try (DataOutputStream out = new DataOutputStream(bytes)) {
                 out.writeUTF(MAGIC);
@@ -157,21 +147,11 @@ public final class ElfSymbolStore {
             CRC32 crc = new CRC32();
             crc.update(bytes.toByteArray());
             new DataOutputStream(bytes).writeLong(crc.getValue());
-            tmp = Files.createTempFile(dir, ".incoming-", ".syms");
-            Files.write(tmp, bytes.toByteArray());
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            tmp = null;
-            prune();
+            if (PrivateFolder.replace(dir, file.getFileName().toString(), bytes.toByteArray())) {
+                prune();
+            }
         } catch (IOException | RuntimeException e) {
             // Not stored: the next run parses the file again.
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // nothing more to do
-                }
-            }
         }
     }
 
@@ -208,18 +188,7 @@ public final class ElfSymbolStore {
         }
     }
 
-    /** This user's, not a link, not writable by group or others: what another user could have written is not read. */
-    private static boolean trusted(Path p) throws IOException {
-        Object owner = Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
-        return !Files.isSymbolicLink(p) && owner.equals(myUid())
-                && !perms.contains(PosixFilePermission.GROUP_WRITE) && !perms.contains(PosixFilePermission.OTHERS_WRITE);
-    }
 
-    /** This process's effective uid: /proc/self is owned by it. */
-    private static Object myUid() throws IOException {
-        return Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-    }
 
     /** The entry a file of this build-id and identity would have (for tests). */
     Path entryFor(String buildId, FileIdentity identity) {
