@@ -369,11 +369,21 @@ public final class TfixContext implements AutoCloseable {
 
     public List<Results.Verified> verify() {
         List<Results.Verified> v = session().verify();
+        printVerified(out, v);
+        listener.verified(v);
+        return failIfBad(v);
+    }
+
+    /** Verify as tfix prints it, however the sites were read back. */
+    public static void printVerified(PrintStream out, List<Results.Verified> v) {
         if (v.isEmpty()) {
             out.println("verify: no patches in force");
         }
         v.forEach(out::println);
-        listener.verified(v);
+    }
+
+    /** Verify's failure when a site differs from the record. */
+    public static List<Results.Verified> failIfBad(List<Results.Verified> v) {
         List<Results.Verified> bad = v.stream().filter(x -> !x.ok()).toList();
         if (!bad.isEmpty()) {
             throw new TfixException(Reason.VERIFY_FAILED, "verify failed for " + bad.size() + " site(s): "

@@ -21,16 +21,19 @@ final class DirectRun {
 
     /** attach pid, the steps, detach; a failure is one line and exit 1, the process always let go. */
     static int run(Main.Common common, int pid, Steps steps) {
-        return Cli.guard(common.debug, () -> {
-            if (pid <= 0) {
-                // The words a script's `attach pid` would give.
-                throw new TfixException(Reason.BAD_INPUT, "attach takes a process id (a whole number above 0), not " + pid);
-            }
-            try (TfixContext ctx = Cli.context(common, CommandScope.cwd())) {
-                ctx.attach(pid);
-                steps.run(ctx);
-                ctx.detach();
-            }
-        });
+        return Cli.guard(common.debug, () -> attached(common, pid, steps));
+    }
+
+    /** The same, unguarded: for a command that tried another route first. */
+    static void attached(Main.Common common, int pid, Steps steps) {
+        if (pid <= 0) {
+            // The words a script's `attach pid` would give.
+            throw new TfixException(Reason.BAD_INPUT, "attach takes a process id (a whole number above 0), not " + pid);
+        }
+        try (TfixContext ctx = Cli.context(common, CommandScope.cwd())) {
+            ctx.attach(pid);
+            steps.run(ctx);
+            ctx.detach();
+        }
     }
 }

@@ -194,7 +194,13 @@ public final class Main implements Callable<Integer> {
                 return FleetRun.execute(new FleetRun.Request(name, pid, common.options(), common.debug, false,
                         CommandScope.cwd(), vars, () -> CommandScope.compile(text, name)), fleet);
             }
-            return DirectRun.run(common, pid, this::direct);
+            LookRun.Steps look = look();
+            return look != null ? LookRun.run(common, pid, look, this::direct) : DirectRun.run(common, pid, this::direct);
+        }
+
+        /** The same read without attaching, for a command that changes nothing; null to attach. */
+        LookRun.Steps look() {
+            return null;
         }
     }
 
@@ -258,6 +264,11 @@ public final class Main implements Callable<Integer> {
         void direct(TfixContext ctx) {
             ctx.verify();
         }
+
+        @Override
+        LookRun.Steps look() {
+            return LookRun::verify;
+        }
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true, description = "List the patches in force in a process (--pid), in every process of a program or library"
@@ -275,6 +286,11 @@ public final class Main implements Callable<Integer> {
         @Override
         void direct(TfixContext ctx) {
             ctx.status();
+        }
+
+        @Override
+        LookRun.Steps look() {
+            return LookRun::status;
         }
     }
 
