@@ -20,12 +20,13 @@ import tfix.engine.Options;
 
 /** The tfix command line. */
 @Command(name = "tfix", mixinStandardHelpOptions = true, version = "tfix 0.1.0",
-        description = "Replace functions in running Linux processes, verify them, and undo them.",
-        subcommands = {Main.Run.class, Main.Exec.class, Main.Status.class, Main.Revert.class, Main.Verify.class,
-                LogCommand.class, StoreCommand.class, AgentCommand.class, DemoCommand.class, tfix.cli.watch.WatchCommand.class,
-                ReplCommand.class, tfix.cli.bench.BenchCommand.class,
-                tfix.cli.service.ServiceCommand.class, BuildCommand.class, RestartCommand.class})
+        description = "Replace functions in running Linux processes, verify them, and undo them.")
 public final class Main implements Callable<Integer> {
+    /** The commands, in the order help lists them; see {@link #commandLine(String...)}. */
+    private static final List<Class<?>> COMMANDS = List.of(Main.Run.class, Main.Exec.class, Main.Status.class,
+            Main.Revert.class, Main.Verify.class, LogCommand.class, StoreCommand.class, AgentCommand.class, DemoCommand.class,
+            tfix.cli.watch.WatchCommand.class, ReplCommand.class, tfix.cli.bench.BenchCommand.class,
+            tfix.cli.service.ServiceCommand.class, BuildCommand.class, RestartCommand.class);
 
     static final class Common {
         @Option(names = "--debug", description = "Print stack traces for errors.")
@@ -300,16 +301,32 @@ public final class Main implements Callable<Integer> {
         if (args.length > 0 && args[0].equals("--service")) {
             System.exit(tfix.cli.service.ServiceClient.demanded(java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
-        CommandLine cl = commandLine();
+        CommandLine cl = commandLine(args);
         cl.setExecutionStrategy(Priority::execute);
         int code = cl.execute(args);
         System.out.flush();
         System.exit(code);
     }
 
-    /** The command line with tfix's handling of bad options; the service runs each client's command through one. */
+    /** The command line with every command: for help, and for a line that names none of them first. */
     public static CommandLine commandLine() {
+        return commandLine(new String[0]);
+    }
+
+    /**
+     * The command line for {@code args} with tfix's handling of bad options; the service runs each client's command
+     * through one. When the first word names a command, only that command is built: picocli reflects over every
+     * command's options when it is added (its classes cannot be in the class-data sharing archive either, being
+     * compiled for Java 5), about half of a cold `status`. The line then parses exactly as with all of them, since
+     * tfix's own options come before the command's name.
+     */
+    public static CommandLine commandLine(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        Class<?> named = args.length == 0 ? null : COMMANDS.stream()
+                .filter(c -> c.getAnnotation(Command.class).name().equals(args[0])).findFirst().orElse(null);
+        for (Class<?> c : named != null ? List.of(named) : COMMANDS) {
+            cl.addSubcommand(c);
+        }
         cl.setParameterExceptionHandler((ex, a) -> {
             String hint = "";
             if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {

@@ -143,7 +143,8 @@ final class ClientCommand {
                 out.print(service.status());
                 code = 0;
             } else {
-                code = Main.commandLine().execute(argv.toArray(String[]::new));
+                String[] line = argv.toArray(String[]::new);
+                code = Main.commandLine(line).execute(line);
             }
         } catch (RuntimeException | Error e) {
             // Main's commands turn failures into one line; this is what escaped them.
