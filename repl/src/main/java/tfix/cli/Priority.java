@@ -25,7 +25,7 @@ final class Priority {
             parsed.commandSpec().commandLine().getErr().println("tfix: " + e.getMessage());
             return 2;
         }
-        if (level < 0) {
+        if (level < 0 && !ProcessPriority.alreadyAt(level)) {
             ProcessPriority.raise(new Native().libc(), level);
         }
         return new CommandLine.RunLast().execute(parsed);

@@ -26,6 +26,27 @@ public final class ProcessPriority {
         return base;
     }
 
+    /**
+     * Whether every thread of this process already runs at {@code nice} or above (the launcher started the JVM so);
+     * then that is the level {@link #base} names, and no libc binding is needed to set it (read from
+     * /proc/self/task/TID/stat, the 19th field).
+     */
+    public static boolean alreadyAt(int nice) {
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+            for (Path t : tasks) {
+                String stat = Files.readString(t.resolve("stat"));
+                String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                if (Integer.parseInt(after[16]) > nice) {
+                    return false;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return false; // a thread that ended meanwhile, or a file not as expected: set it the usual way
+        }
+        base = nice;
+        return true;
+    }
+
     /** Sets every thread of this process to {@code nice}; true if the kernel took it for the calling thread. */
     public static boolean raise(LibC libc, int nice) {
         Set<Integer> done = new HashSet<>();
