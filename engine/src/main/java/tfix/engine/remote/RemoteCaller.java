@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
+import java.util.function.ObjIntConsumer;
 
 import tfix.engine.elf.ProcessSymbols;
 import tfix.engine.process.ProcMemory;
@@ -40,6 +41,12 @@ public final class RemoteCaller implements FunctionCalls {
     private StubSite site;
     private final ErrnoSlot errno = new ErrnoSlot();
     private long lastFsBase;
+    /**
+     * How a thread that ran the memfd chain is let go through the raw block's tail. Tests replace it to hold the
+     * thread there (stopped before its first instruction of the tail), which makes a later write of the block
+     * while a thread is still in it certain instead of rare.
+     */
+    ObjIntConsumer<Tracee> sendBack = Tracee::resumeThread;
 
     /** An argument: a plain value, or bytes the callee gets a pointer to. */
     public sealed interface Arg permits Value, Buffer {
@@ -128,7 +135,7 @@ public final class RemoteCaller implements FunctionCalls {
                 return mapping.run(site.address() + rawBlockOffset(), area.frame(), tid, regs, resume, name, memfdFlags,
                         length, prot, flags);
             } finally {
-                tracee.resumeThread(tid); // back through the block: it runs on as it was
+                sendBack.accept(tracee, tid); // back through the block: it runs on as it was
                 area.leaving(tid); // the block is written anew by a later call: not before this thread left it
             }
         }));
