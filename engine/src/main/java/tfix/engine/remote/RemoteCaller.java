@@ -182,9 +182,11 @@ public final class RemoteCaller implements FunctionCalls {
         Registers regs = exits.stopOutside(site, tid);
         CallFrame.Placed placed;
         ErrnoSlot.Saved savedErrno;
+        int signal;
         try {
             Registers resume = borrow(tid, regs, what, takesLocks);
-            placed = frames.write(tid, resume, what, function, args);
+            signal = SignalEnd.choose(tracee.pid(), tid);
+            placed = frames.write(tid, resume, what, function, signal, args);
             savedErrno = errno.save(memory, regs);
             enterStub(tid, regs);
         } catch (RuntimeException e) {
@@ -192,7 +194,7 @@ public final class RemoteCaller implements FunctionCalls {
             throw e;
         }
         int signalsBefore = tracee.signalsPassed(tid).size();
-        Registers atMarker = awaitMarker(tid, what);
+        Registers atMarker = awaitEnd(tid, what, signal);
         List<Integer> signals = tracee.signalsPassed(tid);
         signals = signals.subList(signalsBefore, signals.size());
         if (!signals.isEmpty() && placed.resume().rip() != regs.rip() && new InterruptedCall(this, tid, regs,
@@ -208,7 +210,7 @@ public final class RemoteCaller implements FunctionCalls {
         if (tracee.stoppedByJobControlMeanwhile(tid) && exits.backIntoJobControlStop(site, tid)) {
             area.leaving(-1);
         }
-        return atMarker.get(Registers.RDI);
+        return atMarker.get(Registers.R12);
     }
 
     /**
@@ -217,9 +219,10 @@ public final class RemoteCaller implements FunctionCalls {
      * so a tfix killed meanwhile still leaves it to finish and carry on.
      */
     CallReturned callAgain(int tid, Registers original, Registers resume, String what, long function, Arg... args) {
-        CallFrame.Placed placed = frames.write(tid, resume, what, function, args);
+        int signal = SignalEnd.choose(tracee.pid(), tid);
+        CallFrame.Placed placed = frames.write(tid, resume, what, function, signal, args);
         enterStub(tid, original);
-        return new CallReturned(awaitMarker(tid, what).get(Registers.RDI), placed.arguments());
+        return new CallReturned(awaitEnd(tid, what, signal).get(Registers.R12), placed.arguments());
     }
 
     /**
@@ -288,8 +291,11 @@ public final class RemoteCaller implements FunctionCalls {
                 .with(Registers.EFLAGS, regs.get(Registers.EFLAGS) & ~(EFLAGS_TF | EFLAGS_DF)));
     }
 
-    private Registers awaitMarker(int tid, String what) {
-        Registers atMarker = MarkerWait.await(tracee, tid, site.address() + stub.markerOffset() + 2, timeout, cancelled);
+    /** Waits for the call's end: its own signal's stop ({@code signal}), or the marker's system call (0). */
+    private Registers awaitEnd(int tid, String what, int signal) {
+        Registers atMarker = signal != 0
+                ? MarkerWait.awaitSignal(tracee, tid, signal, site.address() + stub.signalEndOffset(), timeout, cancelled)
+                : MarkerWait.await(tracee, tid, site.address() + stub.markerOffset() + 2, timeout, cancelled);
         if (atMarker == null) {
             area.abandoned(); // the call runs on in the area: leave it to it (never unmapped under it); a later call maps another
             throw MarkerWait.leftRunning(tracee.pid(), tid, what, cancelled.getAsBoolean(), timeout);
