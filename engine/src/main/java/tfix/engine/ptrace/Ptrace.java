@@ -115,7 +115,7 @@ public final class Ptrace {
     }
 
     /**
-     * si_signo and si_code of the siginfo behind the thread's current ptrace-stop; null for a PTRACE_EVENT_STOP
+     * si_signo, si_code and si_pid (a kill's sender) of the siginfo behind the thread's current ptrace-stop; null for a PTRACE_EVENT_STOP
      * (an interrupt's or job control's), which has none (EINVAL).
      */
     int[] siginfo(int tid) {
@@ -128,7 +128,7 @@ public final class Ptrace {
             }
             throw new SyscallException("PTRACE_GETSIGINFO(" + tid + ")", errno, nat.describe(errno));
         }
-        return new int[] {info.getInt(0), info.getInt(8)};
+        return new int[] {info.getInt(0), info.getInt(8), info.getInt(16)};
     }
 
     public long eventMessage(int tid) {

@@ -10,16 +10,27 @@ import tfix.engine.failure.TfixException;
 /**
  * One stopped thread let run, stopping at each system call, until one that the caller
  * accepts; signals and clones that arrive on the way are passed on at once.
+ *
+ * With an own signal, the thread runs under PTRACE_CONT instead (no stop at its system calls, so a dlopen is
+ * not held for two round trips to tfix per system call) until it stops for the signal it sent itself: that
+ * signal, sent by tgkill (si_code SI_TKILL) from its own process (si_pid the thread group id the thread read
+ * with getpid, which the caller's code keeps in r13) at the place the caller accepts, is dropped, not passed on.
+ * Any other signal, the same one from someone else included, is passed on at once, as under PTRACE_SYSCALL.
  */
 final class SyscallRun {
+    /** si_code of a signal sent by tkill or tgkill. */
+    static final int SI_TKILL = -6;
     private final Tracee tracee;
     private final TracedThread t;
     private final Ptrace ptrace;
+    private final int ownSignal;
 
-    SyscallRun(Tracee tracee, TracedThread stopped) {
+    /** {@code ownSignal}: 0 to stop at every system call, else the signal that ends the run (see above). */
+    SyscallRun(Tracee tracee, TracedThread stopped, int ownSignal) {
         this.tracee = tracee;
         this.t = stopped;
         this.ptrace = tracee.ptrace();
+        this.ownSignal = ownSignal;
     }
 
     /** The registers at the accepted stop (the thread still stopped), or null on time-out or cancel. */
@@ -62,6 +73,8 @@ final class SyscallRun {
                 }
             } else if (ws.event() == WaitStatus.EVENT_CLONE) {
                 tracee.newThread((int) ptrace.eventMessage(t.tid));
+            } else if (ws.signalDelivery() && ws.stopSignal() == ownSignal && own(accept)) {
+                return t.registers; // stopped with the signal dropped: it goes on with none
             } else if (ws.signalDelivery()) {
                 t.pendingSignal = ws.stopSignal();
                 t.signalsPassed.add(ws.stopSignal());
@@ -74,8 +87,24 @@ final class SyscallRun {
         }
     }
 
+    /** Whether the thread's signal-delivery stop is for the signal it sent itself where the caller waits. */
+    private boolean own(Predicate<Registers> accept) {
+        Registers regs = ptrace.getRegisters(t.tid);
+        int[] info = ptrace.siginfo(t.tid);
+        if (info == null || info[0] != ownSignal || info[1] != SI_TKILL || info[2] != (int) regs.get(Registers.R13)
+                || !accept.test(regs)) {
+            return false;
+        }
+        t.registers = regs;
+        return true;
+    }
+
     private void go() {
-        ptrace.syscall(t.tid, t.pendingSignal);
+        if (ownSignal != 0) {
+            ptrace.cont(t.tid, t.pendingSignal);
+        } else {
+            ptrace.syscall(t.tid, t.pendingSignal);
+        }
         t.running();
     }
 }

@@ -300,7 +300,16 @@ public final class Tracee {
     public Registers runToSyscall(int tid, Predicate<Registers> accept, Duration timeout,
                                   BooleanSupplier cancelled) {
         requireTracerThread();
-        return new SyscallRun(this, requireStopped(tid)).until(accept, timeout, cancelled);
+        return new SyscallRun(this, requireStopped(tid), 0).until(accept, timeout, cancelled);
+    }
+
+    /**
+     * The same under PTRACE_CONT (no stop at system calls), until the thread stops for the signal {@code sig} it
+     * sent itself with tgkill at a place {@code accept} takes; that signal is not passed on. See {@link SyscallRun}.
+     */
+    public Registers runToOwnSignal(int tid, int sig, Predicate<Registers> accept, Duration timeout, BooleanSupplier cancelled) {
+        requireTracerThread();
+        return new SyscallRun(this, requireStopped(tid), sig).until(accept, timeout, cancelled);
     }
 
     /** Detaches from every thread, passing on pending signals. The process runs on untraced. */
@@ -308,5 +317,4 @@ public final class Tracee {
         requireTracerThread();
         new Seizer(this).releaseAll();
     }
-
 }

@@ -37,8 +37,8 @@ final class CallFrame {
     record Placed(Registers resume, long[] arguments) {
     }
 
-    /** Writes the call's frame and arguments in the call area, which must be mapped. */
-    Placed write(int tid, Registers resume, String what, long function, RemoteCaller.Arg... args) {
+    /** Writes the call's frame and arguments in the call area, which must be mapped; {@code signal}: its end's. */
+    Placed write(int tid, Registers resume, String what, long function, int signal, RemoteCaller.Arg... args) {
         if (xsaveSize == 0) {
             xsaveSize = tracee.xstateSize(tid);
         }
@@ -60,7 +60,7 @@ final class CallFrame {
             }
         }
         memory.write(xsaveBase, new byte[xsaveSize]);
-        memory.write(frame, stub.frame(function, values, xsaveBase, resume));
+        memory.write(frame, stub.frame(frame, function, values, xsaveBase, resume, signal));
         return new Placed(resume, values);
     }
 

@@ -27,18 +27,33 @@ import tfix.engine.x86.CodeWriter;
  *   mov rcx,[rbx+xsave]; xsave64 [rcx]     (mask edx:eax = all)
  *   load rdi,rsi,rdx,rcx,r8,r9 from the frame; xor eax,eax
  *   call [rbx+func]
- *   mov rdi,rax; mov eax,SYS_getpid; syscall   &lt;- marker: tfix reads rdi here
+ *   mov r12,rax; mov eax,SYS_getpid; syscall   &lt;- marker: under PTRACE_SYSCALL tfix reads r12 at its entry
+ *   mov r13,rax                                 (the thread group's id, as the target sees it)
+ *   rt_sigprocmask(SIG_UNBLOCK, [rbx+setp], [rbx+oldp], 8)
+ *   gettid; tgkill(r13, tid, [rbx+sig])         &lt;- signal end: under PTRACE_CONT tfix reads r12 at its stop
+ *   rt_sigprocmask(SIG_SETMASK, [rbx+oldp], 0, 8)
  *   mov rcx,[rbx+xsave]; xrstor64 [rcx]
  *   load every general register but rbx and rsp
  *   lea rsp,[rbx+iret]; mov rbx,[rbx+rbx]; iretq   &lt;- rip, cs, rflags, rsp, ss from the frame
  * </pre>
+ *
+ * The signal end (see {@link SignalEnd}) lets the call run under PTRACE_CONT, with no stop at each of the
+ * callee's system calls: the signal is one the program ignores (no handler, default-ignored), so the thread
+ * stops for it only because it is traced, tfix drops it there, and a thread whose tfix died meanwhile is no
+ * longer traced, so the kernel discards it at tgkill. It is unblocked around the tgkill (a callee may have
+ * blocked it) and the thread's mask put back after. Signal 0 (no signal suits) makes tgkill and the mask
+ * calls no-ops: tfix then waits at the marker under PTRACE_SYSCALL, as before.
  */
 public final class CallStub {
-    static final int SYS_GETPID = Syscalls.GETPID;
+    static final int SYS_GETPID = Syscalls.GETPID, SYS_TGKILL = 234, SYS_RT_SIGPROCMASK = 14, SIG_UNBLOCK = 1,
+            SIG_SETMASK = 2;
     /** Frame slots, in 8-byte units: the iret frame first (rip, cs, rflags, rsp, ss), then the rest. */
     static final int IRET = 0, RIP = 0, CS = 1, RFLAGS = 2, RSP = 3, SS = 4, RBX = 5, FUNC = 6, XSAVE = 7, ARG0 = 8,
             GPR0 = 14;
-    public static final int FRAME_SIZE = (GPR0 + Registers.GENERAL.length) * 8;
+    /** After the registers: the end's signal (0: none), pointers to the mask to unblock and to the thread's own, both masks. */
+    static final int SIG = GPR0 + Registers.GENERAL.length, SET_PTR = SIG + 1, OLD_PTR = SIG + 2, SET = SIG + 3,
+            OLD = SIG + 4;
+    public static final int FRAME_SIZE = (OLD + 1) * 8;
     private static final int[] ARG_REGS = {CodeWriter.RDI, CodeWriter.RSI, CodeWriter.RDX, CodeWriter.RCX, CodeWriter.R8, CodeWriter.R9};
     static final Map<Integer, Integer> WRITER_REG = Map.ofEntries(
             Map.entry(Registers.RAX, CodeWriter.RAX), Map.entry(Registers.RBX, CodeWriter.RBX),
@@ -52,6 +67,7 @@ public final class CallStub {
 
     private final byte[] code;
     private final int markerOffset;
+    private final int signalEndOffset;
 
     public CallStub() {
         CodeWriter w = new CodeWriter(0); // position-independent: the origin is irrelevant
@@ -59,9 +75,17 @@ public final class CallStub {
         for (int i = 0; i < 6; i++) {
             w.loadRbx(ARG_REGS[i], (ARG0 + i) * 8);
         }
-        w.xorEaxEax().callRbx(FUNC * 8).movRdiRax().movImm32(CodeWriter.RAX, SYS_GETPID);
+        w.xorEaxEax().callRbx(FUNC * 8).movRegReg(CodeWriter.R12, CodeWriter.RAX).movImm32(CodeWriter.RAX, SYS_GETPID);
         markerOffset = w.offset();
-        w.syscall();
+        w.syscall().movRegReg(CodeWriter.R13, CodeWriter.RAX);
+        w.movImm32(CodeWriter.RDI, SIG_UNBLOCK).loadRbx(CodeWriter.RSI, SET_PTR * 8).loadRbx(CodeWriter.RDX, OLD_PTR * 8)
+                .movImm32(CodeWriter.R10, 8).movImm32(CodeWriter.RAX, SYS_RT_SIGPROCMASK).syscall();
+        w.movImm32(CodeWriter.RAX, Syscalls.GETTID).syscall().movRegReg(CodeWriter.RSI, CodeWriter.RAX)
+                .movRegReg(CodeWriter.RDI, CodeWriter.R13).loadRbx(CodeWriter.RDX, SIG * 8)
+                .movImm32(CodeWriter.RAX, SYS_TGKILL).syscall();
+        signalEndOffset = w.offset();
+        w.movImm32(CodeWriter.RDI, SIG_SETMASK).loadRbx(CodeWriter.RSI, OLD_PTR * 8).movImm32(CodeWriter.RDX, 0)
+                .movImm32(CodeWriter.R10, 8).movImm32(CodeWriter.RAX, SYS_RT_SIGPROCMASK).syscall();
         w.loadRbx(CodeWriter.RCX, XSAVE * 8).movImm32(CodeWriter.RAX, -1).movImm32(CodeWriter.RDX, -1).xrstorRcx();
         for (int i = 0; i < Registers.GENERAL.length; i++) {
             int reg = Registers.GENERAL[i];
@@ -97,13 +121,21 @@ public final class CallStub {
         return code.length;
     }
 
-    /** Offset of the marker syscall instruction; at its syscall-entry stop rip is two bytes past it. */
+    /** Offset of the marker syscall instruction; at its syscall-entry stop rip is two bytes past it (the syscall path). */
     public int markerOffset() {
         return markerOffset;
     }
 
-    /** The frame for one call; {@code resume} holds the registers the thread must carry on with. */
-    public byte[] frame(long function, long[] args, long xsaveArea, Registers resume) {
+    /** Where a thread stops for the end's signal: just past the tgkill. */
+    public int signalEndOffset() {
+        return signalEndOffset;
+    }
+
+    /**
+     * The frame for one call, to be written at {@code at}; {@code resume} holds the registers the thread must carry
+     * on with; {@code signal}: the end's signal, 0 for none.
+     */
+    public byte[] frame(long at, long function, long[] args, long xsaveArea, Registers resume, int signal) {
         if (args.length > 6) {
             throw new IllegalArgumentException("at most 6 integer arguments");
         }
@@ -122,6 +154,10 @@ public final class CallStub {
         for (int i = 0; i < Registers.GENERAL.length; i++) {
             b.putLong((GPR0 + i) * 8, resume.get(Registers.GENERAL[i]));
         }
+        b.putLong(SIG * 8, signal);
+        b.putLong(SET_PTR * 8, at + SET * 8);
+        b.putLong(OLD_PTR * 8, at + OLD * 8);
+        b.putLong(SET * 8, signal == 0 ? 0 : 1L << (signal - 1));
         return b.array();
     }
 

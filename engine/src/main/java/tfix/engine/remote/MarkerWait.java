@@ -14,6 +14,15 @@ final class MarkerWait {
     private MarkerWait() {
     }
 
+    /**
+     * The thread's registers at the stop for its own {@code signal} sent by the stub's tgkill, which ends at
+     * {@code end}, or null when it did not get there in time; the signal is dropped (see {@link SignalEnd}).
+     */
+    static Registers awaitSignal(Tracee tracee, int tid, int signal, long end, Duration timeout, BooleanSupplier cancelled) {
+        return tracee.runToOwnSignal(tid, signal, r -> r.rip() == end && r.origRax() == CallStub.SYS_TGKILL, timeout,
+                cancelled);
+    }
+
     /** The thread's registers at the marker at {@code marker}, or null when it did not get there in time. */
     static Registers await(Tracee tracee, int tid, long marker, Duration timeout, BooleanSupplier cancelled) {
         return tracee.runToSyscall(tid, r -> r.rip() == marker && r.origRax() == CallStub.SYS_GETPID, timeout, cancelled);

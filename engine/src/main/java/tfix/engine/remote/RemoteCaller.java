@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
+import java.util.function.ObjIntConsumer;
 
 import tfix.engine.elf.ProcessSymbols;
 import tfix.engine.process.ProcMemory;
@@ -40,6 +41,12 @@ public final class RemoteCaller implements FunctionCalls {
     private StubSite site;
     private final ErrnoSlot errno = new ErrnoSlot();
     private long lastFsBase;
+    /**
+     * How a thread that ran the memfd chain is let go through the raw block's tail. Tests replace it to hold the
+     * thread there (stopped before its first instruction of the tail), which makes a later write of the block
+     * while a thread is still in it certain instead of rare.
+     */
+    ObjIntConsumer<Tracee> sendBack = Tracee::resumeThread;
 
     /** An argument: a plain value, or bytes the callee gets a pointer to. */
     public sealed interface Arg permits Value, Buffer {
@@ -128,7 +135,7 @@ public final class RemoteCaller implements FunctionCalls {
                 return mapping.run(site.address() + rawBlockOffset(), area.frame(), tid, regs, resume, name, memfdFlags,
                         length, prot, flags);
             } finally {
-                tracee.resumeThread(tid); // back through the block: it runs on as it was
+                sendBack.accept(tracee, tid); // back through the block: it runs on as it was
                 area.leaving(tid); // the block is written anew by a later call: not before this thread left it
             }
         }));
@@ -175,9 +182,11 @@ public final class RemoteCaller implements FunctionCalls {
         Registers regs = exits.stopOutside(site, tid);
         CallFrame.Placed placed;
         ErrnoSlot.Saved savedErrno;
+        int signal;
         try {
             Registers resume = borrow(tid, regs, what, takesLocks);
-            placed = frames.write(tid, resume, what, function, args);
+            signal = SignalEnd.choose(tracee.pid(), tid);
+            placed = frames.write(tid, resume, what, function, signal, args);
             savedErrno = errno.save(memory, regs);
             enterStub(tid, regs);
         } catch (RuntimeException e) {
@@ -185,7 +194,7 @@ public final class RemoteCaller implements FunctionCalls {
             throw e;
         }
         int signalsBefore = tracee.signalsPassed(tid).size();
-        Registers atMarker = awaitMarker(tid, what);
+        Registers atMarker = awaitEnd(tid, what, signal);
         List<Integer> signals = tracee.signalsPassed(tid);
         signals = signals.subList(signalsBefore, signals.size());
         if (!signals.isEmpty() && placed.resume().rip() != regs.rip() && new InterruptedCall(this, tid, regs,
@@ -201,7 +210,7 @@ public final class RemoteCaller implements FunctionCalls {
         if (tracee.stoppedByJobControlMeanwhile(tid) && exits.backIntoJobControlStop(site, tid)) {
             area.leaving(-1);
         }
-        return atMarker.get(Registers.RDI);
+        return atMarker.get(Registers.R12);
     }
 
     /**
@@ -210,9 +219,10 @@ public final class RemoteCaller implements FunctionCalls {
      * so a tfix killed meanwhile still leaves it to finish and carry on.
      */
     CallReturned callAgain(int tid, Registers original, Registers resume, String what, long function, Arg... args) {
-        CallFrame.Placed placed = frames.write(tid, resume, what, function, args);
+        int signal = SignalEnd.choose(tracee.pid(), tid);
+        CallFrame.Placed placed = frames.write(tid, resume, what, function, signal, args);
         enterStub(tid, original);
-        return new CallReturned(awaitMarker(tid, what).get(Registers.RDI), placed.arguments());
+        return new CallReturned(awaitEnd(tid, what, signal).get(Registers.R12), placed.arguments());
     }
 
     /**
@@ -281,8 +291,11 @@ public final class RemoteCaller implements FunctionCalls {
                 .with(Registers.EFLAGS, regs.get(Registers.EFLAGS) & ~(EFLAGS_TF | EFLAGS_DF)));
     }
 
-    private Registers awaitMarker(int tid, String what) {
-        Registers atMarker = MarkerWait.await(tracee, tid, site.address() + stub.markerOffset() + 2, timeout, cancelled);
+    /** Waits for the call's end: its own signal's stop ({@code signal}), or the marker's system call (0). */
+    private Registers awaitEnd(int tid, String what, int signal) {
+        Registers atMarker = signal != 0
+                ? MarkerWait.awaitSignal(tracee, tid, signal, site.address() + stub.signalEndOffset(), timeout, cancelled)
+                : MarkerWait.await(tracee, tid, site.address() + stub.markerOffset() + 2, timeout, cancelled);
         if (atMarker == null) {
             area.abandoned(); // the call runs on in the area: leave it to it (never unmapped under it); a later call maps another
             throw MarkerWait.leftRunning(tracee.pid(), tid, what, cancelled.getAsBoolean(), timeout);

@@ -21,7 +21,11 @@ class CallStubTest {
                     "mov rcx, qword ptr [rbx + 0x38]", "mov eax, 0xffffffff", "mov edx, 0xffffffff", "xsave64 ptr [rcx]",
                     "mov rdi, qword ptr [rbx + 0x40]", "mov rsi, qword ptr [rbx + 0x48]", "mov rdx, qword ptr [rbx + 0x50]",
                     "mov rcx, qword ptr [rbx + 0x58]", "mov r8, qword ptr [rbx + 0x60]", "mov r9, qword ptr [rbx + 0x68]",
-                    "xor eax, eax", "call qword ptr [rbx + 0x30]", "mov rdi, rax", "mov eax, 0x27", "syscall",
+                    "xor eax, eax", "call qword ptr [rbx + 0x30]", "mov r12, rax", "mov eax, 0x27", "syscall", "mov r13, rax",
+                    "mov edi, 1", "mov rsi, qword ptr [rbx + 0xf0]", "mov rdx, qword ptr [rbx + 0xf8]", "mov r10d, 8",
+                    "mov eax, 0xe", "syscall", "mov eax, 0xba", "syscall", "mov rsi, rax", "mov rdi, r13",
+                    "mov rdx, qword ptr [rbx + 0xe8]", "mov eax, 0xea", "syscall",
+                    "mov edi, 2", "mov rsi, qword ptr [rbx + 0xf8]", "mov edx, 0", "mov r10d, 8", "mov eax, 0xe", "syscall",
                     "mov rcx, qword ptr [rbx + 0x38]", "mov eax, 0xffffffff", "mov edx, 0xffffffff", "xrstor64 ptr [rcx]",
                     "mov rax, qword ptr [rbx + 0x70]", "mov rcx, qword ptr [rbx + 0x80]", "mov rdx, qword ptr [rbx + 0x88]",
                     "mov rsi, qword ptr [rbx + 0x90]", "mov rdi, qword ptr [rbx + 0x98]", "mov rbp, qword ptr [rbx + 0xa0]",
@@ -33,6 +37,9 @@ class CallStubTest {
             assertEquals(expected, body);
             long syscallAt = insns.stream().filter(i -> i.mnemonic().equals("syscall")).findFirst().orElseThrow().address();
             assertEquals(0x1000 + stub.markerOffset(), syscallAt);
+            // The signal end is just past the tgkill, the fourth system call.
+            long tgkillAt = insns.stream().filter(i -> i.mnemonic().equals("syscall")).skip(3).findFirst().orElseThrow().address();
+            assertEquals(0x1000 + stub.signalEndOffset(), tgkillAt + 2);
         }
     }
 
