@@ -88,11 +88,14 @@ public final class PtraceThread implements AutoCloseable {
             @Override
             public void run() {
                 boolean going = true;
+                long delay = 0;
                 if (forward == f) {
                     try (Holds.Cause c = Holds.cause("the native idle loop")) {
                         going = f.round();
                     } catch (RuntimeException e) {
-                        // The next task reports the tracee's state; an idle pass has no one to tell.
+                        // The next task reports the tracee's state; an idle pass has no one to tell. A failure
+                        // that comes back each pass must not spin: the next pass waits 1 ms, as the pump did.
+                        delay = 1;
                     }
                 }
                 if (forward != f) {
@@ -100,7 +103,7 @@ public final class PtraceThread implements AutoCloseable {
                 } else if (going) {
                     try {
                         // Queued behind any task submitted meanwhile: the executor runs equal delays in order.
-                        executor.execute(this);
+                        executor.schedule(this, delay, TimeUnit.MILLISECONDS);
                     } catch (RejectedExecutionException e) {
                         f.close(); // shut down meanwhile
                     }
