@@ -44,7 +44,7 @@ public final class EntryAttach {
             Optional<ImageStamp> image = ImageStamp.read(pid);
             memory = new ProcMemory(pid);
             TfixSession s = new TfixSession(process, options, new PtraceRoute(thread, tracee), memory, engine, null, image);
-            thread.whileIdle(tracee::pump);
+            thread.forwardWhileIdle(tracee);
             return new Caught(s, outcome == EntryRun.Outcome.AT_ENTRY);
         } catch (RuntimeException e) {
             try {

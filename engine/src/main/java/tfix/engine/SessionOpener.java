@@ -80,7 +80,7 @@ final class SessionOpener {
         }
         // From now on a signal to a traced thread stops it until passed on: listen at once, not only once the session
         // is made (reading the target's symbols and its record takes long).
-        thread.whileIdle(tracee::pump);
+        thread.forwardWhileIdle(tracee);
         ProcMemory memory = null;
         try {
             Optional<ImageStamp> image = ImageStamp.read(pid); // before mem is opened: it stays bound to this image

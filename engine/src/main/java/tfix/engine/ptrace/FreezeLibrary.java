@@ -23,6 +23,9 @@ public final class FreezeLibrary {
     /** The one native entry; in and out are addresses of the arrays NativeStop lays out. */
     public interface Calls {
         long tfix_freeze(long in, long out);
+
+        /** The tracer thread's idle loop (forward.c, {@link IdleForward}). */
+        long tfix_forward(long in, long out);
     }
 
     private static final class Holder {
@@ -35,6 +38,11 @@ public final class FreezeLibrary {
     /** The library, or null where it cannot be used (then the Java path runs). */
     static Calls calls() {
         return "java".equals(System.getProperty("tfix.freeze")) ? null : Holder.CALLS;
+    }
+
+    /** The library whatever {@code tfix.freeze} says (the idle loop has its own switch), or null. */
+    static Calls library() {
+        return Holder.CALLS;
     }
 
     public static boolean available() {

@@ -70,6 +70,18 @@ public final class Ptrace {
         lastCause = cause;
     }
 
+    /**
+     * The native idle loop looked for events at most {@code longestNanos} apart, last at {@code lastLook} (nanoTime's
+     * clock): the time from there to Java's next look counts as deaf, a JVM pause met on the way back included.
+     */
+    void heardNatively(long longestNanos, long lastLook) {
+        if (Holds.on()) {
+            Holds.add(Holds.Kind.DEAF, "the native idle loop", longestNanos);
+            lastPoll = lastLook;
+            lastCause = Holds.current();
+        }
+    }
+
     Native nat() {
         return nat;
     }

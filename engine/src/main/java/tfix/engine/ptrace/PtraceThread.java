@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +21,8 @@ public final class PtraceThread implements AutoCloseable {
     private final ScheduledThreadPoolExecutor executor;
     private volatile Thread thread;
     private ScheduledFuture<?> idle;
+    /** The native idle loop that runs between tasks, when one does ({@link #forwardWhileIdle}). */
+    private volatile IdleForward forward;
     /** This run's claim on the process, let go with the thread; null when none was taken. */
     private final TraceClaim claim;
 
@@ -53,13 +56,70 @@ public final class PtraceThread implements AutoCloseable {
         if (idle != null) {
             idle.cancel(false);
         }
+        IdleForward f = forward;
+        forward = null;
+        if (f != null) {
+            f.wake(); // its round sees it is no longer wanted and closes it
+        }
         idle = task == null ? null : executor.scheduleWithFixedDelay(() -> {
+            IdlePause.pass();
             try (Holds.Cause c = Holds.cause("the idle pump (every 1 ms between tasks)")) {
                 task.run();
             } catch (RuntimeException e) {
                 // The next task reports the tracee's state; an idle pass has no one to tell.
             }
         }, 1, 1, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Between tasks, waits for {@code tracee}'s events in native code ({@link IdleForward}), which passes signals on
+     * even while the JVM is paused, and is woken when a task is queued; the Java pump every 1 ms
+     * ({@link #whileIdle}) where that cannot run. {@code whileIdle(null)} ends either.
+     */
+    public synchronized void forwardWhileIdle(Tracee tracee) {
+        IdleForward f = IdleForward.open(tracee);
+        if (f == null) {
+            whileIdle(tracee::pump);
+            return;
+        }
+        whileIdle(null);
+        forward = f;
+        executor.execute(new Runnable() {
+            @Override
+            public void run() {
+                boolean going = true;
+                long delay = 0;
+                if (forward == f) {
+                    try (Holds.Cause c = Holds.cause("the native idle loop")) {
+                        going = f.round();
+                    } catch (RuntimeException e) {
+                        // The next task reports the tracee's state; an idle pass has no one to tell. A failure
+                        // that comes back each pass must not spin: the next pass waits 1 ms, as the pump did.
+                        delay = 1;
+                    }
+                }
+                if (forward != f) {
+                    f.close(); // on the tracer thread, out of the native loop: nobody waits on its fd
+                } else if (going) {
+                    try {
+                        // Queued behind any task submitted meanwhile: the executor runs equal delays in order.
+                        executor.schedule(this, delay, TimeUnit.MILLISECONDS);
+                    } catch (RejectedExecutionException e) {
+                        f.close(); // shut down meanwhile
+                    }
+                } else {
+                    f.close();
+                    fallBack(f, tracee);
+                }
+            }
+        });
+    }
+
+    private synchronized void fallBack(IdleForward f, Tracee tracee) {
+        if (forward == f) {
+            forward = null;
+            whileIdle(tracee::pump);
+        }
     }
 
     public boolean isCurrent() {
@@ -82,6 +142,7 @@ public final class PtraceThread implements AutoCloseable {
                 return task.call();
             }
         });
+        wakeIdle();
         try {
             return f.get();
         } catch (InterruptedException e) {
@@ -99,7 +160,17 @@ public final class PtraceThread implements AutoCloseable {
 
     /** Queues the task on the ptrace thread without waiting (a seize that must not wait for the caller). */
     public Future<?> submit(Runnable task) {
-        return executor.submit(task);
+        Future<?> f = executor.submit(task);
+        wakeIdle();
+        return f;
+    }
+
+    /** A task is queued: the native idle loop, if waiting, returns to let it run. */
+    private void wakeIdle() {
+        IdleForward f = forward;
+        if (f != null) {
+            f.wake();
+        }
     }
 
     public void run(Runnable task) {
