@@ -23,7 +23,8 @@ public final class Listeners {
         List<Listener> found = new ArrayList<>();
         SocketTable.socketFds(proc).forEach((fd, inode) -> {
             SocketTable.Entry e = table.get(inode);
-            if (e != null && e.listening()) {
+            // The agent's own control socket is no service's: it stays with the old process (the new one makes its own).
+            if (e != null && e.listening() && !(e.kind().equals("unix") && e.address().startsWith("@tfix-agent-"))) {
                 found.add(new Listener(fd, inode, e.kind(), e.socketType(), e.address(), e.port(),
                         OpenDescriptors.statusFlags(proc, fd)));
             }

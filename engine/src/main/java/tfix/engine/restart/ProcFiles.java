@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -121,6 +122,7 @@ public interface ProcFiles {
         return new ProcFiles() {
             private ProcFiles via;
 
+            /** Some files (task/N/syscall, fdinfo) open and then refuse the read: any failure but absence asks the agent. */
             private ProcFiles viaAgent(IOException denied) throws IOException {
                 if (via == null) {
                     via = agent.get().map(ProcFiles::through).orElseThrow(() -> denied);
@@ -135,7 +137,9 @@ public interface ProcFiles {
             public byte[] bytes(String path) throws IOException {
                 try {
                     return via != null ? via.bytes(path) : direct.bytes(path);
-                } catch (AccessDeniedException e) {
+                } catch (NoSuchFileException e) {
+                    throw e;
+                } catch (IOException e) {
                     return viaAgent(e).bytes(path);
                 }
             }
@@ -143,7 +147,9 @@ public interface ProcFiles {
             public String link(String path) throws IOException {
                 try {
                     return via != null ? via.link(path) : direct.link(path);
-                } catch (AccessDeniedException e) {
+                } catch (NoSuchFileException e) {
+                    throw e;
+                } catch (IOException e) {
                     return viaAgent(e).link(path);
                 }
             }
@@ -151,7 +157,9 @@ public interface ProcFiles {
             public Map<String, String> entries(String folder) throws IOException {
                 try {
                     return via != null ? via.entries(folder) : direct.entries(folder);
-                } catch (AccessDeniedException e) {
+                } catch (NoSuchFileException e) {
+                    throw e;
+                } catch (IOException e) {
                     return viaAgent(e).entries(folder);
                 }
             }
