@@ -1,4 +1,4 @@
-/* The agent's start: leave LD_PRELOAD to the program, start the control thread. */
+/* The agent's start: take up a restart's socket hand-over, leave LD_PRELOAD to the program, start the control thread. */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +36,9 @@ static void forget_preload(void) {
 }
 
 __attribute__((constructor)) static void tfix_agent_start(void) {
+    if (handover_start() == HANDOVER_WRAPPER) {
+        return; /* a restart's /bin/sh wrapper: the agent is for the program it execs, which loads it again */
+    }
     forget_preload();
     control_start();
 }

@@ -81,6 +81,9 @@ static void dispatch(uint32_t op, const uint8_t *in, size_t n, struct tfix_reply
     case TFIX_AGENT_THREADS: threads_list(r); break;
     case TFIX_AGENT_NOSTOP_WRITE: nostop_write(in, n, r); break;
     case TFIX_AGENT_TASK_SYSCALL: task_syscall(in, n, r); break;
+    case TFIX_AGENT_PROC_READ: proc_read(in, n, r); break;
+    case TFIX_AGENT_SPAWN: spawn_program(in, n, r); break;
+    case TFIX_AGENT_KICK: kick_thread(in, n, r); break;
     default: reply_fail(r, EINVAL, "unknown operation %u", op);
     }
 }

@@ -79,7 +79,7 @@ static void on_signal(int sig, siginfo_t *info, void *context) {
 }
 
 /* TFIX_AGENT_SIGNAL if set (refused if the program handles it), else the highest real-time signal left at default. */
-static int pick_signal(struct tfix_reply *r) {
+int pick_signal(struct tfix_reply *r) {
     const char *chosen = getenv("TFIX_AGENT_SIGNAL");
     struct sigaction now;
     if (installed_signal != 0) {

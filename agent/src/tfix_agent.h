@@ -42,6 +42,14 @@
  *       keeps: a thread entering nanosleep/epoll_wait between the agent's /proc read and its signal sees EINTR.
  *   TASK_SYSCALL u32 tid                           -> the text of /proc/self/task/TID/syscall (no stop, no signal:
  *                                                     the inspection verbs see where a blocked thread waits)
+ *   PROC_READ   path below /proc/self              -> a file's bytes, a link's target, or a folder's entries one a
+ *                                                     line ("name" or "name<TAB>link target"): tfix restart reads
+ *                                                     what a process that forbids ptrace keeps from it in /proc
+ *   SPAWN       u32 n, i32 fds[n], u32 argc, u32 envc, path, argv..., envp... (NUL-ended)
+ *                                                  -> u32 pid: the new program of tfix restart, forked and exec'd
+ *                                                     here with fds[i] as its fd 3+i ("LISTEN_PID=" set in the child)
+ *   KICK        u32 tid, i32 fd                    -> u32 1 kicked, 0 no longer waiting: a thread blocked in accept
+ *                                                     or a receive on fd issues it again (SA_RESTART handler)
  *
  * With TFIX_AGENT_DIR set, the control thread waits in poll(2) on the socket and an inotify watch of that folder:
  * NAME.so dropped there is applied from its fix table, NAME.revert reverts it, NAME.result says how (fix_folder.c).
@@ -62,6 +70,9 @@ enum tfix_agent_op {
     TFIX_AGENT_THREADS = 7,
     TFIX_AGENT_NOSTOP_WRITE = 8,
     TFIX_AGENT_TASK_SYSCALL = 9,
+    TFIX_AGENT_PROC_READ = 10,
+    TFIX_AGENT_SPAWN = 11,
+    TFIX_AGENT_KICK = 12,
 };
 
 #define TFIX_AGENT_BUSY 100000
@@ -95,6 +106,12 @@ void call_function(const uint8_t *in, size_t n, struct tfix_reply *r);
 
 /* safe_points.c */
 void stop_and_write(const uint8_t *in, size_t n, struct tfix_reply *r);
+int pick_signal(struct tfix_reply *r);
+
+/* restart_ops.c, restart_kick.c: tfix restart through the agent */
+void proc_read(const uint8_t *in, size_t n, struct tfix_reply *r);
+void spawn_program(const uint8_t *in, size_t n, struct tfix_reply *r);
+void kick_thread(const uint8_t *in, size_t n, struct tfix_reply *r);
 
 /* nostop_write.c: 2-byte entry jumps written with no thread stopped */
 int nostop_available(void);
@@ -147,6 +164,10 @@ int folder_watch(void);
 void folder_event(int fd);
 void fix_apply(const char *dir, const char *name, char *result, size_t size);
 void fix_revert(const char *dir, const char *name, char *result, size_t size);
+
+/* socket_handover.c: tfix restart's bind hook, active only in a program a restart started */
+enum { HANDOVER_NONE, HANDOVER_WRAPPER, HANDOVER_ACTIVE };
+int handover_start(void);
 
 /* control_socket.c */
 int control_start(void);

@@ -60,6 +60,20 @@ final class AgentRoute implements Route {
         return agent.nostop();
     }
 
+    /** Kicked only while still in accept or a receive, on the fd its /proc line names (the agent checks again). */
+    @Override
+    public void kick(int tid) {
+        String[] f = agent.taskSyscall(tid).trim().split("\\s+");
+        if (f.length > 1 && f[1].startsWith("0x") && !f[0].equals("running") && !f[0].startsWith("-")) {
+            agent.kick(tid, (int) Long.parseUnsignedLong(f[1].substring(2), 16));
+        }
+    }
+
+    @Override
+    public java.util.Optional<AgentClient> agent() {
+        return java.util.Optional.of(agent);
+    }
+
     @Override
     public ThreadStops stops() {
         return new AgentThreadLooks(agent);

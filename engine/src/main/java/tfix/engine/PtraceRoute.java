@@ -55,6 +55,11 @@ final class PtraceRoute implements Route {
     }
 
     @Override
+    public void kick(int tid) {
+        stops().whileStopped(tid, stopped -> null);
+    }
+
+    @Override
     public ThreadStops stops() {
         return new ThreadStops() {
             @Override

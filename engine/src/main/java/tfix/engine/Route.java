@@ -36,6 +36,17 @@ interface Route {
         return false;
     }
 
+    /**
+     * Makes thread {@code tid}, blocked in accept (or a receive), issue that call again so it looks its fd up anew
+     * (tfix restart's stand-in): ptrace stops and resumes it; the agent sends a signal with an SA_RESTART handler.
+     */
+    void kick(int tid);
+
+    /** The process's agent, when this route goes through it (restart asks it for what /proc keeps from tfix). */
+    default java.util.Optional<tfix.engine.agent.AgentClient> agent() {
+        return java.util.Optional.empty();
+    }
+
     /** Lets the process go: {@code last} runs first while the route still reaches the process, then it is released. */
     void release(Runnable last);
 }

@@ -237,17 +237,16 @@ public final class TfixSession implements AutoCloseable {
     }
 
     /**
-     * Calls in the process for {@code tfix restart}: its libc, and a kick that stops one thread and resumes it, so
-     * that a blocking call it waits in is issued again (as after any stop) and looks its descriptor up anew.
+     * Calls in the process for {@code tfix restart}: its libc, and a kick that makes a thread blocked in accept
+     * issue it again, so that it looks its descriptor up anew ({@link Route#kick}).
      */
     public <T> T remote(BiFunction<RemoteLibc, IntConsumer, T> work) {
-        return exclusive(() -> work.apply(target.libc(), tid -> {
-            if (!route.name().equals("ptrace")) { // the agent's looks stop nothing, so they would not kick
-                throw new TfixException(Reason.UNSUPPORTED, "restarting a blocked call of thread " + tid + " needs ptrace:"
-                        + " not done through the agent");
-            }
-            route.stops().whileStopped(tid, stopped -> null);
-        }));
+        return exclusive(() -> work.apply(target.libc(), route::kick));
+    }
+
+    /** The process's agent when this session goes through it (restart reads /proc and spawns through it). */
+    public Optional<tfix.engine.agent.AgentClient> agent() {
+        return route.agent();
     }
 
     /** The patches in force, read from the process's own record. */

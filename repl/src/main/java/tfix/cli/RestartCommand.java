@@ -43,7 +43,7 @@ final class RestartCommand implements Callable<Integer> {
             + " (`pid` bound to it): patches in force in the old one do not carry over.")
     Path then;
 
-    @Option(names = "--no-hook", description = "Do not preload libtfix-restart.so, which hands a program that binds its own"
+    @Option(names = "--no-hook", description = "Do not preload libtfix-agent.so, whose hook hands a program that binds its own"
             + " socket the inherited one with that address (programs that read LISTEN_FDS do not need it).")
     boolean noHook;
 

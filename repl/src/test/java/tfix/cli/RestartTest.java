@@ -296,10 +296,10 @@ class RestartTest {
 
         int fresh = restart("restart", "--pid", Integer.toString(old.pid()), "--drain-timeout", "2s");
         for (int k = 0; k < 10; k++) {
-            assertEquals("v1 " + fresh, ask(port), "its bind took the inherited socket (libtfix-restart.so)");
+            assertEquals("v1 " + fresh, ask(port), "its bind took the inherited socket (the agent's hook)");
         }
         String env = new String(Files.readAllBytes(Path.of("/proc", Integer.toString(fresh), "environ")), StandardCharsets.UTF_8);
-        assertTrue(env.contains("LD_PRELOAD=") && env.contains("libtfix-restart.so"), "preloaded: " + env);
+        assertTrue(env.contains("LD_PRELOAD=") && env.contains("libtfix-agent.so"), "preloaded: " + env);
         Await.until(Duration.ofSeconds(20), () -> gone(old.pid()));
     }
 
@@ -346,6 +346,82 @@ class RestartTest {
         assertEquals(0, status.exit(), status.err());
         assertTrue(status.out().contains("score_for_kill"), "--then applied the fix to the new process: " + status.out());
         assertTrue(old.await("ready pid=" + fresh + " port=" + port, Duration.ofSeconds(5)).isPresent());
+    }
+
+    /** The sample server started undumpable with the agent preloaded: tfix (without CAP_SYS_PTRACE) reaches it only so. */
+    private ServiceProcess undumpableGameserver() throws Exception {
+        Path samples = Path.of("..", "samples").toAbsolutePath().normalize();
+        return start(Path.of("/usr/bin/env"), "LD_PRELOAD=" + tfix.engine.testing.AgentTargets.library(),
+                "GAMESERVER_UNDUMPABLE=1", samples.resolve("build/gameserver").toString(), "0");
+    }
+
+    /** The sample server's status exchange: every player line, then "end". */
+    private static boolean status(OutputStream out, BufferedReader in) throws IOException {
+        out.write("status\n".getBytes(StandardCharsets.US_ASCII));
+        String line;
+        int players = 0;
+        while ((line = in.readLine()) != null && !line.equals("end")) {
+            players += line.startsWith("player ") ? 1 : 0;
+        }
+        out.write("quit\n".getBytes(StandardCharsets.US_ASCII));
+        LockSupport.parkNanos(20_000_000);
+        return "end".equals(line) && players == 4;
+    }
+
+    @Test
+    void throughTheAgentAnUndumpableServerRestartsUnderLoadAndItsSuccessorCarriesTheAgent() throws Exception {
+        ServiceProcess old = undumpableGameserver();
+        int port = port(old);
+        int fresh;
+        try (Load load = new Load(port, 4, RestartTest::status)) {
+            Await.until(Duration.ofSeconds(10), () -> load.ok.get() > 10);
+            CliTest.Result r = AgentCliTest.tfixWithoutPtrace("restart", "--pid", Integer.toString(old.pid()), "--wait",
+                    "--drain-timeout", "5s");
+            System.out.println("RestartTest: through the agent:\n" + r.out());
+            assertEquals(0, r.exit(), r.out() + r.err());
+            assertTrue(r.out().contains("via agent") && r.out().contains("forked by pid " + old.pid() + "'s agent"), r.out());
+            Matcher m = STARTED.matcher(r.out());
+            assertTrue(m.find(), r.out());
+            fresh = Integer.parseInt(m.group(1));
+            pids.add((long) fresh);
+            assertTrue(r.out().contains("pid " + fresh + " ready after") && r.out().contains("waits for clients"), r.out());
+            assertTrue(gone(old.pid()));
+            long before = load.ok.get();
+            Await.until(Duration.ofSeconds(10), () -> load.ok.get() > before + 10);
+            load.close();
+            assertEquals(0, load.refused.get(), "refused: " + load.problems);
+            assertEquals(0, load.failed.get(), "failed: " + load.problems);
+            System.out.println("RestartTest: through the agent, " + load.ok.get() + " status exchanges, 0 refused, 0 failed");
+        }
+        assertTrue(old.await("ready pid=" + fresh + " port=" + port, Duration.ofSeconds(5)).isPresent());
+        // The successor is undumpable too and was given the agent (the hook's library): patched through it.
+        CliTest.Result st = AgentCliTest.tfixWithoutPtrace("status", "--pid", Integer.toString(fresh));
+        assertEquals(0, st.exit(), st.out() + st.err());
+        assertTrue(st.out().contains("via agent") || st.out().contains("0 patches in force"), st.out());
+        CliTest.Result refused = AgentCliTest.tfixWithoutPtrace("exec", "attach " + fresh + ", via: 'ptrace'");
+        assertTrue(refused.err().contains("permission denied tracing process " + fresh), refused.err());
+    }
+
+    @Test
+    void throughTheAgentABrokenNewProgramIsStoppedAndTheOldServesOn() throws Exception {
+        ServiceProcess old = undumpableGameserver();
+        int port = port(old);
+        CliTest.Result r = AgentCliTest.tfixWithoutPtrace("restart", "--pid", Integer.toString(old.pid()), "--exec",
+                Targets.exe("restart_broken.c").toString());
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.out().contains("via agent"), r.out());
+        assertTrue(r.err().contains("exited") && r.err().contains("serves on as before")
+                && r.err().contains("broken: cannot read /etc/game/config.toml"), r.err());
+        try (Load load = new Load(port, 2, RestartTest::status)) {
+            Await.until(Duration.ofSeconds(10), () -> load.ok.get() > 5);
+            load.close();
+            assertEquals(0, load.refused.get() + load.failed.get(), "problems: " + load.problems);
+        }
+        Matcher m = STARTED.matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertTrue(gone(Integer.parseInt(m.group(1))), "the failed program was reaped in the old one");
+        assertTrue(old.alive());
     }
 
     @Test

@@ -1,7 +1,10 @@
 package tfix.engine.agent;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
 import java.util.List;
 import java.util.Optional;
 
@@ -14,7 +17,7 @@ import tfix.engine.sys.Native;
 /** The operations of a process's agent, one method each (see {@code agent/src/tfix_agent.h}). */
 public final class AgentClient implements AutoCloseable {
     static final int HELLO = 1, READ = 2, WRITE = 3, MAPS = 4, CALL = 5, STOP_WRITE = 6, THREADS = 7, NOSTOP_WRITE = 8,
-            TASK_SYSCALL = 9;
+            TASK_SYSCALL = 9, PROC_READ = 10, SPAWN = 11, KICK = 12;
     static final int BUSY = 100000;
     /** The agent's answer when it declines a write without a stop, nothing changed. */
     private static final int ENOTSUP = 95;
@@ -176,6 +179,55 @@ public final class AgentClient implements AutoCloseable {
     /** The text of the thread's /proc/self/task/TID/syscall, read in-process (a process may keep it from tfix). */
     public String taskSyscall(int tid) {
         return done(TASK_SYSCALL, le(4).putInt(tid).array(), "a look at thread " + tid).text();
+    }
+
+    /**
+     * What the process's /proc/self/{@code path} holds, read in-process: a file's bytes, a link's target, or a
+     * folder's entries one a line ({@code name} or {@code name<TAB>link target}). Throws {@link NoSuchFileException}
+     * when it is not there (a descriptor closed meanwhile), else {@link IOException}.
+     */
+    public byte[] procRead(String path) throws IOException {
+        AgentSocket.Answer a = socket.request(PROC_READ, path.getBytes(StandardCharsets.UTF_8));
+        if (a.status() == 2) {
+            throw new NoSuchFileException("/proc/" + pid + "/" + path);
+        }
+        if (a.status() != 0) {
+            throw new IOException("process " + pid + "'s agent could not read /proc/self/" + path + ": " + a.text());
+        }
+        return a.payload();
+    }
+
+    /**
+     * Forks and execs {@code path} in the process (tfix restart's new program): {@code fds.get(i)} becomes its fd
+     * 3+i, every other one from there up is closed, an {@code env} entry {@code "LISTEN_PID="} gets its pid. Returns
+     * the pid; an exec that fails is reaped there and thrown with its reason.
+     */
+    public int spawn(List<Integer> fds, String path, List<String> argv, List<String> env) {
+        java.io.ByteArrayOutputStream strings = new java.io.ByteArrayOutputStream();
+        for (String s : java.util.stream.Stream.concat(java.util.stream.Stream.of(path),
+                java.util.stream.Stream.concat(argv.stream(), env.stream())).toList()) {
+            strings.writeBytes(s.getBytes(StandardCharsets.UTF_8));
+            strings.write(0);
+        }
+        ByteBuffer b = le(12 + 4 * fds.size() + strings.size()).putInt(fds.size());
+        fds.forEach(b::putInt);
+        b.putInt(argv.size()).putInt(env.size()).put(strings.toByteArray());
+        AgentSocket.Answer a = socket.request(SPAWN, b.array());
+        if (a.status() != 0) {
+            throw new TfixException(Reason.RESTART_FAILED, "process " + pid + "'s agent could not start the new program: "
+                    + a.text());
+        }
+        return ByteBuffer.wrap(a.payload()).order(ByteOrder.LITTLE_ENDIAN).getInt();
+    }
+
+    /**
+     * Makes thread {@code tid}, blocked in accept or a receive on {@code fd}, issue that call again (a signal whose
+     * handler has SA_RESTART, agent/src/restart_kick.c), so it looks the fd up anew. False when it no longer waited
+     * there (nothing was sent).
+     */
+    public boolean kick(int tid, int fd) {
+        byte[] r = done(KICK, le(8).putInt(tid).putInt(fd).array(), "a kick of thread " + tid).payload();
+        return ByteBuffer.wrap(r).order(ByteOrder.LITTLE_ENDIAN).getInt() == 1;
     }
 
     @Override

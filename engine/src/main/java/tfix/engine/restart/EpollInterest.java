@@ -11,10 +11,10 @@ final class EpollInterest {
     private EpollInterest() {
     }
 
-    static List<Integer> of(Path proc, int epfd) {
+    static List<Integer> of(ProcFiles proc, int epfd) {
         List<Integer> tfds = new ArrayList<>();
         try {
-            for (String line : Files.readAllLines(proc.resolve("fdinfo").resolve(Integer.toString(epfd)))) {
+            for (String line : proc.text("fdinfo/" + epfd).split("\n")) {
                 if (line.startsWith("tfd:")) {
                     tfds.add(Integer.parseInt(line.substring(4).trim().split("\\s+")[0]));
                 }
@@ -26,18 +26,18 @@ final class EpollInterest {
     }
 
     /** The process's epoll descriptors. */
-    static List<Integer> instances(int pid) {
+    static List<Integer> instances(ProcFiles proc) {
         List<Integer> eps = new ArrayList<>();
-        try (var s = Files.list(Path.of("/proc", Integer.toString(pid), "fd"))) {
-            for (Path p : s.toList()) {
-                try {
-                    if (Files.readSymbolicLink(p).toString().equals("anon_inode:[eventpoll]")) {
-                        eps.add(Integer.parseInt(p.getFileName().toString()));
+        try {
+            proc.entries("fd").forEach((fd, link) -> {
+                if (link.equals("anon_inode:[eventpoll]")) {
+                    try {
+                        eps.add(Integer.parseInt(fd));
+                    } catch (NumberFormatException e) {
+                        // not a descriptor
                     }
-                } catch (IOException | RuntimeException e) {
-                    // closed meanwhile
                 }
-            }
+            });
         } catch (IOException e) {
             return List.of();
         }

@@ -15,13 +15,18 @@ public final class Listeners {
 
     /** Every descriptor of the process that is a listening socket (or an unconnected bound UDP socket), by fd. */
     public static List<Listener> of(int pid) {
-        Map<Long, SocketTable.Entry> table = SocketTable.read(pid);
+        return of(ProcFiles.of(pid));
+    }
+
+    public static List<Listener> of(ProcFiles proc) {
+        Map<Long, SocketTable.Entry> table = SocketTable.read(proc.pid());
         List<Listener> found = new ArrayList<>();
-        SocketTable.socketFds(pid).forEach((fd, inode) -> {
+        SocketTable.socketFds(proc).forEach((fd, inode) -> {
             SocketTable.Entry e = table.get(inode);
-            if (e != null && e.listening()) {
+            // The agent's own control socket is no service's: it stays with the old process (the new one makes its own).
+            if (e != null && e.listening() && !(e.kind().equals("unix") && e.address().startsWith("@tfix-agent-"))) {
                 found.add(new Listener(fd, inode, e.kind(), e.socketType(), e.address(), e.port(),
-                        OpenDescriptors.statusFlags(pid, fd)));
+                        OpenDescriptors.statusFlags(proc, fd)));
             }
         });
         found.sort(Comparator.comparingInt(Listener::fd));
@@ -39,7 +44,7 @@ public final class Listeners {
      * The inodes of the connections the process holds that were accepted on one of these listeners: TCP sockets
      * on a listener's port that do not listen, Unix stream sockets that carry a listener's path.
      */
-    public static Set<Long> connections(int pid, List<Listener> listeners) {
+    public static Set<Long> connections(ProcFiles proc, List<Listener> listeners) {
         Set<Integer> ports = new HashSet<>();
         Set<String> paths = new HashSet<>();
         Set<Long> listening = new HashSet<>();
@@ -51,9 +56,9 @@ public final class Listeners {
                 paths.add(l.address());
             }
         }
-        Map<Long, SocketTable.Entry> table = SocketTable.read(pid);
+        Map<Long, SocketTable.Entry> table = SocketTable.read(proc.pid());
         Set<Long> open = new HashSet<>();
-        for (long inode : SocketTable.socketFds(pid).values()) {
+        for (long inode : SocketTable.socketFds(proc).values()) {
             SocketTable.Entry e = table.get(inode);
             if (e == null || e.listening() || listening.contains(inode)) {
                 continue;
@@ -65,8 +70,20 @@ public final class Listeners {
         return open;
     }
 
-    /** How many of {@code inodes} the process still has open (0 once it is gone). */
+    /**
+     * How many of {@code inodes} the process still has open (0 once it is gone). When its fd/ is kept from tfix
+     * (it forbids ptrace), its network namespace's socket tables still list a connection until it is closed (a
+     * closed TCP socket lingers there with inode 0), and connections are not shared with the new program.
+     */
     public static int stillOpen(int pid, Set<Long> inodes) {
-        return (int) SocketTable.socketFds(pid).values().stream().filter(inodes::contains).distinct().count();
+        java.util.Collection<Long> held;
+        try {
+            held = SocketTable.socketFdsOrFail(ProcFiles.of(pid)).values();
+        } catch (java.nio.file.AccessDeniedException e) {
+            held = SocketTable.read(pid).keySet();
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+        return (int) held.stream().filter(inodes::contains).distinct().count();
     }
 }

@@ -14,9 +14,9 @@ final class OpenDescriptors {
     }
 
     /** The descriptor's file status flags (fdinfo "flags:", octal) without O_CLOEXEC, 0 if unreadable. */
-    static int statusFlags(int pid, int fd) {
+    static int statusFlags(ProcFiles proc, int fd) {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(pid), "fdinfo", Integer.toString(fd)))) {
+            for (String line : proc.text("fdinfo/" + fd).split("\n")) {
                 if (line.startsWith("flags:")) {
                     return Integer.parseInt(line.substring(6).trim(), 8) & ~O_CLOEXEC_OCTAL;
                 }

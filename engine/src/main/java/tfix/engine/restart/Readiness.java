@@ -21,19 +21,24 @@ public final class Readiness {
     }
 
     public static State of(int pid, Set<Long> inherited) {
-        Path proc = Path.of("/proc", Integer.toString(pid));
-        if (!alive(proc)) {
+        return of(ProcFiles.of(pid), inherited);
+    }
+
+    /** {@code proc}: the new program's /proc, read through its agent when it forbids ptrace. */
+    public static State of(ProcFiles proc, Set<Long> inherited) {
+        Path stat = Path.of("/proc", Integer.toString(proc.pid())); // stat stays readable to all
+        if (!alive(stat)) {
             return State.EXITED;
         }
-        Map<Integer, Long> fds = SocketTable.socketFds(pid);
-        try (ThreadWaits.Memory mem = new ThreadWaits.Memory(pid); var tasks = Files.list(proc.resolve("task"))) {
-            for (Path task : tasks.toList()) {
-                if (ThreadWaits.of(proc, task, mem).stream().anyMatch(fd -> inherited.contains(fds.get(fd)))) {
+        Map<Integer, Long> fds = SocketTable.socketFds(proc);
+        try {
+            for (String task : proc.entries("task").keySet()) {
+                if (ThreadWaits.of(proc, task).stream().anyMatch(fd -> inherited.contains(fds.get(fd)))) {
                     return State.READY;
                 }
             }
-        } catch (IOException e) {
-            return alive(proc) ? State.STARTING : State.EXITED;
+        } catch (IOException | RuntimeException e) {
+            return alive(stat) ? State.STARTING : State.EXITED;
         }
         return State.STARTING;
     }
@@ -45,8 +50,12 @@ public final class Readiness {
      * the caller gives before asking.
      */
     public static List<Integer> untaken(int pid, List<Listener> sockets) {
-        Map<Integer, Long> fds = SocketTable.socketFds(pid);
-        Set<Integer> taken = ThreadWaits.taken(pid);
+        return untaken(ProcFiles.of(pid), sockets);
+    }
+
+    public static List<Integer> untaken(ProcFiles proc, List<Listener> sockets) {
+        Map<Integer, Long> fds = SocketTable.socketFds(proc);
+        Set<Integer> taken = ThreadWaits.taken(proc);
         return java.util.stream.IntStream.range(0, sockets.size()).map(i -> 3 + i)
                 .filter(fd -> Long.valueOf(sockets.get(fd - 3).inode()).equals(fds.get(fd)) && !taken.contains(fd))
                 .boxed().toList();

@@ -95,24 +95,26 @@ final class SocketTable {
         }
     }
 
-    /** The process's descriptors that are sockets: fd number to inode. */
-    static Map<Integer, Long> socketFds(int pid) {
-        Map<Integer, Long> fds = new HashMap<>();
-        Path dir = Path.of("/proc", Integer.toString(pid), "fd");
-        try (var s = Files.list(dir)) {
-            for (Path p : s.toList()) {
-                try {
-                    String link = Files.readSymbolicLink(p).toString();
-                    if (link.startsWith("socket:[") && link.endsWith("]")) {
-                        fds.put(Integer.parseInt(p.getFileName().toString()), Long.parseLong(link.substring(8, link.length() - 1)));
-                    }
-                } catch (IOException | RuntimeException e) {
-                    // closed meanwhile
-                }
-            }
+    /** The process's descriptors that are sockets: fd number to inode (none when they cannot be read). */
+    static Map<Integer, Long> socketFds(ProcFiles proc) {
+        try {
+            return socketFdsOrFail(proc);
         } catch (IOException e) {
             return Map.of();
         }
+    }
+
+    static Map<Integer, Long> socketFdsOrFail(ProcFiles proc) throws IOException {
+        Map<Integer, Long> fds = new HashMap<>();
+        proc.entries("fd").forEach((fd, link) -> {
+            try {
+                if (link.startsWith("socket:[") && link.endsWith("]")) {
+                    fds.put(Integer.parseInt(fd), Long.parseLong(link.substring(8, link.length() - 1)));
+                }
+            } catch (RuntimeException e) {
+                // not a number: not a descriptor
+            }
+        });
         return fds;
     }
 }

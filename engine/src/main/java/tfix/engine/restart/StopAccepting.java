@@ -30,18 +30,22 @@ import tfix.engine.sys.Syscalls;
 public final class StopAccepting {
     private static final Set<Integer> RECEIVES = Set.of(Syscalls.ACCEPT, Syscalls.ACCEPT4, Syscalls.RECVFROM, Syscalls.RECVMSG);
     private final RemoteLibc libc;
-    private final int pid;
+    private final ProcFiles proc;
 
     public StopAccepting(RemoteLibc libc, int pid) {
+        this(libc, ProcFiles.of(pid));
+    }
+
+    /** {@code proc}: the old program's /proc, read through its agent when it forbids ptrace. */
+    public StopAccepting(RemoteLibc libc, ProcFiles proc) {
         this.libc = libc;
-        this.pid = pid;
+        this.proc = proc;
     }
 
     /** {@code listeners}: every fd of the process that names a handed-over socket; {@code kick}: stop and resume a thread. */
     public void run(List<Listener> listeners, IntConsumer kick) {
         Set<Integer> fds = listeners.stream().map(Listener::fd).collect(Collectors.toSet());
-        Path proc = Path.of("/proc", Integer.toString(pid));
-        for (int ep : EpollInterest.instances(pid)) {
+        for (int ep : EpollInterest.instances(proc)) {
             for (int tfd : EpollInterest.of(proc, ep)) {
                 if (fds.contains(tfd)) {
                     // ENOENT (registered under another file) is fine: then it is not this socket's entry.
@@ -85,17 +89,17 @@ public final class StopAccepting {
     }
 
     /** Threads of the process blocked in accept (or a receive) on one of these fds. */
-    private static List<Integer> waitingOn(Path proc, Set<Integer> fds) {
-        try (var tasks = Files.list(proc.resolve("task"))) {
-            return tasks.filter(t -> {
+    private static List<Integer> waitingOn(ProcFiles proc, Set<Integer> fds) {
+        try {
+            return proc.entries("task").keySet().stream().filter(t -> {
                 try {
-                    String[] f = Files.readString(t.resolve("syscall")).trim().split("\\s+");
+                    String[] f = proc.text("task/" + t + "/syscall").trim().split("\\s+");
                     return f.length > 2 && !f[0].equals("running") && !f[0].startsWith("-") && RECEIVES.contains(Integer.parseInt(f[0]))
                             && fds.contains((int) Long.parseUnsignedLong(f[1].substring(2), 16));
                 } catch (IOException | RuntimeException e) {
                     return false;
                 }
-            }).map(t -> Integer.parseInt(t.getFileName().toString())).toList();
+            }).map(Integer::parseInt).toList();
         } catch (IOException e) {
             return List.of();
         }

@@ -24,11 +24,11 @@ final class ThreadWaits {
     private ThreadWaits() {
     }
 
-    /** {@code mem}: the process's memory, opened on first use (null until then); see {@link Memory}. */
-    static Set<Integer> of(Path proc, Path task, Memory mem) {
+    /** {@code task}: the thread's tid. */
+    static Set<Integer> of(ProcFiles proc, String task) {
         String[] f;
         try {
-            f = Files.readString(task.resolve("syscall")).trim().split("\\s+");
+            f = proc.text("task/" + task + "/syscall").trim().split("\\s+");
         } catch (IOException e) {
             return Set.of();
         }
@@ -45,10 +45,10 @@ final class ThreadWaits {
                 return new HashSet<>(EpollInterest.of(proc, (int) a1));
             }
             if ((nr == Syscalls.POLL || nr == Syscalls.PPOLL) && a2 > 0 && a2 <= MAX_FDS) {
-                return polled(mem.get().read(a1, (int) a2 * 8));
+                return polled(proc.memory(a1, (int) a2 * 8));
             }
             if ((nr == Syscalls.SELECT || nr == Syscalls.PSELECT6) && a1 > 0 && a1 <= MAX_FDS && a2 != 0) {
-                return selected(mem.get().read(a2, (int) ((a1 + 63) / 64 * 8)), (int) a1);
+                return selected(proc.memory(a2, (int) ((a1 + 63) / 64 * 8)), (int) a1);
             }
         } catch (RuntimeException e) { // UncheckedIOException included
             return Set.of(); // a line this reader does not know, or memory that did not read: waiting on nothing known
@@ -87,39 +87,17 @@ final class ThreadWaits {
         return fds;
     }
 
-    /** A process's memory, opened when a poll or select needs it and closed by the caller. */
-    static final class Memory implements AutoCloseable {
-        private final int pid;
-        private ProcMemory mem;
-
-        Memory(int pid) {
-            this.pid = pid;
-        }
-
-        ProcMemory get() {
-            return mem != null ? mem : (mem = new ProcMemory(pid));
-        }
-
-        @Override
-        public void close() {
-            if (mem != null) {
-                mem.close();
-            }
-        }
-    }
-
     /** Every fd any thread of the process waits on, plus every fd an epoll instance of it watches. */
-    static Set<Integer> taken(int pid) {
-        Path proc = Path.of("/proc", Integer.toString(pid));
+    static Set<Integer> taken(ProcFiles proc) {
         Set<Integer> fds = new HashSet<>();
-        try (Memory mem = new Memory(pid); var tasks = Files.list(proc.resolve("task"))) {
-            for (Path task : tasks.toList()) {
-                fds.addAll(of(proc, task, mem));
+        try {
+            for (String task : proc.entries("task").keySet()) {
+                fds.addAll(of(proc, task));
             }
         } catch (IOException e) {
             return fds;
         }
-        for (int ep : EpollInterest.instances(pid)) {
+        for (int ep : EpollInterest.instances(proc)) {
             fds.addAll(EpollInterest.of(proc, ep));
         }
         return fds;

@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import tfix.engine.restart.ProcFiles;
+
 /**
  * The new program's error output, for the message when it fails. It writes to the old program's fd 2 (kept, as
  * the issue asks: its errors go where the service's always went); when that is a file (a log), what was added
@@ -24,13 +26,16 @@ final class ErrorTail {
     }
 
     /** Notes where the old program's error output stands now. */
-    static ErrorTail mark(int pid) {
-        Path fd2 = Path.of("/proc", Integer.toString(pid), "fd", "2");
+    static ErrorTail mark(ProcFiles proc) {
+        Path fd2 = Path.of("/proc", Integer.toString(proc.pid()), "fd", "2");
         String where;
         try {
-            where = Files.readSymbolicLink(fd2).toString();
+            where = proc.link("fd/2");
         } catch (IOException e) {
             where = "nowhere tfix can see";
+        }
+        if (!Files.isReadable(fd2) && where.startsWith("/")) {
+            fd2 = Path.of(where); // kept from tfix (the process forbids ptrace): the file its agent named
         }
         long start = -1;
         if (Files.isRegularFile(fd2)) {

@@ -10,21 +10,23 @@ import java.util.List;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.restart.NotifyListener;
+import tfix.engine.restart.ProcFiles;
 
 /**
  * What the old program was started as, from /proc: its executable, argv and initial environment (the one it was
  * given; {@link NewEnvironment} reads the live one). The LISTEN_ variables of an earlier restart are dropped.
  */
 record OldProgram(int pid, String executable, List<String> argv, List<String> environment) {
-    static OldProgram read(int pid) {
-        Path proc = Path.of("/proc", Integer.toString(pid));
+    /** {@code proc}: read through the process's agent when it forbids ptrace (exe and environ need it). */
+    static OldProgram read(ProcFiles proc) {
+        int pid = proc.pid();
         try {
-            String exe = Files.readSymbolicLink(proc.resolve("exe")).toString();
+            String exe = proc.link("exe");
             // An executable replaced on disk since it started: the new file at that path is the one to run.
             exe = exe.endsWith(" (deleted)") ? exe.substring(0, exe.length() - " (deleted)".length()) : exe;
-            List<String> env = new ArrayList<>(split(Files.readAllBytes(proc.resolve("environ"))));
+            List<String> env = new ArrayList<>(split(proc.bytes("environ")));
             env.removeIf(e -> e.startsWith("LISTEN_PID=") || e.startsWith("LISTEN_FDS=") || e.startsWith("LISTEN_FDNAMES="));
-            return new OldProgram(pid, exe, split(Files.readAllBytes(proc.resolve("cmdline"))), env);
+            return new OldProgram(pid, exe, split(proc.bytes("cmdline")), env);
         } catch (IOException e) {
             throw new TfixException(Reason.PROCESS_GONE, "cannot read process " + pid + " in /proc (" + e.getMessage()
                     + "): is it running, and yours (or run tfix as root)?");

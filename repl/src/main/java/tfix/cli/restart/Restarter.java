@@ -21,9 +21,11 @@ import tfix.engine.TfixSession;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.record.AppliedPatch;
+import tfix.engine.restart.AgentSpawn;
 import tfix.engine.restart.Listener;
 import tfix.engine.restart.Listeners;
 import tfix.engine.restart.NotifyListener;
+import tfix.engine.restart.ProcFiles;
 import tfix.engine.restart.Readiness;
 import tfix.engine.restart.RemoteSpawn;
 import tfix.engine.restart.SpawnRequest;
@@ -52,38 +54,47 @@ public final class Restarter {
     }
 
     public void run(Request req) {
-        OldProgram old = OldProgram.read(req.pid());
-        String program = program(req, old);
-        List<Listener> all = Listeners.of(req.pid());
-        List<Listener> sockets = Listeners.distinct(all);
-        if (sockets.isEmpty()) {
-            throw new TfixException(Reason.BAD_INPUT, "process " + req.pid() + " listens on no socket (TCP, Unix stream or"
-                    + " bound UDP), so there is nothing to hand over: restart it the usual way");
-        }
-        out.println("restart of pid " + req.pid() + " (" + old.executable() + "), listening on "
-                + sockets.stream().map(Listener::toString).collect(Collectors.joining(", ")));
-        Set<Long> inodes = sockets.stream().map(Listener::inode).collect(Collectors.toSet());
-        Optional<Path> hook = req.hook() ? SocketHook.find() : Optional.empty();
-        if (req.hook() && hook.isEmpty()) {
-            out.println("note: no libtfix-restart.so (make -C restart): a program that binds its own socket instead of"
-                    + " reading LISTEN_FDS will find its address in use");
-        }
         int newPid;
         Set<Long> open;
         boolean closeSpares;
-        Optional<NotifyListener> notify = old.systemdNotify() == null ? NotifyListener.open(engine.nat(), req.pid())
-                : Optional.empty();
+        List<Listener> sockets;
+        Optional<NotifyListener> notify = Optional.empty();
+        NewProgramFiles fresh = null;
+        // The session first: through the agent (ptrace refused) it is also how the old program's /proc is read.
         try (TfixSession session = TfixSession.attach(req.pid(), engine, options)) {
+            String via = session.route();
+            ProcFiles proc = session.agent().map(ProcFiles::through).orElseGet(() -> ProcFiles.of(req.pid()));
+            OldProgram old = OldProgram.read(proc);
+            String program = program(req, old);
+            List<Listener> all = Listeners.of(proc);
+            sockets = Listeners.distinct(all);
+            if (sockets.isEmpty()) {
+                throw new TfixException(Reason.BAD_INPUT, "process " + req.pid() + " listens on no socket (TCP, Unix stream"
+                        + " or bound UDP), so there is nothing to hand over: restart it the usual way");
+            }
+            out.println("restart of pid " + req.pid() + " (" + old.executable() + ") via " + via + ", listening on "
+                    + sockets.stream().map(Listener::toString).collect(Collectors.joining(", ")));
+            Set<Long> inodes = sockets.stream().map(Listener::inode).collect(Collectors.toSet());
+            Optional<Path> hook = req.hook() ? SocketHook.find() : Optional.empty();
+            if (req.hook() && hook.isEmpty()) {
+                out.println("note: no libtfix-agent.so (make -C agent): a program that binds its own socket instead of"
+                        + " reading LISTEN_FDS will find its address in use");
+            }
+            notify = old.systemdNotify() == null ? NotifyListener.open(engine.nat(), req.pid()) : Optional.empty();
             listPatches(req.pid(), session.status());
             List<String> environment = NewEnvironment.of(session, old, hook, notify, out);
-            ErrorTail errors = ErrorTail.mark(req.pid());
-            newPid = session.remote((libc, kick) -> new RemoteSpawn(libc, req.pid())
-                    .spawn(new SpawnRequest(program, old.argv(), environment, sockets)));
-            out.println("started pid " + newPid + ": " + program);
+            ErrorTail errors = ErrorTail.mark(proc);
+            SpawnRequest spawn = new SpawnRequest(program, old.argv(), environment, sockets);
+            newPid = session.agent().isPresent() ? AgentSpawn.spawn(session.agent().get(), spawn)
+                    : session.remote((libc, kick) -> new RemoteSpawn(libc, req.pid()).spawn(spawn));
+            out.println("started pid " + newPid + ": " + program + " (" + (session.agent().isPresent()
+                    ? "forked by pid " + req.pid() + "'s agent" : "spawned in pid " + req.pid() + " through ptrace") + ")");
+            fresh = new NewProgramFiles(engine, newPid);
             long started = System.nanoTime();
-            Ready ready = awaitReady(newPid, inodes, req.ready(), notify);
+            Ready ready = awaitReady(fresh.files, inodes, req.ready(), notify);
             Readiness.State state = ready.state();
             if (state != Readiness.State.READY) {
+                fresh.close();
                 stop(session, newPid);
                 throw new TfixException(Reason.RESTART_FAILED, "the new program (pid " + newPid + ") "
                         + (state == Readiness.State.EXITED ? "exited" : "did not accept on the handed-over sockets within "
@@ -94,7 +105,7 @@ public final class Restarter {
             out.println("pid " + newPid + " ready after " + (System.nanoTime() - started) / 1_000_000 + " ms (" + ready.how() + ")");
             try {
                 session.remote((libc, kick) -> {
-                    new StopAccepting(libc, req.pid()).run(all, kick);
+                    new StopAccepting(libc, proc).run(all, kick);
                     return null;
                 });
             } catch (RuntimeException e) {
@@ -102,19 +113,25 @@ public final class Restarter {
                         + req.pid() + " could not be made to stop accepting, so both accept for now: " + e.getMessage()
                         + "; stop the old one yourself once its connections end (kill -TERM " + req.pid() + ")", e);
             }
-            open = Listeners.connections(req.pid(), all);
+            open = Listeners.connections(proc, all);
             String systemd = old.systemdNotify();
             if (systemd != null) {
                 boolean sent = session.remote((libc, kick) -> SystemdNotify.mainPid(libc, systemd, newPid));
                 out.println(sent ? "told systemd MAINPID=" + newPid + " (" + systemd + ")"
                         : "could not tell systemd MAINPID=" + newPid + " on " + systemd);
             }
+        } catch (RuntimeException e) {
+            if (fresh != null) {
+                fresh.close();
+            }
+            throw e;
         } finally {
             notify.ifPresent(NotifyListener::close);
         }
         if (closeSpares) {
-            SpareSockets.close(engine, options, newPid, sockets, out);
+            SpareSockets.close(engine, options, fresh, sockets, out);
         } else {
+            fresh.close();
             // How it waits for clients is not what /proc shows, so an unused-looking socket may be in use.
             out.println("note: pid " + newPid + " said READY=1 but /proc does not show it waiting for clients, so every"
                     + " handed-over socket stays open in it");
@@ -180,10 +197,10 @@ public final class Restarter {
     }
 
     /** Polls /proc and tfix's NOTIFY_SOCKET until the program waits for clients or says READY=1, exits, or the time is up. */
-    private static Ready awaitReady(int pid, Set<Long> inodes, Duration limit, Optional<NotifyListener> notify) {
+    private static Ready awaitReady(ProcFiles proc, Set<Long> inodes, Duration limit, Optional<NotifyListener> notify) {
         long deadline = System.nanoTime() + limit.toNanos();
         while (true) {
-            Readiness.State s = Readiness.of(pid, inodes);
+            Readiness.State s = Readiness.of(proc, inodes);
             if (s == Readiness.State.STARTING && notify.isPresent() && notify.get().ready()) {
                 return new Ready(Readiness.State.READY, "it sent READY=1", false);
             }

@@ -10,8 +10,9 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * libtfix-restart.so (restart/tfix_restart.c), preloaded into the new program so that one that binds its own
- * socket is handed the inherited one with that address. Found under the installation, as include/ is: tfix.home,
+ * libtfix-agent.so, preloaded into the new program: its hook (agent/src/socket_handover.c, active only with
+ * TFIX_RESTART_HOOK set and LISTEN_PID its own pid) hands a program that binds its own socket the inherited one
+ * with that address, and the new program carries the agent, so it can be patched where ptrace is refused. Found under the installation, as include/ is: tfix.home,
  * or three levels above the jar or classes. The path must be valid in the target's mount namespace too.
  */
 final class SocketHook {
@@ -31,7 +32,7 @@ final class SocketHook {
         } catch (URISyntaxException | RuntimeException e) {
             // only tfix.home is looked at
         }
-        return homes.stream().map(h -> h.resolve("restart/build/libtfix-restart.so").toAbsolutePath().normalize())
+        return homes.stream().map(h -> h.resolve("agent/build/libtfix-agent.so").toAbsolutePath().normalize())
                 .filter(Files::isRegularFile).findFirst();
     }
 

@@ -11,6 +11,7 @@ import tfix.engine.Options;
 import tfix.engine.TfixSession;
 import tfix.engine.failure.TfixException;
 import tfix.engine.restart.Listener;
+import tfix.engine.restart.ProcFiles;
 import tfix.engine.restart.Readiness;
 
 /**
@@ -26,20 +27,26 @@ final class SpareSockets {
     private SpareSockets() {
     }
 
-    static void close(Engine engine, Options options, int newPid, List<Listener> handed, PrintStream out) {
+    /** {@code fresh}: the new program's /proc, closed here before the session (its agent takes one peer at a time). */
+    static void close(Engine engine, Options options, NewProgramFiles fresh, List<Listener> handed, PrintStream out) {
+        int newPid = fresh.files.pid();
         long deadline = System.nanoTime() + GRACE.toNanos();
-        List<Integer> untaken = Readiness.untaken(newPid, handed);
-        while (!untaken.isEmpty() && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(20_000_000);
-            untaken = Readiness.untaken(newPid, handed);
+        List<Integer> untaken;
+        try (fresh) {
+            untaken = Readiness.untaken(fresh.files, handed);
+            while (!untaken.isEmpty() && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(20_000_000);
+                untaken = Readiness.untaken(fresh.files, handed);
+            }
         }
         if (untaken.isEmpty()) {
             return;
         }
         try (TfixSession session = TfixSession.attach(newPid, engine, options)) {
+            ProcFiles proc = session.agent().map(ProcFiles::through).orElseGet(() -> ProcFiles.of(newPid));
             List<Integer> closed = session.remote((libc, kick) -> {
                 // Asked again in the program: a socket it took meanwhile stays.
-                List<Integer> now = Readiness.untaken(newPid, handed);
+                List<Integer> now = Readiness.untaken(proc, handed);
                 now.forEach(libc::close);
                 return now;
             });
