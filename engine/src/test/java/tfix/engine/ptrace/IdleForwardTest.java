@@ -46,6 +46,21 @@ class IdleForwardTest extends EngineTest {
         }
     }
 
+    /**
+     * The loop passes signals on itself only in a round begun while every thread is meant to run; on a loaded host a
+     * stop from the attach may still be pending, and that round hands each status to Java, which the test then holds.
+     * Each call here queues a task, so the next round starts after it: once one sees every thread running, so does that
+     * round (failed once at load 45-100: the counts froze for the whole hold).
+     */
+    private static void awaitEveryThreadRunning(PtraceThread thread, Tracee tracee) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!thread.call(() -> !tracee.frozen && tracee.hold == null && tracee.threads.values().stream()
+                .allMatch(x -> x.wantRunning && !x.awaitingTrap && !x.stopped))) {
+            assertTrue(System.nanoTime() < deadline, "a thread of the target stayed stopped after the attach");
+            Thread.onSpinWait();
+        }
+    }
+
     @Test
     void signalsFlowWhileTheTracersJavaSideIsHeldAndArriveExactlyOnceInOrder() {
         try (RunningTarget t = RunningTarget.start(Targets.exe("signal_stream.c"))) {
@@ -54,6 +69,7 @@ class IdleForwardTest extends EngineTest {
             try {
                 thread.forwardWhileIdle(tracee);
                 Counts start = Counts.of(t.awaitLine("count .*"));
+                awaitEveryThreadRunning(thread, tracee);
                 IdlePause.hold();
                 try {
                     Counts held = Counts.of(t.awaitLine("count .*"));
