@@ -49,6 +49,8 @@ public final class TfixContext implements AutoCloseable {
     private ResultListener listener = ResultListener.NONE;
     /** The route the script asked for, kept for a shared process attached again between statements. */
     private Via via = Via.AUTO;
+    /** The route of an `attach pid` that names none: AUTO, or AGENT_FIRST in a fleet. */
+    private Via defaultVia = Via.AUTO;
     /** Where a session's warnings go; null: the session's default (standard error). */
     private java.util.function.Consumer<String> warnings;
     /** The REPL's way: the process is let go between statements ({@link #release}) and taken again by the next one. */
@@ -214,7 +216,12 @@ public final class TfixContext implements AutoCloseable {
     }
 
     public TfixSession attach(int pid) {
-        return attach(pid, Via.AUTO);
+        return attach(pid, defaultVia);
+    }
+
+    /** The route taken by an `attach` that names none (a fleet prefers a process's agent). */
+    public void defaultVia(Via via) {
+        this.defaultVia = via;
     }
 
     /** Attaches by the route asked for; the line printed says which route runs. */

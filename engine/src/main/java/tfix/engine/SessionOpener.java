@@ -38,10 +38,17 @@ final class SessionOpener {
                     + " root): start it with"
                     + " LD_PRELOAD=$(tfix agent --path), or attach with via: 'ptrace'"));
         }
+        if (via == Via.AGENT_FIRST) {
+            // No agent listening costs one failed connect to an abstract socket name; then ptrace as usual.
+            Optional<TfixSession> agent = viaAgent(pid, engine, options, waiting);
+            if (agent.isPresent()) {
+                return agent.get();
+            }
+        }
         try {
             return viaPtrace(pid, engine, options, waiting);
         } catch (TfixException e) {
-            if (via == Via.PTRACE || !AGENT_HELPS.contains(e.reason())) {
+            if (via != Via.AUTO || !AGENT_HELPS.contains(e.reason())) {
                 throw e;
             }
             Optional<TfixSession> agent = viaAgent(pid, engine, options, waiting);

@@ -95,6 +95,12 @@ final class AgentSocket implements AutoCloseable {
     }
 
     synchronized Answer request(int op, byte[] payload) {
+        try (tfix.engine.timing.Phases.Span s = tfix.engine.timing.Phases.start("agent requests (each, op " + op + ")")) {
+            return exchange(op, payload);
+        }
+    }
+
+    private Answer exchange(int op, byte[] payload) {
         Pointer out = nat.allocate(8 + payload.length);
         out.putInt(0, op);
         out.putInt(4, payload.length);

@@ -47,6 +47,10 @@ public final class BenchCommand implements Callable<Integer> {
             defaultValue = "2")
     int parallel;
 
+    @Option(names = "--agent", description = "Fleet benchmark: every process started with libtfix-agent.so preloaded (the"
+            + " fleet then reaches each through its agent, no ptrace).")
+    boolean agent;
+
     /** The parts, by the names --only takes, in the order they run. */
     private static final Map<String, Function<BenchCommand, Bench>> PARTS = new LinkedHashMap<>();
 
@@ -116,6 +120,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     int parallel() {
         return parallel;
+    }
+
+    boolean agent() {
+        return agent;
     }
 
     List<Integer> threadCounts() {

@@ -37,11 +37,13 @@ final class FleetBench extends Bench {
     void run() throws Exception {
         Built built = build("fleet");
         int n = bench.processes();
-        System.out.printf("fleet: starting %d processes of one program...%n", n);
+        System.out.printf("fleet: starting %d processes of one program%s...%n", n, bench.agent() ? ", the agent preloaded" : "");
         List<BenchTarget> targets = new ArrayList<>();
         try {
             for (int i = 0; i < n; i++) {
-                targets.add(BenchTarget.start(built.exe()));
+                // env execs the program itself, so --all still matches it by its file
+                targets.add(bench.agent() ? BenchTarget.start(Path.of("/usr/bin/env"), "LD_PRELOAD=" + tfix.cli.AgentCommand.find(),
+                        built.exe().toString()) : BenchTarget.start(built.exe()));
             }
             String script = "attach pid; replace 'work' with 'work_v2' from '" + built.patch() + "'; detach";
             String loadBefore = loadAverage();
@@ -103,7 +105,8 @@ final class FleetBench extends Bench {
     private void report(String what, JsonNode summary, int n) {
         double ms = summary.get("millis").asDouble();
         int done = summary.get(what).asInt();
-        bench.row(String.format("fleet: %d of %d processes %s by one command (--parallel %d)", done, n, what, bench.parallel()),
+        bench.row(String.format("fleet: %d of %d processes %s by one command (--parallel %d, %s)", done, n, what, bench.parallel(),
+                        summary.get("routes")),
                 String.format("%.2f s total, %.2f ms per process", ms / 1000, ms / n),
                 String.format("libpulp (published): %.1f ms per process", LIBPULP_MS_PER_PROCESS));
     }

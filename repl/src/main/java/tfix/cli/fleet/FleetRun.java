@@ -65,7 +65,7 @@ public final class FleetRun {
             boolean readStatus = request.command().equals("status") && request.pid() == null;
             IntFunction<ProcessResult> job = readStatus ? new StatusReadJob(engine, hostWide)::run
                     : new ProcessJob(request.command(), engine, request.options(), request.script().get(), request.baseDir(),
-                    request.dryRun(), request.variables())::run;
+                    request.dryRun(), request.variables(), fleet.via())::run;
             Fleet runner = new Fleet(request.command(), fleet.parallel, fleet.json, out, err);
             if (request.pid() != null) {
                 FleetSummary one = runner.run(List.of(request.pid()), job);
@@ -100,6 +100,13 @@ public final class FleetRun {
         if (fleet.all != null && request.pid() != null) {
             return "--all and --pid exclude each other: --pid names one process, --all PATH every process of one program"
                     + " or library";
+        }
+        if (fleet.via != null) {
+            try {
+                fleet.via();
+            } catch (TfixException e) {
+                return "--via " + fleet.via + " is not a route: use agent-first, ptrace, agent or auto";
+            }
         }
         if (fleet.parallel < 1) {
             return "--parallel takes a number of processes from 1 up, not " + fleet.parallel;

@@ -39,8 +39,19 @@ record FleetSummary(String command, List<ProcessResult> results, double millis) 
         sb.append(count(Outcome.SKIPPED)).append(" skipped").append(byReason(Outcome.SKIPPED)).append(", ");
         sb.append(count(Outcome.FAILED)).append(" failed").append(byReason(Outcome.FAILED)).append(", ");
         sb.append(count(Outcome.GONE)).append(" gone");
+        Map<String, Long> routes = routes();
+        if (!routes.isEmpty()) {
+            sb.append(routes.entrySet().stream().map(e -> e.getValue() + " via " + e.getKey())
+                    .collect(Collectors.joining(", ", " (", ")")));
+        }
         sb.append(String.format("; %.2f s, %.1f ms per process", millis / 1000, results.isEmpty() ? 0 : millis / results.size()));
         return sb.toString();
+    }
+
+    /** How many processes each route reached ("agent", "ptrace"), those never attached left out. */
+    Map<String, Long> routes() {
+        return new TreeMap<>(results.stream().filter(r -> r.route() != null)
+                .collect(Collectors.groupingBy(ProcessResult::route, Collectors.counting())));
     }
 
     private String byReason(Outcome o) {
@@ -59,6 +70,7 @@ record FleetSummary(String command, List<ProcessResult> results, double millis) 
         for (Outcome o : Outcome.values()) {
             m.put(o.word(), count(o));
         }
+        m.put("routes", routes());
         m.put("millis", Math.round(millis * 1000) / 1000.0);
         m.put("exitCode", exitCode());
         m.put("ranBy", tfix.cli.CommandScope.ranBy());

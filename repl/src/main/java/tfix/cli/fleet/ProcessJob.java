@@ -13,6 +13,7 @@ import tfix.dsl.ScriptRunner;
 import tfix.dsl.TfixContext;
 import tfix.engine.Engine;
 import tfix.engine.Options;
+import tfix.engine.Via;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.process.TargetProcess;
@@ -31,9 +32,11 @@ final class ProcessJob {
     private final Path baseDir;
     private final boolean dryRun;
     private final Map<String, Object> variables;
+    /** The route of an `attach pid` that names none. */
+    private final Via via;
 
     ProcessJob(String command, Engine engine, Options options, ScriptRunner.Compiled script, Path baseDir, boolean dryRun,
-               Map<String, Object> variables) {
+               Map<String, Object> variables, Via via) {
         this.command = command;
         this.engine = engine;
         this.options = options;
@@ -41,6 +44,7 @@ final class ProcessJob {
         this.baseDir = baseDir;
         this.dryRun = dryRun;
         this.variables = Map.copyOf(variables);
+        this.via = via;
     }
 
     ProcessResult run(int pid) {
@@ -63,6 +67,7 @@ final class ProcessJob {
         ResultCollector results = new ResultCollector();
         TfixContext ctx = new TfixContext(engine, options, out, baseDir, dryRun);
         ctx.listener(results);
+        ctx.defaultVia(via);
         ctx.warnings(w -> out.println("tfix: warning: " + w));
         Map<String, Object> vars = new HashMap<>(variables);
         vars.put("pid", pid);
