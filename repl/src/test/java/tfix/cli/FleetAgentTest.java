@@ -39,7 +39,7 @@ class FleetAgentTest {
                 targets.add(AgentTargets.start("value=40", exe, List.of()));
             }
             CliTest.Result run = CliTest.tfix("exec", "attach pid; replace 'compute' with 'compute_v2' from '" + patch + "'",
-                    "--all", exe.toString(), "--json");
+                    "--all", exe.toString(), "--json", "--via", "agent-first");
             assertEquals(0, run.exit(), run.err() + run.out());
             Map<Integer, JsonNode> byPid = processes(run.out());
             assertEquals(20, byPid.size(), run.out());
@@ -61,7 +61,7 @@ class FleetAgentTest {
             assertTrue(seen.out().contains("via ptrace"), seen.out());
             assertTrue(seen.out().contains("compute") && seen.out().contains("compute_v2"), seen.out());
 
-            CliTest.Result revert = CliTest.tfix("revert", "--all", exe.toString(), "compute");
+            CliTest.Result revert = CliTest.tfix("revert", "--all", exe.toString(), "compute", "--via", "agent-first");
             assertEquals(0, revert.exit(), revert.err() + revert.out());
             assertTrue(revert.out().contains("20 reverted") && revert.out().contains("(20 via agent)"), revert.out());
             for (RunningTarget t : targets) {
@@ -94,7 +94,7 @@ class FleetAgentTest {
             changed.awaitLine("value=45");
 
             CliTest.Result run = CliTest.tfix("exec", "attach pid; replace 'compute' with 'compute_v2' from '" + patch + "'",
-                    "--all", exe.toString(), "--json");
+                    "--all", exe.toString(), "--json", "--via", "agent-first");
             assertEquals(1, run.exit(), run.err() + run.out());
             Map<Integer, JsonNode> byPid = processes(run.out());
             for (RunningTarget t : agents) {

@@ -73,7 +73,7 @@ final class FleetBench extends Bench {
         ByteArrayOutputStream json = new ByteArrayOutputStream();
         PrintStream discard = new PrintStream(OutputStream.nullOutputStream());
         int code = FleetRun.execute(new FleetRun.Request(name, null, Options.defaults(), false, false, Path.of("").toAbsolutePath(),
-                Map.of(), script), new FleetOptions(exe, bench.parallel(), true), new PrintStream(json, true, StandardCharsets.UTF_8),
+                Map.of(), script), new FleetOptions(exe, bench.parallel(), true).via(bench.agent() ? "agent-first" : null), new PrintStream(json, true, StandardCharsets.UTF_8),
                 discard);
         List<String> lines = json.toString(StandardCharsets.UTF_8).lines().toList();
         if (code != 0 || lines.isEmpty()) {

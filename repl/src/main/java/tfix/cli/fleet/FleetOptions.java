@@ -15,8 +15,8 @@ public final class FleetOptions {
     int parallel;
 
     @Option(names = "--via", paramLabel = "ROUTE", description = "How to reach each process when its script's attach names"
-            + " no route: agent-first (with --all, the default: the process's agent when it has one, else ptrace), ptrace,"
-            + " agent, auto (ptrace, the agent only where ptrace is refused; the default with --pid).")
+            + " no route: auto (the default: ptrace, the agent only where ptrace is refused), agent-first (the process's agent"
+            + " when it has one, else ptrace), ptrace, agent.")
     String via;
 
     @Option(names = "--json", description = "Results as JSON Lines on standard output (schema tfix/1), the text on standard error.")
@@ -33,9 +33,13 @@ public final class FleetOptions {
         this.json = json;
     }
 
-    /** The route an `attach` without `via:` takes: as given, else agent-first over --all, auto for one --pid. */
+    /**
+     * The route an `attach` without `via:` takes: as given, else auto. Not agent-first over --all by default: on a loaded
+     * host the agent route measured slower per process (each read is a request the target's agent thread must be
+     * scheduled for), and its stop path can give a thread entering a system call EINTR.
+     */
     tfix.engine.Via via() {
-        return via != null ? tfix.engine.Via.named(via) : all != null ? tfix.engine.Via.AGENT_FIRST : tfix.engine.Via.AUTO;
+        return via != null ? tfix.engine.Via.named(via) : tfix.engine.Via.AUTO;
     }
 
     /** The same options with a route given (tfix bench). */
