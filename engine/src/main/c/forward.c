@@ -18,6 +18,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -27,10 +30,31 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { IN_WAKEFD, IN_INTERVAL_NS, IN_MAX_NS, IN_PASS };
+enum { IN_WAKEFD, IN_INTERVAL_NS, IN_MAX_NS, IN_PASS, IN_LEADER };
 /* OUT_LAST_LOOK: CLOCK_MONOTONIC (Java's nanoTime) of the last look, from which Java counts the tracer deaf again. */
 enum { OUT_RESULT, OUT_TID, OUT_STATUS, OUT_PASSED, OUT_LONGEST_DEAF, OUT_LONGEST_HOLD, OUT_ERRNO, OUT_LAST_LOOK };
-enum { WOKEN = 0, EVENT = 1, TIME_UP = 2, FAILED = 3 };
+enum { WOKEN = 0, EVENT = 1, TIME_UP = 2, FAILED = 3, LOST = 4 };
+/* How often the leader's /proc state is looked at for a stop whose status another thread's wait took. */
+#define STRAY_NS 1000000L
+
+/*
+ * Whether the thread group leader sits in a tracing stop ('t'). Any thread of this process that waits for a child
+ * (a JVM's process reaper, for a target this JVM started) takes the leader's ptrace-stops too, and no status then
+ * reaches this loop (Java is told the leader only for such a target). The stop is remade from its siginfo as
+ * StrayStops does in Java.
+ */
+static int leader_in_trace_stop(long pid) {
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    return p != NULL && p[1] == ' ' && p[2] == 't';
+}
 
 static int64_t now_ns(void) {
     struct timespec t;
@@ -49,8 +73,37 @@ static int pass_on(pid_t tid, int st) {
     return 0;
 }
 
+/*
+ * The leader in a tracing stop whose status no wait gives this loop. /proc is read before the wait: a stop /proc shows
+ * whose status the wait then does not return was taken by another waiter. A plain signal's stop is passed on here;
+ * anything else goes to Java (LOST), which remakes it the same way. Returns 0 (nothing), 1 (passed), or EVENT/LOST.
+ */
+static int stray_leader(pid_t pid, int pass, int64_t *out) {
+    int st;
+    siginfo_t si;
+    if (!leader_in_trace_stop(pid)) return 0;
+    pid_t w = waitpid(pid, &st, WNOHANG | __WALL | __WNOTHREAD);
+    if (w == pid) {
+        if (!pass || pass_on(pid, st)) {
+            out[OUT_TID] = pid;
+            out[OUT_STATUS] = st;
+            return EVENT;
+        }
+        return 1;
+    }
+    if (!pass || ptrace(PTRACE_GETSIGINFO, pid, 0, &si) || si.si_signo == SIGTRAP) {
+        out[OUT_TID] = pid;
+        return LOST;
+    }
+    if (pass_on(pid, si.si_signo << 8 | 0x7f)) {
+        out[OUT_TID] = pid;
+        return LOST;
+    }
+    return 1;
+}
+
 __attribute__((visibility("default"))) int64_t tfix_forward(const int64_t *in, int64_t *out) {
-    int64_t start = now_ns(), last = start, deadline = start + in[IN_MAX_NS];
+    int64_t start = now_ns(), last = start, deadline = start + in[IN_MAX_NS], strays = start;
     struct timespec every = {in[IN_INTERVAL_NS] / 1000000000L, in[IN_INTERVAL_NS] % 1000000000L};
     struct pollfd wake = {(int) in[IN_WAKEFD], POLLIN, 0};
     for (int i = OUT_RESULT; i <= OUT_LAST_LOOK; i++) out[i] = 0;
@@ -73,6 +126,12 @@ __attribute__((visibility("default"))) int64_t tfix_forward(const int64_t *in, i
         if (tid < 0 && errno != ECHILD && errno != EINTR) {
             out[OUT_ERRNO] = errno;
             return out[OUT_RESULT] = FAILED;
+        }
+        if (in[IN_LEADER] > 0 && looked - strays >= STRAY_NS) {
+            strays = looked;
+            int r = stray_leader((pid_t) in[IN_LEADER], (int) in[IN_PASS], out);
+            if (r == 1) out[OUT_PASSED]++;
+            else if (r != 0) return out[OUT_RESULT] = r;
         }
         if (now_ns() >= deadline) return out[OUT_RESULT] = TIME_UP;
         int r = ppoll(&wake, 1, &every, NULL);

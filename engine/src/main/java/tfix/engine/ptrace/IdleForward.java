@@ -28,10 +28,10 @@ final class IdleForward implements AutoCloseable {
      * returns holds the thread, and with it the target's signals, until it ends.
      */
     private static final long MAX_NS = 60_000_000_000L;
-    private static final int IN_WAKEFD = 0, IN_INTERVAL_NS = 1, IN_MAX_NS = 2, IN_PASS = 3;
+    private static final int IN_WAKEFD = 0, IN_INTERVAL_NS = 1, IN_MAX_NS = 2, IN_PASS = 3, IN_LEADER = 4;
     private static final int OUT_RESULT = 0, OUT_TID = 1, OUT_STATUS = 2, OUT_PASSED = 3, OUT_DEAF = 4, OUT_HOLD = 5,
             OUT_LAST_LOOK = 7;
-    private static final int WOKEN = 0, EVENT = 1, TIME_UP = 2;
+    private static final int WOKEN = 0, EVENT = 1, TIME_UP = 2, LOST = 4;
 
     private final Tracee tracee;
     private final FreezeLibrary.Calls lib;
@@ -56,6 +56,9 @@ final class IdleForward implements AutoCloseable {
         in.putLong(IN_WAKEFD * 8, wakeFd);
         in.putLong(IN_INTERVAL_NS * 8, INTERVAL_NS);
         in.putLong(IN_MAX_NS * 8, MAX_NS);
+        // Only a target this JVM started has a waiter here (the process reaper) that takes its leader's stops.
+        in.putLong(IN_LEADER * 8, ProcessHandle.of(tracee.pid()).flatMap(ProcessHandle::parent)
+                .filter(p -> p.pid() == ProcessHandle.current().pid()).isPresent() ? tracee.pid() : 0);
     }
 
     /** The native idle loop for this tracee, or null where it cannot run (then the Java pump does). */
@@ -97,6 +100,14 @@ final class IdleForward implements AutoCloseable {
         }
         if (result == EVENT) {
             tracee.handle(new WaitStatus((int) out.getLong(OUT_TID * 8), (int) out.getLong(OUT_STATUS * 8)));
+            return true;
+        }
+        if (result == LOST) { // the leader in a ptrace-stop whose status another waiter of this JVM took
+            TracedThread leader = tracee.threads.get(tracee.pid());
+            WaitStatus stray = leader == null ? null : StrayStops.lost(tracee, leader);
+            if (stray != null) {
+                tracee.handle(stray);
+            }
             return true;
         }
         return result == WOKEN || result == TIME_UP;
