@@ -5,16 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import tfix.engine.failure.Reason;
 import tfix.engine.failure.TfixException;
 import tfix.engine.inspect.SymbolQuery;
+import tfix.engine.testing.Await;
 import tfix.engine.testing.EngineTest;
 import tfix.engine.testing.InspectTargets;
 import tfix.engine.testing.RunningTarget;
@@ -169,6 +174,8 @@ class InspectTest extends EngineTest {
     @Test
     void whereNamesTheThreadsInAFunctionOrWithItOnTheirStack() throws Exception {
         live(framePointers(), "spinning", (t, s) -> {
+            // "spinning" is printed once the worker thread exists, not once it waits in pause() under waiter.
+            awaitThreadInPause(t.pid());
             List<String> inner = s.inspect(i -> i.where("inner"));
             assertEquals("1 of 2 threads is in inner or has it on its stack:", inner.get(0), String.join("\n", inner));
             assertTrue(inner.get(1).matches("thread " + t.pid() + " \\(backtrace-\\w+\\) is in inner: #0 inner\\+0x.*"), inner.get(1));
@@ -206,5 +213,20 @@ class InspectTest extends EngineTest {
         assertTrue(t.alive(), "target died");
         assertFalse(t.traced(), "target still traced");
         assertTrue(t.state().map(c -> c != 't' && c != 'T').orElse(false), "target left stopped");
+    }
+
+    /** Until a thread other than the main one is blocked in pause() (system call 34), as /proc shows it. */
+    private static void awaitThreadInPause(int pid) {
+        Await.until(Duration.ofSeconds(10), () -> {
+            try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+                return tasks.filter(p -> !p.getFileName().toString().equals(String.valueOf(pid))).anyMatch(p -> {
+                    try {
+                        return Files.readString(p.resolve("syscall")).startsWith("34 ");
+                    } catch (IOException e) {
+                        return false;
+                    }
+                });
+            }
+        });
     }
 }
